@@ -1,0 +1,40 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+// One-way dependencies (see docs/ARCHITECTURE.md):
+// AttentionCore <- AttentionLanguage (+ JSONValues) <- AttentionKernel -> JupyterProtocol <- JupyterZMQ -> CZeroMQ
+// The language never imports anything Jupyter; the protocol never imports the language.
+let package = Package(
+    name: "AttentionKernel",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "attention-kernel", targets: ["attention-kernel"]),
+        .library(name: "AttentionCore", targets: ["AttentionCore"]),
+        .library(name: "AttentionLanguage", targets: ["AttentionLanguage"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+    ],
+    targets: [
+        .target(name: "AttentionCore"),
+        .target(name: "JSONValues"),
+        .target(name: "AttentionLanguage", dependencies: ["AttentionCore", "JSONValues"]),
+        .target(name: "JupyterProtocol", dependencies: ["JSONValues", .product(name: "Crypto", package: "swift-crypto")]),
+        .systemLibrary(name: "CZeroMQ", pkgConfig: "libzmq", providers: [.apt(["libzmq3-dev"])]),
+        .target(name: "JupyterZMQ", dependencies: ["CZeroMQ", "JupyterProtocol"]),
+        .target(name: "AttentionKernel", dependencies: ["AttentionLanguage", "JupyterProtocol"]),
+        .executableTarget(
+            name: "attention-kernel",
+            dependencies: [
+                "AttentionKernel", "JupyterZMQ", "AttentionLanguage",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(name: "AttentionCoreTests", dependencies: ["AttentionCore"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "AttentionLanguageTests", dependencies: ["AttentionLanguage"], resources: [.copy("Golden")]),
+        .testTarget(name: "JupyterProtocolTests", dependencies: ["JupyterProtocol", "JSONValues"]),
+        .testTarget(name: "JSONValuesTests", dependencies: ["JSONValues"]),
+        .testTarget(name: "AttentionKernelTests", dependencies: ["AttentionKernel", "JupyterProtocol", "JupyterZMQ"]),
+    ]
+)

@@ -1,0 +1,1 @@
+// AttentionKernel: implementation pending

@@ -1,0 +1,1 @@
+// JupyterProtocol: implementation pending

@@ -1,0 +1,1 @@
+// JupyterZMQ: implementation pending

@@ -1,0 +1,1 @@
+print("attention-kernel: under construction")

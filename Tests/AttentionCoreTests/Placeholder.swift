@@ -1,0 +1,2 @@
+import Testing
+@Test func AttentionCoreTestsBuilds() { #expect(Bool(true)) }
