@@ -15,8 +15,9 @@ extension Renderer {
     /// min…max. Colours follow a viridis-like map (dark purple = low, yellow = high);
     /// non-finite entries are grey. Labels default to indices; missing labels too.
     /// Cells are 36 px, shrinking so the grid stays within 560 px; beyond 64 rows or
-    /// columns, blocks of entries are averaged into at most 64×64 cells (the image says
-    /// so) and the text shows the elided matrix.
+    /// columns, blocks of k consecutive entries (k = ⌈n / 64⌉) are averaged into one
+    /// cell, so at most 64×64 cells are drawn (the image says so); the text shows the
+    /// elided matrix.
     public static func heatmap(_ m: Matrix, rowLabels: [String]? = nil, colLabels: [String]? = nil,
                                title: String? = nil, scale: ClosedRange<Double>? = nil) -> MimeBundle {
         let title = (title?.isEmpty ?? true) ? nil : title
@@ -70,7 +71,7 @@ extension Renderer {
 
         let perRow = min(4, max(ms.count, 1))
         let maxDim = ms.map { max(min($0.rows, maxHeatCells), min($0.cols, maxHeatCells)) }.max() ?? 1
-        let cell = cellSize(maxDim: maxDim, grid: 200, largest: 28, smallest: 2)
+        let cell = cellSize(maxDim: maxDim, grid: 160, largest: 24, smallest: 2)
         let panels = ms.enumerated().map { i, m in
             HeatPanel(m, rowLabels: labels, colLabels: labels, title: names[i], cell: cell,
                       showRowLabels: i % perRow == 0, axisTitles: false, annotate: false, range: range)
@@ -187,10 +188,11 @@ extension Renderer {
         return s.count <= limit ? s : String(s.prefix(limit - 1)) + "…"
     }
 
-    /// Splits `n` indices into at most `maxHeatCells` contiguous blocks.
+    /// Splits `n` indices into at most `maxHeatCells` contiguous blocks of equal size k
+    /// (the smallest that is enough; the last block may be shorter).
     static func blocks(_ n: Int) -> [Range<Int>] {
-        if n <= maxHeatCells { return (0..<n).map { $0..<($0 + 1) } }
-        return (0..<maxHeatCells).map { b in (b * n / maxHeatCells)..<((b + 1) * n / maxHeatCells) }
+        let k = max(1, (n + maxHeatCells - 1) / maxHeatCells)
+        return Swift.stride(from: 0, to: n, by: k).map { $0..<min($0 + k, n) }
     }
 }
 
@@ -219,8 +221,9 @@ struct HeatPanel {
         }
         rowTip = names(rb, rowLabels)
         colTip = names(cb, colLabels)
-        rowText = rowTip.map(Renderer.axisText)
-        colText = colTip.map(Renderer.axisText)
+        // Blocks are labelled on the axes by their first index; tooltips give the range.
+        rowText = zip(rb, rowTip).map { $0.count == 1 ? Renderer.axisText($1) : String($0.lowerBound) }
+        colText = zip(cb, colTip).map { $0.count == 1 ? Renderer.axisText($1) : String($0.lowerBound) }
         values = rb.map { r in
             cb.map { c in
                 if r.count == 1 && c.count == 1 { return m[r.lowerBound, c.lowerBound] }
@@ -239,13 +242,15 @@ struct HeatPanel {
         let fs = min(12, max(7, (cell * 0.8 * 2).rounded(.down) / 2))
         font = fs
 
-        let rowLabelW = showRowLabels ? (rowTip.map { Renderer.textWidth(Renderer.axisText($0), fs) }.max() ?? 0) + 6 : 0
-        let colMax = colTip.map { Renderer.textWidth(Renderer.axisText($0), fs) }.max() ?? 0
+        let rowLabelW = showRowLabels ? (rowText.map { Renderer.textWidth($0, fs) }.max() ?? 0) + 6 : 0
+        let colMax = colText.map { Renderer.textWidth($0, fs) }.max() ?? 0
         rotated = colMax > cell - 2
         colLabelH = rotated ? (colMax + fs) * 0.7071 + 6 : fs + 6
         let axisW = axisTitles ? 16.0 : 0
         var x = axisW + rowLabelW
-        if rotated { x = max(x, colMax * 0.7071 - cell / 2 + 2) }
+        // The first rotated column label reaches left of the grid; make room unless a
+        // panel to the left leaves that space free (head grids).
+        if rotated && showRowLabels { x = max(x, colMax * 0.7071 - cell / 2 + 2) }
         gridX = x
         gridY = (title != nil ? 20 : 0) + (note != nil ? 14 : 0)
         gridW = Double(cb.count) * cell
