@@ -172,6 +172,8 @@ struct RenderingHeatmapTests {
         #expect(descendants(root, named: "text").contains { attr($0, "class") == "note" && $0.stringValue == "200×200, shown as 50×50 block means" })
         let first = descendants(try #require(groups(root, class: "cells").first), named: "title").first?.stringValue
         #expect(first?.hasPrefix("0–3 → 0–3: mean 0.00") == true)
+        #expect(Renderer.heatmap(weights(64)).data[Renderer.matrixMimeType] != nil)
+        #expect(Renderer.heatmap(weights(65)).data[Renderer.matrixMimeType] == nil)
         // Very wide but short matrices too.
         let wide = try parseSVG(try svgText(Renderer.heatmap(Matrix(rows: 2, cols: 1000, repeating: 0.5))))
         #expect(descendants(try #require(groups(wide, class: "cells").first), named: "rect").count == 2 * 63)
@@ -215,6 +217,8 @@ struct RenderingHeatmapTests {
             ("heatmap", Renderer.heatmap(causal, rowLabels: toks, colLabels: toks, title: "causal attention")),
             ("scores", Renderer.heatmap(matrix([[1.5, -.infinity], [-3, 2]]), rowLabels: ["a", "b"], colLabels: ["a", "b"], title: "scores")),
             ("big", Renderer.heatmap(weights(100), title: "100 tokens")),
+            ("row", Renderer.heatmap(matrix([[0.1, 0.2, 0.3, 0.4]]), rowLabels: ["query"], colLabels: ["a", "b", "c", "d"], title: "a long title for a single row of weights")),
+            ("one", Renderer.heatmap(matrix([[0.7]]))),
             ("heads", Renderer.heads((0..<6).map { weights(8, seed: UInt64($0)) }, labels: toks, titles: nil)),
         ]
         for (name, b) in samples {

@@ -8,7 +8,7 @@ extension Renderer {
     /// a `viewBox`, so JupyterLab shows it at its own size), `text/html` (the same SVG
     /// inline, which JupyterLab prefers and where the per-cell `<title>` tooltips
     /// "query → key: value" work), `text/plain` (`heatmap 4×4 "title", colour scale 0…1`
-    /// and the matrix text) and the matrix JSON.
+    /// and the matrix text) and, up to 64×64, the matrix JSON.
     ///
     /// Colour scale: `scale` when given (finite bounds; entries outside are clamped);
     /// otherwise [0, 1] when every finite entry is in [0, 1], else the finite entries'
@@ -27,8 +27,9 @@ extension Renderer {
                               showRowLabels: true, axisTitles: true, annotate: true, range: range)
         let bar = ColourBar(range: range, height: max(panel.gridH, 120), nonFinite: m.storage.contains { !$0.isFinite })
         let margin = 10.0
-        let barX = margin + panel.width + 14
-        let width = (barX + bar.width + margin).rounded(.up)
+        // The colour bar sits right of the grid; a long title may reach over it.
+        let barX = margin + panel.gridX + panel.gridW + 14
+        let width = (max(margin + panel.width, barX + bar.width) + margin).rounded(.up)
         let height = (margin + max(panel.height, panel.gridY + bar.height) + margin).rounded(.up)
 
         var svg = svgOpen(width: width, height: height)
@@ -47,7 +48,9 @@ extension Renderer {
         data["text/plain"] = .string(([text] + body).joined(separator: "\n"))
         data["text/html"] = .string("<div class=\"attention-heatmap\">\(svg)</div>")
         data["image/svg+xml"] = .string(svg)
-        data[matrixMimeType] = matrixJSON(m)
+        // The exact copy only while the picture is drawn cell for cell, so a display of
+        // a huge matrix stays small (its result bundle still carries it).
+        if !panel.downsampled { data[matrixMimeType] = matrixJSON(m) }
         return MimeBundle(data: data)
     }
 
