@@ -179,10 +179,33 @@ struct RenderingHeatmapTests {
         #expect(descendants(try #require(groups(wide, class: "cells").first), named: "rect").count == 2 * 63)
     }
 
+    @Test func extremeValuesNeverBreakTheSVG() throws {
+        var rng = SplitMix64(seed: 99)
+        let specials: [[Double]] = [[-1.7976931348623157e308, 1.7976931348623157e308], [5e-324, -5e-324], [1e-310, 0], [.nan, .nan]]
+        for rows in specials {
+            let b = Renderer.heatmap(matrix([rows]))
+            _ = try parseSVG(try svgText(b))
+        }
+        for _ in 0..<30 {
+            let r = Int.random(in: 1...9, using: &rng), c = Int.random(in: 1...9, using: &rng)
+            let m = Matrix(rows: r, cols: c) { _, _ in interestingDouble(&rng) }
+            let root = try parseSVG(try svgText(Renderer.heatmap(m, rowLabels: nil, colLabels: nil, title: "fuzz")))
+            #expect(descendants(try #require(groups(root, class: "cells").first), named: "rect").count == r * c)
+            let ticks = descendants(try #require(groups(root, class: "ticks").first), named: "text")
+            #expect(ticks.count >= 2 && ticks.count <= 14)
+            _ = try parseSVG(try svgText(Renderer.heads([m, m], labels: nil, titles: nil)))
+        }
+        _ = try parseSVG(try svgText(Renderer.heatmap(matrix([[1, 2]]), scale: -1e308...1e308)))
+    }
+
     @Test func emptyMatrixStillRenders() throws {
         let b = Renderer.heatmap(Matrix(rows: 0, cols: 3, repeating: 0))
         _ = try parseSVG(try svgText(b))
         #expect(b.plainText == "heatmap 0×3, colour scale 0…1 (empty)")
+        for m in [Matrix(rows: 3, cols: 0, repeating: 0), Matrix(rows: 0, cols: 0, repeating: 0)] {
+            _ = try parseSVG(try svgText(Renderer.heatmap(m, rowLabels: ["a"], colLabels: [], title: "t")))
+            _ = try parseSVG(try svgText(Renderer.heads([m, weights(2)], labels: ["x"], titles: ["only"])))
+        }
     }
 
     @Test func headsGrid() throws {

@@ -150,12 +150,19 @@ extension Renderer {
 
     static func rgb(_ v: Double, in range: ClosedRange<Double>) -> (Double, Double, Double)? {
         guard v.isFinite else { return nil }
-        let t = min(max((v - range.lowerBound) / (range.upperBound - range.lowerBound), 0), 1)
+        let t = fraction(v, in: range)
         let x = t * Double(colourAnchors.count - 1)
         let k = min(Int(x), colourAnchors.count - 2)
         let f = x - Double(k)
         let a = colourAnchors[k], b = colourAnchors[k + 1]
         return (a.0 + (b.0 - a.0) * f, a.1 + (b.1 - a.1) * f, a.2 + (b.2 - a.2) * f)
+    }
+
+    /// Where `v` lies in `range`, clamped to [0, 1]; halved operands so that ranges as
+    /// wide as ±1.8e308 do not overflow, and 0 for anything degenerate.
+    static func fraction(_ v: Double, in range: ClosedRange<Double>) -> Double {
+        let t = (v / 2 - range.lowerBound / 2) / (range.upperBound / 2 - range.lowerBound / 2)
+        return t.isNaN ? 0 : min(max(t, 0), 1)
     }
 
     static func hex(_ c: (Double, Double, Double)?) -> String {
@@ -355,19 +362,23 @@ struct ColourBar {
         self.range = range
         barH = height
         self.nonFinite = nonFinite
-        let span = range.upperBound - range.lowerBound
-        let raw = span / 4
+        // "Nice" steps of 1, 2 or 5 × 10ⁿ giving about five ticks; just the two ends when
+        // the range is too extreme for that.
+        let raw = (range.upperBound / 2 - range.lowerBound / 2) / 2
         let mag = pow10(raw)
         let norm = raw / mag
         let step = (norm < 1.5 ? 1 : norm < 3 ? 2 : norm < 7 ? 5 : 10) * mag
         var ticks: [Double] = []
-        if step.isFinite && step > 0 {
-            var k = (range.lowerBound / step - 1e-9).rounded(.up)
-            while k * step <= range.upperBound + step * 1e-9 && ticks.count < 20 {
+        let first = (range.lowerBound / step - 1e-9).rounded(.up)
+        let last = (range.upperBound / step + 1e-9).rounded(.down)
+        if step.isFinite, step > 0, first.isFinite, last.isFinite, last - first <= 12, last - first >= 1 {
+            var k = first
+            while k <= last {
                 ticks.append(k * step)
                 k += 1
             }
         }
+        if ticks.count < 2 { ticks = [range.lowerBound, range.upperBound] }
         self.ticks = ticks
         labels = ticks.map { Renderer.displayNumber(abs($0) < step * 1e-9 ? 0 : $0) }
     }
@@ -384,14 +395,14 @@ struct ColourBar {
         let h = barH / Double(steps)
         svg += "<g class=\"colorbar\"><g shape-rendering=\"crispEdges\">"
         for s in 0..<steps {
-            let v = range.upperBound - (Double(s) + 0.5) / Double(steps) * (range.upperBound - range.lowerBound)
+            let t = 1 - (Double(s) + 0.5) / Double(steps)
             svg += "<rect x=\"\(px(x))\" y=\"\(px(y + Double(s) * h))\" width=\"\(px(Self.barW))\" height=\"\(px(h + 0.5))\" "
-                + "fill=\"\(Renderer.hex(Renderer.rgb(v, in: range)))\"/>"
+                + "fill=\"\(Renderer.hex(Renderer.rgb(t, in: 0...1)))\"/>"
         }
         svg += "</g><rect x=\"\(px(x))\" y=\"\(px(y))\" width=\"\(px(Self.barW))\" height=\"\(px(barH))\" fill=\"none\" stroke=\"#888\"/>"
         svg += "<g class=\"ticks\" font-size=\"10\" dominant-baseline=\"central\">"
         for (t, label) in zip(ticks, labels) {
-            let ty = y + (range.upperBound - t) / (range.upperBound - range.lowerBound) * barH
+            let ty = y + (1 - Renderer.fraction(t, in: range)) * barH
             svg += "<line x1=\"\(px(x + Self.barW))\" y1=\"\(px(ty))\" x2=\"\(px(x + Self.barW + 4))\" y2=\"\(px(ty))\" stroke=\"#888\"/>"
             svg += "<text x=\"\(px(x + Self.barW + 7))\" y=\"\(px(ty))\">\(Renderer.escapeXML(label))</text>"
         }
@@ -409,7 +420,7 @@ struct ColourBar {
 private func pow10(_ x: Double) -> Double {
     guard x.isFinite, x > 0 else { return 1 }
     var p = 1.0
-    while p > x { p /= 10 }
-    while p * 10 <= x { p *= 10 }
+    while p > x && p > 1e-300 { p /= 10 }
+    while p * 10 <= x && p < 1e300 { p *= 10 }
     return p
 }
