@@ -70,3 +70,16 @@ public final class InMemoryTransport: KernelTransport, @unchecked Sendable {
         return nil
     }
 }
+
+extension InMemoryTransport {
+    /// Hands every queued message on `channel` to `dispatcher`, oldest first, until the
+    /// queue is empty or a shutdown is requested (what a socket loop does).
+    @discardableResult
+    public func run(_ dispatcher: KernelDispatcher, on channel: Channel = .shell) -> DispatchResult {
+        while let message = next(on: channel) {
+            let result = dispatcher.handle(message, on: channel)
+            if result != .proceed { return result }
+        }
+        return .proceed
+    }
+}
