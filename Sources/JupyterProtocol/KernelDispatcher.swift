@@ -78,9 +78,13 @@ public final class KernelDispatcher: @unchecked Sendable {
         interpreter.interrupt()
     }
 
-    /// The `iopub_welcome` message (JEP 65) the transport publishes on each subscription.
-    public func welcomeMessage() -> Message {
-        iopubMessage("iopub_welcome", content: ["subscription": ""], parent: nil)
+    /// The `iopub_welcome` message (JEP 65) the transport publishes on each subscription;
+    /// `subscription` is the topic the client subscribed to ("" for everything), also used
+    /// as the topic frame so that exactly that subscriber receives it.
+    public func welcomeMessage(subscription: String = "") -> Message {
+        var message = iopubMessage("iopub_welcome", content: ["subscription": .string(subscription)], parent: nil)
+        message.identities = [Data(subscription.utf8)]
+        return message
     }
 
     // MARK: - Internals shared by the handlers
