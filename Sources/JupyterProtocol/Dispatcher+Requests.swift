@@ -18,6 +18,12 @@ extension KernelDispatcher {
         "interrupt_request": { $0.interruptRequest($1, on: $2) },
     ]
 
+    /// What control serves. Control runs beside a cell on shell, so only requests that
+    /// never touch the interpreter's evaluation state are allowed there.
+    static let controlTypes: Set<String> = [
+        "kernel_info_request", "shutdown_request", "interrupt_request", "comm_info_request", "history_request",
+    ]
+
     func kernelInfo(_ message: Message, on channel: Channel) -> DispatchResult {
         let info = interpreter.kernelInfo()
         reply(to: message, on: channel, [

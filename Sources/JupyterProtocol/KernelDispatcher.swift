@@ -95,6 +95,10 @@ public final class KernelDispatcher: @unchecked Sendable {
                 log("ignoring unknown message type \(message.msgType) on \(channel.rawValue)")
                 return .proceed
             }
+            guard channel != .control || Self.controlTypes.contains(message.msgType) else {
+                log("ignoring \(message.msgType) on control (only \(Self.controlTypes.sorted()) are served there)")
+                return .proceed
+            }
             return handler(self, message, channel)
         }
     }

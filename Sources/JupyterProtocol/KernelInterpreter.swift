@@ -3,10 +3,12 @@ import JSONValues
 /// The language side of a kernel: it returns values and never touches a socket
 /// (after xeus' `xinterpreter`).
 ///
-/// The dispatcher calls every method except `interrupt()` on one thread at a time
-/// (shell, or control for `kernel_info`). `interrupt()` is called from another thread
-/// (control or the SIGINT watcher) while `execute` runs, so it must only set a flag
-/// that the evaluator polls, e.g. a `Synchronization.Atomic<Bool>`; hence `Sendable`.
+/// Threads: `execute`, `complete`, `inspect`, `isComplete` and `evaluateUserExpression`
+/// are called one at a time on the shell thread. `kernelInfo()` may also be called on the
+/// control thread while `execute` runs (return constants). `interrupt()` is called from
+/// the control thread or on SIGINT while `execute` runs, so it must only set a flag that
+/// the evaluator polls (an atomic or a lock-guarded Bool); hence `Sendable`. Clear that
+/// flag when `execute` starts: an interrupt that arrives between cells is dropped.
 public protocol KernelInterpreter: AnyObject, Sendable {
     /// Static facts for `kernel_info_reply`.
     func kernelInfo() -> KernelInfo

@@ -39,6 +39,8 @@ final class ZMQKernelTransport: KernelTransport, @unchecked Sendable {
             try socket.setOption(ZMQ_ROUTER_HANDOVER, 1)
         }
         try iopub.setOption(ZMQ_XPUB_VERBOSE, 1)
+        // XPUB drops messages past the high-water mark; a chatty cell must not lose output.
+        try iopub.setOption(ZMQ_SNDHWM, 100_000)
         let sockets: [(Channel, ZMQSocket)] = [
             (.shell, shell), (.control, control), (.stdin, stdin), (.iopub, iopub), (.heartbeat, heartbeat),
         ]

@@ -142,3 +142,14 @@ import Testing
         #expect(history(h, ["hist_access_type": "search", "pattern": "nothing*"]) == [])
     }
 }
+
+@Suite struct DispatcherControlTests {
+    @Test func controlServesOnlyRequestsThatLeaveTheInterpreterAlone() {
+        let h = Harness()
+        let sent = h.request("execute_request", ["code": "print x"], on: .control)
+        #expect(sent.summary == ["iopub:status(busy)", "iopub:status(idle)"])
+        #expect(h.interpreter.requests.isEmpty)
+        #expect(h.request("comm_info_request", on: .control).first("comm_info_reply") != nil)
+        #expect(h.request("history_request", ["hist_access_type": "tail", "n": 1], on: .control).first("history_reply") != nil)
+    }
+}
