@@ -130,6 +130,30 @@ import Glibc
         try shutDown(server, client)
     }
 
+    @Test func inputRequestTravelsOverStdin() throws {
+        let (server, client, _) = try started()
+        let id = try client.send("execute_request", ["code": "input", "allow_stdin": true], on: client.shell)
+        let request = try client.receive(client.stdin)
+        #expect(request.msgType == "input_request")
+        #expect(request.parentMsgID == id)
+        #expect(request.content == ["prompt": "name? ", "password": false])
+        var answer = Message.request("input_reply", content: ["value": "Ada"], identities: [])
+        answer.parentHeader = request.header.json
+        try client.stdin.send(WireCodec.encode(answer, signer: client.signer))
+        #expect(try client.receive(client.shell).content["status"] == "ok")
+        let stream = try client.iopubUntil("stream")
+        #expect(stream.last?.content["text"] == "hello Ada")
+        try shutDown(server, client)
+    }
+
+    @Test func inputWithoutAllowStdinFailsAtOnce() throws {
+        let (server, client, _) = try started()
+        try client.send("execute_request", ["code": "input", "allow_stdin": false], on: client.shell)
+        #expect(try client.receive(client.shell).content["ename"] == "Input")
+        #expect(throws: TimedOut.self) { try client.receiveFrames(client.stdin, timeout: 0.2) }
+        try shutDown(server, client)
+    }
+
     @Test func shutdownWithRestartIsReported() throws {
         let (server, client, _) = try started()
         try client.send("shutdown_request", ["restart": true], on: client.control)

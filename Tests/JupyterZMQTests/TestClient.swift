@@ -20,6 +20,12 @@ final class SleepyInterpreter: KernelInterpreter, @unchecked Sendable {
     func execute(_ request: ExecuteRequest, context: ExecutionContext) -> ExecuteOutcome {
         lock.withLock { interrupted = false }
         if request.code.hasPrefix("print ") { context.stream(.stdout, String(request.code.dropFirst(6))) }
+        if request.code == "input" {
+            switch context.input(prompt: "name? ") {
+            case .success(let text): context.stream(.stdout, "hello \(text)")
+            case .failure(let error): return .error(ExecutionError(ename: "Input", evalue: error.description, traceback: []))
+            }
+        }
         if request.code == "sleep" {
             let deadline = Date().addingTimeInterval(5)
             while Date() < deadline {
@@ -52,6 +58,7 @@ final class TestClient {
     let control: ZMQSocket
     let iopub: ZMQSocket
     let heartbeat: ZMQSocket
+    let stdin: ZMQSocket
     let signer: MessageSigner
 
     init(_ connection: ConnectionInfo) throws {
@@ -61,7 +68,14 @@ final class TestClient {
         control = try ZMQSocket(context: context, type: .dealer)
         iopub = try ZMQSocket(context: context, type: .sub)
         heartbeat = try ZMQSocket(context: context, type: .req)
-        for socket in [shell, control, iopub, heartbeat] { try socket.setOption(ZMQ_LINGER, 0) }
+        stdin = try ZMQSocket(context: context, type: .dealer)
+        for socket in [shell, control, iopub, heartbeat, stdin] { try socket.setOption(ZMQ_LINGER, 0) }
+        // As jupyter_client does: shell and stdin share an identity, so input_request
+        // (sent to the shell request's identity) reaches this stdin socket.
+        let identity = Data("client-\(UUID().uuidString)".utf8)
+        try shell.setOption(ZMQ_ROUTING_ID, identity)
+        try stdin.setOption(ZMQ_ROUTING_ID, identity)
+        try stdin.connect(connection.endpoint(.stdin))
         try shell.connect(connection.endpoint(.shell))
         try control.connect(connection.endpoint(.control))
         try iopub.setOption(ZMQ_SUBSCRIBE, Data())
@@ -70,7 +84,7 @@ final class TestClient {
     }
 
     deinit {
-        for socket in [shell, control, iopub, heartbeat] { socket.close() }
+        for socket in [shell, control, iopub, heartbeat, stdin] { socket.close() }
         context.terminate()
     }
 
