@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-KERNEL_NAME = "attention"
+KERNEL_NAME = os.environ.get("INTEGRATION_KERNEL", "attention")  # python3: harness self-check
 DISPLAY_NAME = "Attention (Swift)"
 LANGUAGE = "attention"
 DEFAULT_TIMEOUT = int(os.environ.get("ATTENTION_TEST_TIMEOUT", "120"))
