@@ -87,6 +87,7 @@ class AttentionKernelTests(jkt.KernelTests):
 
 
 @pytest.mark.usefixtures("attention_kernelspec")
+@pytest.mark.timeout(30)  # the suite waits for the welcome without a timeout of its own
 class AttentionIopubWelcomeTests(jkt.IopubWelcomeTests):
     kernel_name = KERNEL_NAME
     support_iopub_welcome = True
