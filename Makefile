@@ -43,3 +43,9 @@ fixtures: setup
 
 clean:
 	rm -rf .build
+
+# Every lesson executed and exported to HTML, heatmaps included: build-html/NN-name.html
+# (git-ignored). Runs the debug kernel, like the tests.
+.PHONY: html
+html: install-debug
+	jupyter nbconvert --to html --execute --output-dir build-html notebooks/[0-9][0-9]-*.ipynb
