@@ -49,6 +49,8 @@ def wait_for(what: str, probe, timeout: float, interval: float = 0.25):
     while True:
         try:
             last = probe()
+        except LabError:
+            raise
         except Exception as e:  # noqa: BLE001 (reported below if it never succeeds)
             last = e
         else:
@@ -89,6 +91,7 @@ class JupyterLabServer:
             f"--IdentityProvider.token={self.token}",
             f"--ServerApp.root_dir={self.root_dir}",
             "--LabApp.expose_app_in_browser=True",
+            *(["--allow-root"] if os.geteuid() == 0 else []),
             "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
         ]
         self._log = open(self.log_path, "wb")
@@ -174,6 +177,9 @@ def chrome(profile_dir: Path, width: int = 1400, height: int = 1000, log_path: P
         options.add_argument(arg)
     service = Service(CHROMEDRIVER, log_output=str(log_path) if log_path else subprocess.DEVNULL)
     driver = webdriver.Chrome(service=service, options=options)
+    # the page's viewport exactly width × height (--window-size includes the window's frame)
+    driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride",
+                           {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": False})
     driver.set_page_load_timeout(60)
     driver.set_script_timeout(30)
     return driver
@@ -236,8 +242,8 @@ class LabPage:
 
         return wait_for(f"{name} to open with an idle kernel", kernel_idle, timeout)
 
-    def click_menu(self, menu: str, command: str, timeout: float = 20):
-        """Menu bar → item, as a person would (e.g. Run → Run All Cells)."""
+    def click_menu(self, menu: str, label: str, timeout: float = 20):
+        """Menu bar → item by their visible labels, as a person would (Run → Run All Cells)."""
         from selenium.webdriver.common.by import By
 
         def menu_item():
@@ -247,16 +253,20 @@ class LabPage:
             return None
 
         wait_for(f"menu {menu!r}", menu_item, timeout).click()
-        selector = f'.lm-Menu .lm-Menu-item[data-command="{command}"]'
 
         def visible_item():
-            items = [e for e in self.driver.find_elements(By.CSS_SELECTOR, selector) if e.is_displayed()]
-            return items[0] if items else None
+            for li in self.driver.find_elements(By.CSS_SELECTOR, ".lm-Menu .lm-Menu-item"):
+                labels = li.find_elements(By.CSS_SELECTOR, ".lm-Menu-itemLabel")
+                if labels and labels[0].text.strip() == label and li.is_displayed():
+                    if "lm-mod-disabled" in (li.get_attribute("class") or ""):
+                        raise LabError(f"menu item {menu} → {label} is disabled")
+                    return li
+            return None
 
-        wait_for(f"menu item {command!r}", visible_item, timeout).click()
+        wait_for(f"menu item {menu} → {label}", visible_item, timeout).click()
 
     def run_all(self, timeout: float = 180) -> dict:
-        self.click_menu("Run", "notebook:run-all-cells")
+        self.click_menu("Run", "Run All Cells")
 
         def finished():
             s = self.state()
