@@ -1,0 +1,45 @@
+# The two commands a newcomer needs (see README.md):
+#   make lab    set up, build, install the kernel, open JupyterLab on notebooks/
+#   make test   set up, build, run every test (Swift and Jupyter)
+SHELL := /bin/bash
+VENV := $(CURDIR)/.venv
+PY := $(VENV)/bin/python
+export PATH := $(VENV)/bin:$(PATH)
+DEBUG_BIN := .build/debug/attention-kernel
+RELEASE_BIN := .build/release/attention-kernel
+
+.PHONY: setup build release install-debug install lab test test-swift test-jupyter fixtures clean
+
+setup:
+	@bash scripts/setup.sh
+
+build:
+	swift build
+
+release:
+	swift build -c release
+
+# Tests run against the debug build (the one `swift test` already compiled).
+install-debug: setup build
+	$(DEBUG_BIN) install --prefix $(VENV)
+
+install: setup release
+	$(RELEASE_BIN) install --prefix $(VENV)
+
+lab: install
+	jupyter lab --notebook-dir=notebooks --ip=127.0.0.1
+
+test: setup test-swift test-jupyter
+
+test-swift:
+	swift build --build-tests
+	swift test --skip-build
+
+test-jupyter: install-debug
+	$(PY) -m pytest integration -q
+
+fixtures: setup
+	$(PY) scripts/make_fixtures.py
+
+clean:
+	rm -rf .build

@@ -1,0 +1,111 @@
+import Foundation
+
+/// A decoder-only transformer shaped like GPT-2 as in nanoGPT: token embeddings `wte`
+/// (vocab×d), learned position embeddings `wpe` (context×d), `layers` pre-norm blocks with
+/// biases and causal masks, a final layer norm, and an output projection tied to `wte`
+/// (logits = LN_f(x)·wteᵀ), so it has V·d + T·d + L(12d² + 13d) + 2d parameters.
+public struct GPTModel: Equatable, Sendable {
+    public var wte: Matrix
+    public var wpe: Matrix
+    public var blocks: [BlockParameters]
+    public var lnFGamma: Matrix
+    public var lnFBeta: Matrix
+    public let vocab, dModel, heads, layers, context: Int
+
+    public init(wte: Matrix, wpe: Matrix, blocks: [BlockParameters], lnFGamma: Matrix, lnFBeta: Matrix,
+                vocab: Int, dModel: Int, heads: Int, layers: Int, context: Int) {
+        (self.wte, self.wpe, self.blocks, self.lnFGamma, self.lnFBeta) = (wte, wpe, blocks, lnFGamma, lnFBeta)
+        (self.vocab, self.dModel, self.heads, self.layers, self.context) = (vocab, dModel, heads, layers, context)
+    }
+}
+
+/// The parameter count of a GPT-2-shaped model by formula:
+/// P = V·d + T·d + L·(12d² + 13d) + 2d (124,439,808 for GPT-2 small: V = 50257, T = 1024, d = 768, L = 12).
+/// Returns nil when the count does not fit in an Int.
+public func gptParameterFormula(vocab v: Int, dModel d: Int, layers l: Int, context t: Int) -> Int? {
+    let terms: [(Int, Int)] = [(v, d), (t, d), (l, 12 * d * d + 13 * d), (2, d)]
+    var total = 0
+    for (a, b) in terms {
+        let (product, o1) = a.multipliedReportingOverflow(by: b)
+        let (sum, o2) = total.addingReportingOverflow(product)
+        if o1 || o2 { return nil }
+        total = sum
+    }
+    return total
+}
+
+/// A GPT with nanoGPT's initialisation (weights N(0, 0.02²), biases 0, norms γ = 1, β = 0),
+/// drawn from one `SeededGenerator(seed:)`: wte, wpe, then each block in order.
+public func gpt(vocab: Int, dModel: Int, heads: Int, layers: Int, context: Int, seed: UInt64) throws(CoreError) -> GPTModel {
+    guard vocab > 0, context > 0, layers >= 0 else {
+        throw .invalidArgument("a GPT needs vocab ≥ 1, context ≥ 1 and layers ≥ 0 (got vocab \(vocab), context \(context), layers \(layers))")
+    }
+    guard let total = gptParameterFormula(vocab: vocab, dModel: dModel, layers: layers, context: context), total <= 50_000_000 else {
+        throw .tooLarge("a GPT with vocab \(vocab), d_model \(dModel), \(layers) layers and context \(context) has too many parameters to build here (limit 50,000,000); param counts by formula work at any size")
+    }
+    var generator = SeededGenerator(seed: seed)
+    func weights(_ r: Int, _ c: Int) -> Matrix {
+        Matrix(uncheckedRows: r, cols: c, storage: (0..<(r * c)).map { _ in 0.02 * generator.nextGaussian() })
+    }
+    let wte = weights(vocab, dModel), wpe = weights(context, dModel)
+    var blocks: [BlockParameters] = []
+    for _ in 0..<layers { blocks.append(try initBlock(dModel: dModel, heads: heads, generator: &generator)) }
+    return GPTModel(wte: wte, wpe: wpe, blocks: blocks, lnFGamma: Matrix(rows: 1, cols: dModel, repeating: 1),
+                    lnFBeta: Matrix(rows: 1, cols: dModel, repeating: 0), vocab: vocab, dModel: dModel, heads: heads,
+                    layers: layers, context: context)
+}
+
+/// The number of parameters of a built model, counted from its matrices (the output
+/// projection is tied to `wte`, so it is not counted twice).
+public func paramCount(_ model: GPTModel) -> Int {
+    model.wte.count + model.wpe.count + model.blocks.reduce(0) { $0 + paramCount($1) } + model.lnFGamma.count + model.lnFBeta.count
+}
+
+/// Logits for every position: x = wte[ids] + wpe[0..<n]; x ← block(x, causal mask) for each
+/// block; logits = LN_f(x)·wteᵀ, an n×vocab matrix (row t predicts token t+1).
+/// Needs 1 ≤ n ≤ context and every id in 0..<vocab.
+public func forward(_ model: GPTModel, ids: [Int]) throws(CoreError) -> Matrix {
+    guard !ids.isEmpty else { throw .invalidArgument("forward needs at least one token id") }
+    guard ids.count <= model.context else {
+        throw .invalidArgument("\(ids.count) token ids are more than the model's context of \(model.context)")
+    }
+    if let bad = ids.first(where: { $0 < 0 || $0 >= model.vocab }) {
+        throw .invalidArgument("token id \(bad) is outside the vocabulary 0..<\(model.vocab)")
+    }
+    var x = try add(try model.wte.select(rows: ids, cols: Array(0..<model.dModel)), model.wpe.select(rows: Array(0..<ids.count), cols: Array(0..<model.dModel)))
+    let mask = try causalMask(ids.count)
+    for block in model.blocks { x = try transformerBlock(x, block, mask: mask, norm: .pre) }
+    let final = try layerNorm(x, gamma: model.lnFGamma, beta: model.lnFBeta)
+    return MatrixProduct.multiplyTransposed(final, model.wte)
+}
+
+/// Autoregressive generation as nanoGPT's `generate`: `steps` times, run `forward` on the
+/// last `context` ids, take the last row of logits, and append the next id — the argmax
+/// (first maximum) when temperature = 0 (greedy), otherwise a sample from
+/// softmax(logits / temperature) using `SeededGenerator(seed:)` (one uniform per step,
+/// inverse-CDF). Returns the prompt followed by the generated ids.
+public func generate(_ model: GPTModel, ids: [Int], steps: Int, temperature: Double, seed: UInt64) throws(CoreError) -> [Int] {
+    guard steps >= 0 else { throw .invalidArgument("steps must not be negative, not \(steps)") }
+    guard temperature >= 0, temperature.isFinite else { throw .invalidArgument("temperature must be 0 (greedy) or positive, not \(temperature)") }
+    var sequence = ids
+    var generator = SeededGenerator(seed: seed)
+    for _ in 0..<steps {
+        let window = Array(sequence.suffix(model.context))
+        let logits = try forward(model, ids: window)
+        let last = try logits.select(rows: [logits.rows - 1], cols: Array(0..<logits.cols))
+        if temperature == 0 {
+            sequence.append(Int(Reduction.argmax.reduce(last.storage)))
+        } else {
+            let probabilities = try softmax(last, temperature: temperature).storage
+            let u = generator.nextUniform()
+            var cumulative = 0.0
+            var choice = probabilities.count - 1
+            for (index, p) in probabilities.enumerated() {
+                cumulative += p
+                if u < cumulative { choice = index; break }
+            }
+            sequence.append(choice)
+        }
+    }
+    return sequence
+}
