@@ -21,14 +21,14 @@ final class Evaluator {
     }
 
     let globals: GlobalScope
-    let host: Host
+    let host: CellHost
     let limits: Limits
     let interruptFlag: InterruptFlag
     /// The source of the code running now (a function's own source while it runs).
     var source: SourceText
     var frames: [Frame] = []
     /// Counter for display ids.
-    init(globals: GlobalScope, host: Host, limits: Limits, interruptFlag: InterruptFlag, source: SourceText) {
+    init(globals: GlobalScope, host: CellHost, limits: Limits, interruptFlag: InterruptFlag, source: SourceText) {
         self.globals = globals
         self.host = host
         self.limits = limits

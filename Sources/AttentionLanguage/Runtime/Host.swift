@@ -5,7 +5,7 @@ import Synchronization
 ///
 /// Methods are called on the session's evaluation thread while `Session.run` blocks
 /// the caller, one at a time.
-public protocol Host: AnyObject {
+public protocol CellHost: AnyObject {
     /// Publishes one output now (streaming: do not wait for the cell to end).
     func emit(_ output: Output)
     /// Reads a line for `input(prompt)`. Returns nil when the front end does not
@@ -16,13 +16,13 @@ public protocol Host: AnyObject {
     var isInterruptRequested: Bool { get }
 }
 
-extension Host {
+extension CellHost {
     public var isInterruptRequested: Bool { false }
 }
 
-/// A `Host` that records outputs in memory and answers `input` from a queue: a test
+/// A `CellHost` that records outputs in memory and answers `input` from a queue: a test
 /// double, also handy for running code without a front end.
-public final class RecordingHost: Host, @unchecked Sendable {
+public final class RecordingHost: CellHost, @unchecked Sendable {
     private let lock = Mutex<State>(State())
     private struct State: Sendable {
         var outputs: [Output] = []

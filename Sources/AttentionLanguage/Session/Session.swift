@@ -28,7 +28,7 @@ public final class Session: @unchecked Sendable {
     }
 
     /// Runs one cell: outputs go to `host` as they happen; the result or the error comes back.
-    public func run(_ source: String, host: Host) -> CellResult {
+    public func run(_ source: String, host: CellHost) -> CellResult {
         lock.lock()
         defer { lock.unlock() }
         interruptFlag.clear()
@@ -50,7 +50,7 @@ public final class Session: @unchecked Sendable {
     public func interrupt() { interruptFlag.set() }
 
     /// Evaluates on the current thread (used by `run` on its big-stack thread).
-    private func runHere(_ text: String, host: Host) -> CellResult {
+    private func runHere(_ text: String, host: CellHost) -> CellResult {
         let source = SourceText(text)
         let evaluator = Evaluator(globals: globals, host: host, limits: limits, interruptFlag: interruptFlag, source: source)
         do {
@@ -97,10 +97,10 @@ public final class Session: @unchecked Sendable {
 private final class RunBox: @unchecked Sendable {
     let session: Session
     let source: String
-    let host: Host
+    let host: CellHost
     var result: CellResult?
 
-    init(session: Session, source: String, host: Host) {
+    init(session: Session, source: String, host: CellHost) {
         self.session = session
         self.source = source
         self.host = host
