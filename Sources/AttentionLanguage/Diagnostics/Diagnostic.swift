@@ -48,6 +48,9 @@ public struct Diagnostic: Error, Equatable, Sendable, CustomStringConvertible {
 
     public var description: String { rendered }
 
+    /// The most "called from" lines `rendered` shows.
+    public static let maxCallerLines = 8
+
     /// The error as a notebook shows it: headline, location, source line and caret. Ends with "\n".
     public var rendered: String {
         var out = "\(kind.rawValue): \(message)\n"
@@ -64,8 +67,21 @@ public struct Diagnostic: Error, Equatable, Sendable, CustomStringConvertible {
             let prefix = sourceLine.prefix(max(0, location.column - 1)).map { $0 == "\t" ? "\t" : " " }.joined()
             out += " \(pad) | \(prefix)^\n"
         }
+        // Consecutive identical call sites (recursion) are shown once with a count,
+        // and at most `maxCallerLines` lines are shown.
+        var groups: [(SourceLocation, Int)] = []
         for caller in callers {
-            out += "  called from \(caller)\n"
+            if let last = groups.last, last.0 == caller {
+                groups[groups.count - 1].1 += 1
+            } else {
+                groups.append((caller, 1))
+            }
+        }
+        for (location, count) in groups.prefix(Diagnostic.maxCallerLines) {
+            out += "  called from \(location)" + (count > 1 ? " (\(count) times)" : "") + "\n"
+        }
+        if groups.count > Diagnostic.maxCallerLines {
+            out += "  ... and \(groups.count - Diagnostic.maxCallerLines) more calls\n"
         }
         return out
     }

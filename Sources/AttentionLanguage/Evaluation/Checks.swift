@@ -71,6 +71,8 @@ enum Suggestions {
         var best: (String, Int)?
         for candidate in Set(candidates).sorted() where candidate != name {
             let c = Array(candidate.lowercased())
+            // Very short names are too alike to guess between, unless only the case differs.
+            if target.count < 3 && c != target { continue }
             guard abs(c.count - target.count) <= 2, c.count <= 64 else { continue }
             let d = distance(target, c)
             if d < (best?.1 ?? Int.max) { best = (candidate, d) }
