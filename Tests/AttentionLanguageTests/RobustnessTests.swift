@@ -43,6 +43,13 @@ import Testing
         #expect(run("func f(n) = [[[[[f(n + 1)]]]]]\nf(0)", limits: Limits(maxCallDepth: 2000)).0.diagnostic?.kind == .limitError)
     }
 
+    @Test func stackGuardHoldsUnderTheLargestConfigurableLimits() {
+        let limits = Limits(environment: ["ATTN_MAX_DEPTH": "99999", "ATTN_MAX_NESTING": "99999"])
+        let nested = String(repeating: "abs(", count: 1000) + "-f(k - 1) - 1" + String(repeating: ")", count: 1000)
+        let code = "func f(k) { if k == 0 { return 0 }; return \(nested) }\nf(2000)"
+        #expect(run(code, limits: limits).0.diagnostic?.kind == .limitError)
+    }
+
     @Test func deeplyNestedListValuesAreALimitError() {
         let (result, _) = run("x = []\nfor i in 0..<100000 { x = [x] }")
         #expect(result.diagnostic?.kind == .limitError)

@@ -27,8 +27,11 @@ final class Evaluator {
     /// The source of the code running now (a function's own source while it runs).
     var source: SourceText
     var frames: [Frame] = []
-    /// Counter for display ids.
-    init(globals: GlobalScope, host: CellHost, limits: Limits, interruptFlag: InterruptFlag, source: SourceText) {
+    /// Bounds stack use whatever the configured call and nesting limits.
+    let stackGuard: StackGuard
+
+    init(globals: GlobalScope, host: CellHost, limits: Limits, interruptFlag: InterruptFlag, source: SourceText, stackGuard: StackGuard) {
+        self.stackGuard = stackGuard
         self.globals = globals
         self.host = host
         self.limits = limits
@@ -194,6 +197,9 @@ final class Evaluator {
     // MARK: - Expressions
 
     func evaluate(_ expr: Expr) throws(LangError) -> Value {
+        guard !stackGuard.isExhausted else {
+            throw .limit("this computation nests too deeply (calls inside calls inside calls); simplify it or lower the recursion", at: expr.range)
+        }
         switch expr {
         case .number(let v, _): return .number(v)
         case .string(let s, _): return .string(s)

@@ -152,6 +152,7 @@ extension Session {
             _ = try Parser.parse(source, maxDepth: Limits().maxNestingDepth)
             return .complete
         } catch {
+            if error.kind == .limitError { return .complete }  // let the run report it
             return error.message.hasPrefix("the cell ends") ? .incomplete(indent: "") : .invalid
         }
     }

@@ -33,16 +33,23 @@ public final class Session: @unchecked Sendable {
         defer { lock.unlock() }
         interruptFlag.clear()
         let box = RunBox(session: self, source: source, host: host)
+        Session.onLargeStack {
+            box.result = box.session.runHere(box.source, host: box.host)
+        }
+        return box.result ?? .success(nil)
+    }
+
+    /// Runs `body` on a new thread with a `stackSize` stack and waits for it.
+    private static func onLargeStack(_ body: @escaping @Sendable () -> Void) {
         let done = DispatchSemaphore(value: 0)
         let thread = Thread {
-            box.result = box.session.runHere(box.source, host: box.host)
+            body()
             done.signal()
         }
         thread.stackSize = Session.stackSize
         thread.name = "attention-eval"
         thread.start()
         done.wait()
-        return box.result ?? .success(nil)
     }
 
     /// Asks the running cell to stop at its next statement, loop iteration or call.
@@ -52,9 +59,12 @@ public final class Session: @unchecked Sendable {
     /// Evaluates on the current thread (used by `run` on its big-stack thread).
     private func runHere(_ text: String, host: CellHost) -> CellResult {
         let source = SourceText(text)
-        let evaluator = Evaluator(globals: globals, host: host, limits: limits, interruptFlag: interruptFlag, source: source)
+        // Leave a quarter of the stack for library code and for freeing deep values.
+        let stackGuard = StackGuard(budget: Session.stackSize / 4 * 3)
+        let evaluator = Evaluator(
+            globals: globals, host: host, limits: limits, interruptFlag: interruptFlag, source: source, stackGuard: stackGuard)
         do {
-            let statements = try Parser.parse(source, maxDepth: limits.maxNestingDepth)
+            let statements = try Parser.parse(source, maxDepth: limits.maxNestingDepth, stackGuard: stackGuard)
             return .success(try evaluator.runCell(statements))
         } catch {
             return .failure(error.diagnostic(cell: source))
@@ -84,12 +94,19 @@ public final class Session: @unchecked Sendable {
         globals.values[name] = value
     }
 
-    /// Forgets every binding.
+    /// Forgets every binding. (Freed on the evaluation stack: a function's syntax tree
+    /// can be deep.)
     public func reset() {
         lock.lock()
         defer { lock.unlock() }
-        globals.values.removeAll()
+        let box = ResetBox(globals)
+        Session.onLargeStack { box.globals.values.removeAll() }
     }
+}
+
+private final class ResetBox: @unchecked Sendable {
+    let globals: GlobalScope
+    init(_ globals: GlobalScope) { self.globals = globals }
 }
 
 /// Carries a cell to the evaluation thread and its result back. The caller blocks on a

@@ -16,16 +16,19 @@ struct Parser {
     private var functionDepth = 0
     private var loopDepth = 0
 
-    init(tokens: [Token], source: SourceText, maxDepth: Int) {
+    private let stackGuard: StackGuard
+
+    init(tokens: [Token], source: SourceText, maxDepth: Int, stackGuard: StackGuard) {
+        self.stackGuard = stackGuard
         self.tokens = tokens
         self.source = source
         self.maxDepth = maxDepth
     }
 
     /// Lexes and parses a whole cell.
-    static func parse(_ source: SourceText, maxDepth: Int) throws(LangError) -> [Stmt] {
+    static func parse(_ source: SourceText, maxDepth: Int, stackGuard: StackGuard = StackGuard(budget: 256 << 10)) throws(LangError) -> [Stmt] {
         let tokens = try Lexer.tokenize(source)
-        var parser = Parser(tokens: tokens, source: source, maxDepth: maxDepth)
+        var parser = Parser(tokens: tokens, source: source, maxDepth: maxDepth, stackGuard: stackGuard)
         return try parser.parseProgram()
     }
 
@@ -84,7 +87,7 @@ struct Parser {
     private mutating func nested<T>(_ body: (inout Parser) throws(LangError) -> T) throws(LangError) -> T {
         depth += 1
         defer { depth -= 1 }
-        guard depth <= maxDepth else {
+        guard depth <= maxDepth, !stackGuard.isExhausted else {
             throw .limit("this code is nested more than \(maxDepth) levels deep; split it into smaller steps", at: current.range)
         }
         return try body(&self)
