@@ -35,6 +35,7 @@ let package = Package(
         .testTarget(name: "AttentionLanguageTests", dependencies: ["AttentionLanguage"], resources: [.copy("Golden")]),
         .testTarget(name: "JupyterProtocolTests", dependencies: ["JupyterProtocol", "JSONValues"]),
         .testTarget(name: "JSONValuesTests", dependencies: ["JSONValues"]),
+        .testTarget(name: "JupyterZMQTests", dependencies: ["JupyterZMQ", "JupyterProtocol", "JSONValues"]),
         .testTarget(name: "AttentionKernelTests", dependencies: ["AttentionKernel", "JupyterProtocol", "JupyterZMQ"]),
     ]
 )

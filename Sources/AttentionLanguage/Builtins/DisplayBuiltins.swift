@@ -11,8 +11,7 @@ enum DisplayBuiltins {
             host.emit(name == "print" ? .stdout(text) : .stderr(text))
             return .nil
         case "show":
-            let bundle = Renderer.bundle(for: a.value("x"))
-            host.emit(.display(try titled(bundle, try a.optionalString("title")), displayID: nil, update: false))
+            host.emit(.display(Renderer.show(a.value("x"), title: try a.optionalString("title")), displayID: nil, update: false))
             return .nil
         case "heatmap":
             let m = try a.matrix("W")
@@ -47,21 +46,6 @@ enum DisplayBuiltins {
         }
     }
 
-    /// `show(x, title:)`: the title goes above the value (text/plain and text/html).
-    private static func titled(_ bundle: MimeBundle, _ title: String?) throws(LangError) -> MimeBundle {
-        guard let title else { return bundle }
-        var out = bundle
-        out.data["text/plain"] = .string(title + "\n" + bundle.plainText)
-        if case .string(let html)? = bundle.data["text/html"] {
-            out.data["text/html"] = .string("<div><strong>\(escapeHTML(title))</strong></div>" + html)
-        }
-        return out
-    }
-
-    private static func escapeHTML(_ s: String) -> String {
-        s.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;").replacingOccurrences(of: ">", with: "&gt;")
-    }
-
     /// The help page for a builtin, a user function, a name, or (no topic) the overview.
     static func helpText(_ topic: Value, _ a: Arguments) throws(LangError) -> String {
         switch topic {
@@ -83,11 +67,5 @@ enum DisplayBuiltins {
         default:
             return "a \(topic.kindDescription)\n"
         }
-    }
-}
-
-extension String {
-    fileprivate func replacingOccurrences(of target: String, with replacement: String) -> String {
-        self.split(separator: target, omittingEmptySubsequences: false).joined(separator: replacement)
     }
 }

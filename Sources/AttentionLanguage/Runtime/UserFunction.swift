@@ -11,6 +11,12 @@ public struct UserFunction: Sendable {
         self.declaration = declaration
     }
 
+    /// A function with this name and parameters and an empty body (returns nil), for
+    /// tests and tools that need a function value without source.
+    public init(name: String, parameters: [String]) {
+        self.init(FunctionDecl(name: name, parameters: parameters, body: [], range: .none, source: SourceText("")))
+    }
+
     /// `f(a, b)`, as help and inspection show it.
     public var signature: String { "\(name)(\(parameters.joined(separator: ", ")))" }
 }

@@ -1,0 +1,129 @@
+import Foundation
+import JSONValues
+
+/// Why `ExecutionContext.input` returned no text.
+public enum InputError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// The request had `allow_stdin: false` (nbconvert, nbgrader): no front end can answer.
+    case notAllowed
+    /// The cell was interrupted (or the kernel is shutting down) while waiting.
+    case interrupted
+
+    public var description: String {
+        switch self {
+        case .notAllowed: "input is not available: this front end does not support stdin (allow_stdin is false)"
+        case .interrupted: "input was interrupted"
+        }
+    }
+}
+
+/// The `name` of a `stream` message.
+public enum StreamName: String, Sendable {
+    case stdout, stderr
+}
+
+/// What a running cell may do besides returning: publish outputs on IOPub (each goes out
+/// at once, so front ends see progress) and ask for input over stdin.
+///
+/// Created by the dispatcher for one `execute_request`; all outputs carry that request as
+/// their parent. `@unchecked Sendable`: the payload list is behind a lock, the rest is
+/// immutable, so an interpreter may publish from a worker thread.
+public final class ExecutionContext: @unchecked Sendable {
+    /// The request's `silent` (then `executeResult` publishes nothing).
+    public let silent: Bool
+    /// Whether `input` can ask the front end.
+    public let allowStdin: Bool
+    /// The count of this cell (`Out[n]`).
+    public let executionCount: Int
+
+    private let publish: @Sendable (String, JSONValue) -> Void
+    private let askInput: @Sendable (String, Bool) -> Result<String, InputError>
+    private let lock = NSLock()
+    private var _payloads: [JSONValue] = []
+    private var _resultText: String?
+
+    /// - Parameters:
+    ///   - publish: sends an IOPub message of the given type and content.
+    ///   - input: sends `input_request` (prompt, password) and waits for the reply.
+    public init(
+        silent: Bool, allowStdin: Bool, executionCount: Int,
+        publish: @escaping @Sendable (String, JSONValue) -> Void,
+        input: @escaping @Sendable (String, Bool) -> Result<String, InputError>
+    ) {
+        self.silent = silent
+        self.allowStdin = allowStdin
+        self.executionCount = executionCount
+        self.publish = publish
+        self.askInput = input
+    }
+
+    /// Publishes `stream` text (stdout or stderr). Nothing for empty text.
+    public func stream(_ name: StreamName, _ text: String) {
+        guard !text.isEmpty else { return }
+        publish("stream", ["name": .string(name.rawValue), "text": .string(text)])
+    }
+
+    /// Publishes `display_data`. With `displayID`, later `updateDisplay` calls replace it.
+    public func display(_ data: JSONObject, metadata: JSONObject = [:], displayID: String? = nil) {
+        publish("display_data", Self.bundle(data, metadata, displayID))
+    }
+
+    /// Publishes `update_display_data` for an earlier `display(…, displayID:)`.
+    public func updateDisplay(_ data: JSONObject, metadata: JSONObject = [:], displayID: String) {
+        publish("update_display_data", Self.bundle(data, metadata, displayID))
+    }
+
+    /// Publishes `clear_output`; with `wait`, the front end clears when the next output arrives.
+    public func clearOutput(wait: Bool = false) {
+        publish("clear_output", ["wait": .bool(wait)])
+    }
+
+    /// Publishes the cell's `execute_result` (nothing when silent). Its `text/plain` is
+    /// kept as the history output.
+    public func executeResult(_ data: JSONObject, metadata: JSONObject = [:]) {
+        guard !silent else { return }
+        lock.withLock { _resultText = data["text/plain"]?.stringValue }
+        publish(
+            "execute_result",
+            ["execution_count": .number(Double(executionCount)), "data": .object(data), "metadata": .object(metadata)])
+    }
+
+    /// Adds a payload to `execute_reply` (deprecated by Jupyter but still read by front ends).
+    public func addPayload(_ payload: ExecutePayload) {
+        lock.withLock { _payloads.append(payload.json) }
+    }
+
+    /// Asks the front end for a line of input (`input_request` on stdin) and waits.
+    /// Fails at once with `.notAllowed` when the request had `allow_stdin: false`.
+    public func input(prompt: String, password: Bool = false) -> Result<String, InputError> {
+        guard allowStdin else { return .failure(.notAllowed) }
+        return askInput(prompt, password)
+    }
+
+    var payloads: [JSONValue] { lock.withLock { _payloads } }
+    var resultText: String? { lock.withLock { _resultText } }
+
+    private static func bundle(_ data: JSONObject, _ metadata: JSONObject, _ displayID: String?) -> JSONValue {
+        var content: JSONObject = ["data": .object(data), "metadata": .object(metadata)]
+        if let displayID { content["transient"] = ["display_id": .string(displayID)] }
+        return .object(content)
+    }
+}
+
+/// A payload of `execute_reply`.
+public enum ExecutePayload: Sendable, Equatable {
+    /// Show `data` (a mimebundle) in the pager, from line `start`.
+    case page(data: JSONObject, start: Int = 0)
+    /// Put `text` into the next input cell.
+    case setNextInput(text: String, replace: Bool = false)
+    /// Any other payload object.
+    case custom(JSONValue)
+
+    var json: JSONValue {
+        switch self {
+        case .page(let data, let start): ["source": "page", "data": .object(data), "start": .number(Double(start))]
+        case .setNextInput(let text, let replace):
+            ["source": "set_next_input", "text": .string(text), "replace": .bool(replace)]
+        case .custom(let value): value
+        }
+    }
+}

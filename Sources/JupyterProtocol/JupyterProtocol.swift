@@ -1,1 +1,0 @@
-// JupyterProtocol: implementation pending

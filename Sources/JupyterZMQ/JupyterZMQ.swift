@@ -1,1 +1,0 @@
-// JupyterZMQ: implementation pending

@@ -1,0 +1,165 @@
+import Foundation
+import JupyterProtocol
+
+/// A Jupyter kernel over ZeroMQ: binds the five sockets of a connection file and runs
+/// the channel threads around a `KernelDispatcher`.
+///
+/// Threads: shell (requests in order, runs cells, owns stdin), control (kernel_info,
+/// interrupt, shutdown while a cell runs; also turns SIGINT into an interrupt),
+/// heartbeat (echoes raw bytes), IOPub (answers subscriptions with `iopub_welcome`).
+///
+/// ```swift
+/// let restart = try KernelServer.run(connectionFile: path, interpreter: MyInterpreter())
+/// ```
+///
+/// `@unchecked Sendable`: the mutable state (`restart`, threads' completion) is behind
+/// `lock`; sockets follow `ZMQKernelTransport`'s one-owner-per-socket rule.
+public final class KernelServer: @unchecked Sendable {
+    /// The dispatcher (session id, `interrupt()`).
+    public let dispatcher: KernelDispatcher
+    /// The connection as bound: ports that were 0 are replaced by the ones chosen.
+    public let connection: ConnectionInfo
+
+    private let context: ZMQContext
+    private let transport: ZMQKernelTransport
+    private let log: @Sendable (String) -> Void
+    private let lock = NSLock()
+    private var restart = false
+    private var started = false
+    private let background = DispatchGroup()
+    private let shellDone = DispatchGroup()
+
+    /// Binds all sockets (throws `ConnectionError` or `ZMQError` when that fails).
+    /// Nothing is served until `start()`.
+    public init(
+        connection: ConnectionInfo, interpreter: any KernelInterpreter,
+        log: @escaping @Sendable (String) -> Void = KernelDispatcher.standardErrorLog
+    ) throws {
+        context = try ZMQContext()
+        transport = try ZMQKernelTransport(context: context, connection: connection, log: log)
+        self.log = log
+        dispatcher = KernelDispatcher(interpreter: interpreter, transport: transport, log: log)
+        self.connection = Self.bound(connection, endpoints: transport.endpoints)
+    }
+
+    /// `connection` with the ports tcp actually bound (differs only where a port was 0).
+    private static func bound(_ connection: ConnectionInfo, endpoints: [Channel: String]) -> ConnectionInfo {
+        func port(_ channel: Channel) -> Int {
+            guard connection.transport == "tcp", let endpoint = endpoints[channel],
+                let colon = endpoint.lastIndex(of: ":"), let p = Int(endpoint[endpoint.index(after: colon)...])
+            else { return connection.port(channel) }
+            return p
+        }
+        var bound = connection
+        bound.shellPort = port(.shell)
+        bound.controlPort = port(.control)
+        bound.stdinPort = port(.stdin)
+        bound.iopubPort = port(.iopub)
+        bound.hbPort = port(.heartbeat)
+        return bound
+    }
+
+    /// Reads the connection file, serves until a `shutdown_request`, and returns whether
+    /// the client asked for a restart. SIGINT interrupts the running cell, never the process.
+    public static func run(
+        connectionFile path: String, interpreter: any KernelInterpreter,
+        log: @escaping @Sendable (String) -> Void = KernelDispatcher.standardErrorLog
+    ) throws -> Bool {
+        let server = try KernelServer(connection: try ConnectionInfo.load(path: path), interpreter: interpreter, log: log)
+        server.start()
+        return server.wait()
+    }
+
+    /// Starts the channel threads (once) and returns at once.
+    public func start() {
+        let first = lock.withLock { () -> Bool in
+            defer { started = true }
+            return !started
+        }
+        guard first else { return }
+        _ = InterruptSignal.readFD  // installs the SIGINT handler
+        spawn("shell", group: shellDone, stackSize: 256 << 20) { $0.serve(.shell) }
+        spawn("control", group: background) { $0.serve(.control) }
+        spawn("heartbeat", group: background) { $0.heartbeatLoop() }
+        spawn("iopub", group: background) { $0.iopubLoop() }
+    }
+
+    /// Asks every thread to stop (as a `shutdown_request` does) and interrupts a running cell.
+    public func stop() {
+        transport.stop()
+        dispatcher.interrupt()
+    }
+
+    /// Blocks until the server stopped, closes the sockets and returns whether a restart
+    /// was requested. A cell that ignores the interrupt is given 3 s, then abandoned.
+    public func wait() -> Bool {
+        background.wait()
+        if shellDone.wait(timeout: .now() + 3) == .success {
+            transport.closeAll()
+            context.terminate()
+        } else {
+            log("shell thread still busy at shutdown; exiting without closing sockets")
+        }
+        return lock.withLock { restart }
+    }
+
+    // MARK: - Threads
+
+    private func spawn(_ name: String, group: DispatchGroup, stackSize: Int = 0,
+                       _ body: @escaping @Sendable (KernelServer) -> Void) {
+        group.enter()
+        let thread = Thread { [self] in
+            body(self)
+            group.leave()
+        }
+        thread.name = "kernel-\(name)"
+        if stackSize > 0 { thread.stackSize = stackSize }
+        thread.start()
+    }
+
+    /// Shell or control: receive, authenticate, dispatch, in order.
+    private func serve(_ channel: Channel) {
+        let socket = channel == .shell ? transport.shell : transport.control
+        let watchSignal = channel == .control && InterruptSignal.readFD >= 0
+        while !transport.isStopping {
+            do {
+                let ready: Bool
+                if watchSignal {
+                    let (readable, signalled) = try socket.poll(timeout: 100, alsoFD: InterruptSignal.readFD)
+                    if signalled && InterruptSignal.consume() { dispatcher.interrupt() }
+                    ready = readable
+                } else {
+                    ready = try socket.poll(timeout: 100)
+                }
+                guard ready, let frames = try socket.receive(wait: false) else { continue }
+                guard let message = transport.decode(frames, on: channel) else { continue }
+                if case .shutdown(let again) = dispatcher.handle(message, on: channel) {
+                    lock.withLock { restart = again }
+                    stop()
+                }
+            } catch {
+                log("\(channel.rawValue) loop stopped: \(error)")
+                stop()
+            }
+        }
+    }
+
+    private func heartbeatLoop() {
+        let socket = transport.heartbeat
+        while !transport.isStopping {
+            do {
+                guard try socket.poll(timeout: 100), let frames = try socket.receive(wait: false) else { continue }
+                try socket.send(frames)
+            } catch {
+                log("heartbeat: \(error)")
+            }
+        }
+    }
+
+    private func iopubLoop() {
+        while !transport.isStopping {
+            transport.answerSubscriptions { [dispatcher] in dispatcher.welcomeMessage(subscription: $0) }
+            Thread.sleep(forTimeInterval: 0.01)
+        }
+    }
+}
