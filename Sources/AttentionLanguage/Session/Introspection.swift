@@ -37,6 +37,22 @@ extension Session {
         return bound + builtins
     }
 
+    /// Names the code itself binds (`let x`, `x =`, `func f`, `for t in`), so completion
+    /// offers them before the cell has run. Code that does not lex gives none.
+    static func namesBound(in code: String) -> [String] {
+        guard let tokens = try? Lexer.tokenize(SourceText(code)) else { return [] }
+        var names: [String] = []
+        for (index, token) in tokens.enumerated() {
+            guard case .identifier(let name) = token.kind else { continue }
+            if index > 0, case .keyword(let k) = tokens[index - 1].kind, [.let, .func, .for].contains(k) {
+                names.append(name)
+            } else if index + 1 < tokens.count, tokens[index + 1].kind == .punct(.assign) {
+                names.append(name)
+            }
+        }
+        return names
+    }
+
     /// Fields that can follow `name.`: a record's fields, or a matrix's T, shape, rows, cols.
     public func fields(of name: String) -> [String] {
         switch value(of: name) {
@@ -76,7 +92,7 @@ extension Session {
             let object = String(String.UnicodeScalarView(scalars[objectStart..<(start - 1)]))
             candidates = fields(of: object)
         } else {
-            candidates = namesInScope + Keyword.allCases.map(\.rawValue)
+            candidates = namesInScope + Self.namesBound(in: code) + Keyword.allCases.map(\.rawValue)
         }
         let matches = Array(Set(candidates.filter { $0.hasPrefix(prefix) })).sorted()
         return Completions(matches: matches, cursorStart: start, cursorEnd: cursor)
