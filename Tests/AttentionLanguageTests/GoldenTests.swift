@@ -1,0 +1,26 @@
+import AttentionLanguage
+import Foundation
+import Testing
+
+/// Each `Golden/*.attn` program must produce exactly its `.expected` transcript.
+/// Set ATTN_UPDATE_GOLDEN=1 to (re)write the `.expected` files in the source tree.
+@Suite struct GoldenTests {
+    @Test func goldenFolderIsNotEmpty() {
+        #expect(Golden.programNames().count >= 8)
+    }
+
+    @Test(arguments: Golden.programNames())
+    func program(_ name: String) throws {
+        let directory = try #require(Golden.directory)
+        let source = try String(contentsOf: directory.appendingPathComponent(name), encoding: .utf8)
+        let actual = Golden.transcript(of: source)
+        let expectedName = String(name.dropLast(".attn".count)) + ".expected"
+        if ProcessInfo.processInfo.environment["ATTN_UPDATE_GOLDEN"] == "1" {
+            let sourceDir = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Golden")
+            try actual.write(to: sourceDir.appendingPathComponent(expectedName), atomically: true, encoding: .utf8)
+            return
+        }
+        let expected = try String(contentsOf: directory.appendingPathComponent(expectedName), encoding: .utf8)
+        #expect(actual == expected, "\(name): transcript differs")
+    }
+}
