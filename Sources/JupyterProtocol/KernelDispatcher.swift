@@ -51,27 +51,27 @@ public final class KernelDispatcher: @unchecked Sendable {
     public var executionCount: Int { lock.withLock { _executionCount } }
 
     /// Handles one request that arrived on `channel` (shell or control): `busy`, the
-    /// handler, `idle`. After a failing cell with `stop_on_error`, the execute requests
-    /// already queued on that channel are aborted before this request's `idle`, so a client
-    /// that waits for `idle` and then sends its next cell never has that cell aborted.
+    /// handler, `idle`. After a failing cell with `stop_on_error`, the requests already
+    /// queued on that channel are taken before this request's `idle` (as ipykernel flushes
+    /// its queue) and then handled in order, each in its own busy/idle, with every
+    /// execute_request answered `aborted`. A request sent after the client saw the failing
+    /// cell's `idle` is never among them, so it runs normally.
     @discardableResult
     public func handle(_ message: Message, on channel: Channel) -> DispatchResult {
-        withStatus(message) {
-            var result = route(message, on: channel)
-            guard abortRequested(message) else { return result }
-            var pending = transport.takePending(on: channel)
-            while !pending.isEmpty, result == .proceed {
-                for queued in pending where result == .proceed {
-                    if queued.msgType == "execute_request" {
-                        withStatus(queued) { reply(to: queued, on: channel, ["status": "aborted"]) }
-                    } else {
-                        result = withStatus(queued) { route(queued, on: channel) }
-                    }
-                }
-                pending = result == .proceed ? transport.takePending(on: channel) : []
-            }
+        var queuedAtError: [Message] = []
+        var result = withStatus(message) {
+            let result = route(message, on: channel)
+            if abortRequested(message) { queuedAtError = transport.takePending(on: channel) }
             return result
         }
+        for queued in queuedAtError where result == .proceed {
+            if queued.msgType == "execute_request" {
+                withStatus(queued) { reply(to: queued, on: channel, ["status": "aborted"]) }
+            } else {
+                result = withStatus(queued) { route(queued, on: channel) }
+            }
+        }
+        return result
     }
 
     /// Interrupts the running cell: sets the flag that cancels a pending `input` and calls

@@ -86,6 +86,17 @@ struct AttentionInterpreterTests {
         #expect(h.execute("clear_output(wait: true)").first("clear_output")?.content == ["wait": true])
     }
 
+    @Test func displayIDsAllowUpdatesInPlace() throws {
+        let h = KernelHarness()
+        let first = try #require(h.execute("show(1, display_id: \"step\")").first("display_data"))
+        #expect(first.content["transient"] == ["display_id": "step"])
+        let sent = h.execute("for i in 2..<4 { heatmap(full(2, 2, i / 4), display_id: \"step\", update: true) }")
+        let updates = sent.messages("update_display_data")
+        #expect(updates.count == 2 && sent.messages("display_data").isEmpty)
+        #expect(updates.allSatisfy { $0.content["transient"] == ["display_id": "step"] })
+        #expect(updates.first?.content["data"]?["image/svg+xml"] != nil)
+    }
+
     @Test func completionInspectionAndCompleteness() throws {
         let h = KernelHarness()
         _ = h.execute("let block = init_block(d_model: 8, heads: 2, seed: 1)")

@@ -41,7 +41,9 @@ enum Transcript {
         switch output {
         case .stdout(let s): return s
         case .stderr(let s): return "stderr: " + s
-        case .display(let b, _, _): return "display: " + b.plainText + "\n"
+        case .display(let b, let id?, let update):
+            return "\(update ? "update" : "display") [id \(id)]: " + b.plainText + "\n"
+        case .display(let b, nil, _): return "display: " + b.plainText + "\n"
         case .page(let b): return "page: " + b.plainText + (b.plainText.hasSuffix("\n") ? "" : "\n")
         case .clearOutput(let wait): return "clear_output(wait: \(wait))\n"
         }

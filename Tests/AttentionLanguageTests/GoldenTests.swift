@@ -9,6 +9,24 @@ import Testing
         #expect(Golden.programNames().count >= 8)
     }
 
+    /// Every builtin is called somewhere in the golden programs.
+    @Test func everyBuiltinIsExercised() throws {
+        let directory = try #require(Golden.directory)
+        let sources = try Golden.programNames().map { try String(contentsOf: directory.appendingPathComponent($0), encoding: .utf8) }.joined()
+        let missing = BuiltinTable.names.filter { !sources.contains("\($0)(") }
+        #expect(missing.isEmpty, "builtins without a golden test: \(missing)")
+    }
+
+    /// Every error kind but `Interrupted` (which needs a second thread: see RobustnessTests)
+    /// appears in some expected transcript.
+    @Test func everyErrorKindIsExercised() throws {
+        let directory = try #require(Golden.directory)
+        let names = try FileManager.default.contentsOfDirectory(atPath: directory.path).filter { $0.hasSuffix(".expected") }
+        let transcripts = try names.map { try String(contentsOf: directory.appendingPathComponent($0), encoding: .utf8) }.joined()
+        let missing = DiagnosticKind.allCases.filter { $0 != .interrupted && !transcripts.contains("\($0.rawValue): ") }
+        #expect(missing.isEmpty, "error kinds without a golden test: \(missing)")
+    }
+
     @Test(arguments: Golden.programNames())
     func program(_ name: String) throws {
         let directory = try #require(Golden.directory)

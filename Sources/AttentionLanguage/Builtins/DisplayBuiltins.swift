@@ -11,7 +11,7 @@ enum DisplayBuiltins {
             host.emit(name == "print" ? .stdout(text) : .stderr(text))
             return .nil
         case "show":
-            host.emit(.display(Renderer.show(a.value("x"), title: try a.optionalString("title")), displayID: nil, update: false))
+            try emitDisplay(Renderer.show(a.value("x"), title: try a.optionalString("title")), a)
             return .nil
         case "heatmap":
             let m = try a.matrix("W")
@@ -22,8 +22,7 @@ enum DisplayBuiltins {
             if let colLabels, colLabels.count != m.cols {
                 throw .value("heatmap: W has \(m.cols) columns but \(colLabels.count) column labels were given", at: a.range(of: "cols"))
             }
-            let bundle = Renderer.heatmap(m, rowLabels: rowLabels, colLabels: colLabels, title: try a.optionalString("title"))
-            host.emit(.display(bundle, displayID: nil, update: false))
+            try emitDisplay(Renderer.heatmap(m, rowLabels: rowLabels, colLabels: colLabels, title: try a.optionalString("title")), a)
             return .nil
         case "heads":
             let ms = try a.matrices("list")
@@ -32,7 +31,7 @@ enum DisplayBuiltins {
             if let titles, titles.count != ms.count {
                 throw .value("heads: \(ms.count) matrices but \(titles.count) titles", at: a.range(of: "titles"))
             }
-            host.emit(.display(Renderer.heads(ms, labels: labels, titles: titles), displayID: nil, update: false))
+            try emitDisplay(Renderer.heads(ms, labels: labels, titles: titles), a)
             return .nil
         case "clear_output":
             host.emit(.clearOutput(wait: try a.bool("wait")))
@@ -44,6 +43,17 @@ enum DisplayBuiltins {
         default:
             return nil
         }
+    }
+
+    /// Emits a display with the call's `display_id:` and `update:` (an update replaces the
+    /// earlier display with that id in place, Jupyter's update_display_data).
+    static func emitDisplay(_ bundle: MimeBundle, _ a: Arguments) throws(LangError) {
+        let displayID = try a.optionalString("display_id")
+        let update = try a.bool("update")
+        if update && displayID == nil {
+            throw .value("update: true needs a display_id: to say which display to replace", at: a.range(of: "update"))
+        }
+        a.evaluator.host.emit(.display(bundle, displayID: displayID, update: update))
     }
 
     /// The help page for a builtin, a user function, a name, or (no topic) the overview.
