@@ -26,8 +26,9 @@ install-debug: setup build
 install: setup release
 	$(RELEASE_BIN) install --prefix $(VENV)
 
+# JupyterLab refuses to run as root without --allow-root (containers, CI machines).
 lab: install
-	jupyter lab --notebook-dir=notebooks --ip=127.0.0.1
+	jupyter lab --notebook-dir=notebooks --ip=127.0.0.1 $(if $(filter 0,$(shell id -u)),--allow-root)
 
 test: setup test-swift test-jupyter
 
