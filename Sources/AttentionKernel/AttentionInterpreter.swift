@@ -19,10 +19,17 @@ public final class AttentionInterpreter: KernelInterpreter, @unchecked Sendable 
     ///   - maxOutputBytes: text a cell may stream before the rest is cut with a note
     ///     (`ATTN_MAX_OUTPUT_BYTES`, default 1,000,000), so a runaway `print` loop never
     ///     trips the front end's IOPub data-rate limit.
-    public init(limits: Limits = Limits(environment: ProcessInfo.processInfo.environment), maxOutputBytes: Int? = nil) {
+    ///   - maxDisplays: display calls per cell (`ATTN_MAX_DISPLAYS`, default 200).
+    public init(
+        limits: Limits = Limits(environment: ProcessInfo.processInfo.environment),
+        maxOutputBytes: Int? = nil, maxDisplays: Int? = nil
+    ) {
         session = Session(limits: limits)
-        let fromEnvironment = ProcessInfo.processInfo.environment["ATTN_MAX_OUTPUT_BYTES"].flatMap(Int.init)
-        outputLimit = OutputLimit(maxBytes: maxOutputBytes ?? fromEnvironment ?? 1_000_000)
+        let environment = ProcessInfo.processInfo.environment
+        func setting(_ key: String) -> Int? { Limits.positiveSetting(key, in: environment).map { Int(min($0, 1e15)) } }
+        outputLimit = OutputLimit(
+            maxBytes: maxOutputBytes ?? setting("ATTN_MAX_OUTPUT_BYTES") ?? 1_000_000,
+            maxDisplays: maxDisplays ?? setting("ATTN_MAX_DISPLAYS") ?? 200)
     }
 
     public func kernelInfo() -> KernelInfo {
@@ -75,9 +82,10 @@ public final class AttentionInterpreter: KernelInterpreter, @unchecked Sendable 
 
     public func interrupt() { session.interrupt() }
 
-    /// A user expression is evaluated like a silent cell; its value comes back as a mimebundle.
+    /// A user expression (one expression, no statements: it cannot bind names) is evaluated
+    /// without output; its value comes back as a mimebundle.
     public func evaluateUserExpression(_ expression: String) -> UserExpressionResult {
-        switch session.run(expression, host: RecordingHost(allowInput: false)) {
+        switch session.evaluate(expression: expression) {
         case .success(let value):
             let bundle = Renderer.bundle(for: value ?? .nil)
             return .ok(data: bundle.data, metadata: bundle.metadata)

@@ -114,19 +114,38 @@ struct AttentionInterpreterTests {
         }
     }
 
-    @Test func interruptFromAnotherThreadKeepsState() async throws {
+    @Test func interruptFromAnotherThreadKeepsState() throws {
         let h = KernelHarness()
         _ = h.execute("let x = 41")
         let interpreter = h.interpreter
-        let stopper = Task.detached {
-            try await Task.sleep(for: .milliseconds(300))
-            interpreter.interrupt()
-        }
+        // A Dispatch thread, not a Task: the cell blocks this test's thread, and Swift
+        // Testing's cooperative pool may have no other thread free to run a Task.
+        DispatchQueue.global().asyncAfter(deadline: .now() + 0.3) { interpreter.interrupt() }
         let sent = h.execute("let i = 0\nfor k in 0..<100000000000 { i = i + 1 }")
-        try await stopper.value
         #expect(sent.first("execute_reply")?.content["ename"] == "Interrupted")
         #expect(h.execute("x + 1").first("execute_result")?.content["data"]?["text/plain"] == "42")
         #expect(h.execute("i > 0").first("execute_result")?.content["data"]?["text/plain"] == "true")
+    }
+
+    @Test func interruptWhileWaitingForInputIsAnInterrupt() throws {
+        let h = KernelHarness()
+        h.transport.respondToInput { _ in nil }  // the front end never answers
+        let dispatcher = h.dispatcher
+        DispatchQueue.global().asyncAfter(deadline: .now() + 0.3) { dispatcher.interrupt() }
+        let sent = h.execute("let before = 1\nlet name = input(\"name?\")", ["allow_stdin": true])
+        #expect(sent.first("execute_reply")?.content["ename"] == "Interrupted")
+        #expect(h.execute("before").first("execute_result")?.content["data"]?["text/plain"] == "1")
+    }
+
+    @Test func userExpressionsAreEvaluatedButCannotBind() throws {
+        let h = KernelHarness()
+        _ = h.execute("let x = 41")
+        let sent = h.execute("1", ["user_expressions": ["next": "x + 1", "sneaky": "y = 3"]])
+        let results = try #require(sent.first("execute_reply")?.content["user_expressions"])
+        #expect(results["next"]?["status"] == "ok")
+        #expect(results["next"]?["data"]?["text/plain"] == "42")
+        #expect(results["sneaky"]?["status"] == "error")
+        #expect(h.execute("y").first("execute_reply")?.content["ename"] == "NameError")
     }
 
     @Test func runawayPrintingIsCutWithANote() {

@@ -5,6 +5,8 @@ enum OtherBuiltins {
         case "input":
             let prompt = try a.string("prompt")
             guard let line = a.evaluator.host.readInput(prompt: prompt) else {
+                // An interrupt while waiting for the line ends the cell as any interrupt does.
+                try a.evaluator.checkInterrupt(at: a.range)
                 throw .value("input() cannot read here: this front end does not accept typed input (stdin is not allowed)", at: a.range)
             }
             return .string(line)
@@ -14,7 +16,7 @@ enum OtherBuiltins {
             case .string(let s): return .number(Double(s.count))
             case .matrix(let m): return .number(Double(m.rows))
             case .record(let r): return .number(Double(r.keys.count))
-            case let v: throw .type("len expects a list, a string or a matrix, got a \(v.kindDescription)", at: a.range(of: "x"))
+            case let v: throw .type("len expects a list, a string, a matrix or a record, got a \(v.kindDescription)", at: a.range(of: "x"))
             }
         case "range":
             let first = try a.int("a")

@@ -26,13 +26,17 @@ public struct Limits: Sendable, Equatable {
     /// thread's stack always suffices.
     public init(environment: [String: String]) {
         self.init()
-        func read(_ key: String) -> Double? {
-            guard let text = environment[key], let v = Double(text.trimmingWhitespace()), v.isFinite, v >= 1 else { return nil }
-            return v
-        }
+        func read(_ key: String) -> Double? { Limits.positiveSetting(key, in: environment) }
         if let v = read("ATTN_MAX_ELEMENTS") { maxElements = Int(min(v, 1e15)) }
         if let v = read("ATTN_MAX_DEPTH") { maxCallDepth = Int(min(v, 5_000)) }
         if let v = read("ATTN_MAX_NESTING") { maxNestingDepth = Int(min(max(v, 8), 10_000)) }
         if let v = read("ATTN_MAX_WORK") { maxWork = v }
+    }
+
+    /// A setting that holds a finite number ≥ 1 (`1e6` and ` 42 ` included), or nil when
+    /// it is absent or anything else (so a typo falls back to the default, never to 0).
+    public static func positiveSetting(_ key: String, in environment: [String: String]) -> Double? {
+        guard let text = environment[key], let v = Double(text.trimmingWhitespace()), v.isFinite, v >= 1 else { return nil }
+        return v
     }
 }

@@ -39,6 +39,19 @@ public final class Session: @unchecked Sendable {
         return box.result ?? .success(nil)
     }
 
+    /// Evaluates one expression (Jupyter's `user_expressions`) without output. Statements,
+    /// bindings included, are refused, so an expression can never change the notebook's state.
+    public func evaluate(expression: String) -> CellResult {
+        lock.lock()
+        defer { lock.unlock() }
+        interruptFlag.clear()
+        let box = RunBox(session: self, source: expression, host: RecordingHost(allowInput: false))
+        Session.onLargeStack {
+            box.result = box.session.runHere(box.source, host: box.host, expressionOnly: true)
+        }
+        return box.result ?? .success(nil)
+    }
+
     /// Runs `body` on a new thread with a `stackSize` stack and waits for it.
     private static func onLargeStack(_ body: @escaping @Sendable () -> Void) {
         let done = DispatchSemaphore(value: 0)
@@ -57,14 +70,19 @@ public final class Session: @unchecked Sendable {
     public func interrupt() { interruptFlag.set() }
 
     /// Evaluates on the current thread (used by `run` on its big-stack thread).
-    private func runHere(_ text: String, host: CellHost) -> CellResult {
+    private func runHere(_ text: String, host: CellHost, expressionOnly: Bool = false) -> CellResult {
         let source = SourceText(text)
         // Leave a quarter of the stack for library code and for freeing deep values.
         let stackGuard = StackGuard(budget: Session.stackSize / 4 * 3)
         let evaluator = Evaluator(
             globals: globals, host: host, limits: limits, interruptFlag: interruptFlag, source: source, stackGuard: stackGuard)
-        do {
+        do throws(LangError) {
             let statements = try Parser.parse(source, maxDepth: limits.maxNestingDepth, stackGuard: stackGuard)
+            if expressionOnly {
+                guard statements.count == 1, case .expression = statements[0] else {
+                    throw LangError.syntax("expected one expression here, not statements (nothing may be bound)", at: nil)
+                }
+            }
             return .success(try evaluator.runCell(statements))
         } catch {
             return .failure(error.diagnostic(cell: source))
