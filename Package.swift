@@ -17,7 +17,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
     ],
     targets: [
-        .target(name: "AttentionCore"),
+        .systemLibrary(name: "CBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
+        .target(name: "AttentionCore", dependencies: ["CBLAS"]),
         .target(name: "JSONValues"),
         .target(name: "AttentionLanguage", dependencies: ["AttentionCore", "JSONValues"]),
         .target(name: "JupyterProtocol", dependencies: ["JSONValues", .product(name: "Crypto", package: "swift-crypto")]),
@@ -31,6 +32,7 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        .executableTarget(name: "attention-bench", dependencies: ["AttentionCore", "CBLAS"]),
         .testTarget(name: "AttentionCoreTests", dependencies: ["AttentionCore"], resources: [.copy("Fixtures")]),
         .testTarget(name: "AttentionLanguageTests", dependencies: ["AttentionLanguage"], resources: [.copy("Golden")]),
         .testTarget(name: "JupyterProtocolTests", dependencies: ["JupyterProtocol", "JSONValues"]),
