@@ -81,11 +81,12 @@ public func attention(_ q: Matrix, _ k: Matrix, _ v: Matrix, mask: Matrix? = nil
 /// place and writes column block h of the n×d_v result (the concatenation).
 func attendHeads(_ q: Matrix, _ k: Matrix, _ v: Matrix, heads: Int, plan: FusedAttention.MaskPlan) -> Matrix {
     let (n, m, dk, dv) = (q.rows, k.rows, q.cols / heads, v.cols / heads)
-    var out = [Double](repeating: 0, count: n * v.cols)
-    q.storage.withUnsafeBufferPointer { pq in
-        k.storage.withUnsafeBufferPointer { pk in
-            v.storage.withUnsafeBufferPointer { pv in
-                out.withUnsafeMutableBufferPointer { po in
+    // Every output element is written: each row block of each head fills its n_block×d_v
+    // piece (a product with β = 0), so the result starts uninitialised.
+    let out = [Double](unsafeUninitializedCapacity: n * v.cols) { po, initialized in
+        q.storage.withUnsafeBufferPointer { pq in
+            k.storage.withUnsafeBufferPointer { pk in
+                v.storage.withUnsafeBufferPointer { pv in
                     guard let o = po.baseAddress else { return }
                     FusedAttention.run(
                         n: n, m: m, dk: dk, dv: dv, heads: heads, q: pq.baseAddress, ldq: q.cols, k: pk.baseAddress, ldk: k.cols,
@@ -93,6 +94,7 @@ func attendHeads(_ q: Matrix, _ k: Matrix, _ v: Matrix, heads: Int, plan: FusedA
                 }
             }
         }
+        initialized = n * v.cols
     }
     return Matrix(uncheckedRows: n, cols: v.cols, storage: out)
 }

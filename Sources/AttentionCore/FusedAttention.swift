@@ -1,3 +1,4 @@
+import CAttentionMath
 import Foundation
 
 /// The computation behind `attentionWeights`, `attention`, `multiHead`, `multiHeadWeights`
@@ -34,7 +35,7 @@ enum FusedAttention {
     }
 
     /// Rows per block: Sᵦ is at most `blockRows`·m doubles per core (1 MiB at m = 2048).
-    static let blockRows = 64
+    static let blockRows = 256
 
     /// Multiply-adds below which a call runs on the calling thread only.
     static let parallelThreshold = 1 << 18
@@ -163,13 +164,12 @@ enum FusedAttention {
     /// (as `softmax` does), and NaN then propagates through the sum.
     @inline(__always)
     static func expRow(_ row: UnsafeMutablePointer<Double>, count: Int, factor: Double) -> Double {
-        var top = -Double.infinity
-        for j in 0..<count where row[j] > top { top = row[j] }
+        let top = attention_max(row, count)
         guard top != -.infinity else {
             for j in 0..<count where !row[j].isNaN { row[j] = 0 }
             return 0
         }
-        return VectorExp.expShiftScaleSum(row, count: count, shift: top, factor: factor)
+        return attention_exp_shift_scale_sum(row, count, top, factor)
     }
 }
 

@@ -19,13 +19,14 @@ enum MatrixProduct {
     /// C = A·B for A r×k, B k×c (shapes already checked): Cᵢⱼ = Σₚ AᵢₚBₚⱼ.
     static func multiply(_ a: Matrix, _ b: Matrix) -> Matrix {
         let (r, k, c) = (a.rows, a.cols, b.cols)
-        var out = [Double](repeating: 0, count: r * c)
-        a.storage.withUnsafeBufferPointer { pa in
-            b.storage.withUnsafeBufferPointer { pb in
-                out.withUnsafeMutableBufferPointer { pc in
+        // `gemm` writes every element of C (β = 0), so C starts uninitialised.
+        let out = [Double](unsafeUninitializedCapacity: r * c) { pc, initialized in
+            a.storage.withUnsafeBufferPointer { pa in
+                b.storage.withUnsafeBufferPointer { pb in
                     gemm(r, c, k, pa.baseAddress, lda: k, pb.baseAddress, ldb: c, transposeB: false, pc.baseAddress, ldc: c)
                 }
             }
+            initialized = r * c
         }
         return Matrix(uncheckedRows: r, cols: c, storage: out)
     }
@@ -34,13 +35,14 @@ enum MatrixProduct {
     /// rows, which is how attention scores Q·Kᵀ are formed without materializing Kᵀ.
     static func multiplyTransposed(_ a: Matrix, _ b: Matrix) -> Matrix {
         let (r, k, c) = (a.rows, a.cols, b.rows)
-        var out = [Double](repeating: 0, count: r * c)
-        a.storage.withUnsafeBufferPointer { pa in
-            b.storage.withUnsafeBufferPointer { pb in
-                out.withUnsafeMutableBufferPointer { pc in
+        // `gemm` writes every element of C (β = 0), so C starts uninitialised.
+        let out = [Double](unsafeUninitializedCapacity: r * c) { pc, initialized in
+            a.storage.withUnsafeBufferPointer { pa in
+                b.storage.withUnsafeBufferPointer { pb in
                     gemm(r, c, k, pa.baseAddress, lda: k, pb.baseAddress, ldb: k, transposeB: true, pc.baseAddress, ldc: c)
                 }
             }
+            initialized = r * c
         }
         return Matrix(uncheckedRows: r, cols: c, storage: out)
     }
