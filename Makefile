@@ -31,9 +31,10 @@ lab: install
 
 test: setup test-swift test-jupyter
 
-test-swift:
+# JUPYTER_PYTHON turns on the Swift end-to-end test that drives the server with jupyter_client.
+test-swift: setup
 	swift build --build-tests
-	swift test --skip-build
+	JUPYTER_PYTHON=$(PY) swift test --skip-build
 
 test-jupyter: install-debug
 	$(PY) -m pytest integration -q

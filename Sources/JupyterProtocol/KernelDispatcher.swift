@@ -51,22 +51,25 @@ public final class KernelDispatcher: @unchecked Sendable {
     public var executionCount: Int { lock.withLock { _executionCount } }
 
     /// Handles one request that arrived on `channel` (shell or control): `busy`, the
-    /// handler, `idle`; then, after a failing cell with `stop_on_error`, aborts the
-    /// execute requests already queued on that channel.
+    /// handler, `idle`. After a failing cell with `stop_on_error`, the requests already
+    /// queued on that channel are taken before this request's `idle` (as ipykernel flushes
+    /// its queue) and then handled in order, each in its own busy/idle, with every
+    /// execute_request answered `aborted`. A request sent after the client saw the failing
+    /// cell's `idle` is never among them, so it runs normally.
     @discardableResult
     public func handle(_ message: Message, on channel: Channel) -> DispatchResult {
-        var result = handleOne(message, on: channel)
-        guard abortRequested(message) else { return result }
-        var pending = transport.takePending(on: channel)
-        while !pending.isEmpty, result == .proceed {
-            for queued in pending where result == .proceed {
-                if queued.msgType == "execute_request" {
-                    withStatus(queued) { reply(to: queued, on: channel, ["status": "aborted"]) }
-                } else {
-                    result = handleOne(queued, on: channel)
-                }
+        var queuedAtError: [Message] = []
+        var result = withStatus(message) {
+            let result = route(message, on: channel)
+            if abortRequested(message) { queuedAtError = transport.takePending(on: channel) }
+            return result
+        }
+        for queued in queuedAtError where result == .proceed {
+            if queued.msgType == "execute_request" {
+                withStatus(queued) { reply(to: queued, on: channel, ["status": "aborted"]) }
+            } else {
+                result = withStatus(queued) { route(queued, on: channel) }
             }
-            pending = result == .proceed ? transport.takePending(on: channel) : []
         }
         return result
     }
@@ -89,18 +92,17 @@ public final class KernelDispatcher: @unchecked Sendable {
 
     // MARK: - Internals shared by the handlers
 
-    private func handleOne(_ message: Message, on channel: Channel) -> DispatchResult {
-        withStatus(message) {
-            guard let handler = Self.handlers[message.msgType] else {
-                log("ignoring unknown message type \(message.msgType) on \(channel.rawValue)")
-                return .proceed
-            }
-            guard channel != .control || Self.controlTypes.contains(message.msgType) else {
-                log("ignoring \(message.msgType) on control (only \(Self.controlTypes.sorted()) are served there)")
-                return .proceed
-            }
-            return handler(self, message, channel)
+    /// Runs the handler for `message` (without the status messages around it).
+    private func route(_ message: Message, on channel: Channel) -> DispatchResult {
+        guard let handler = Self.handlers[message.msgType] else {
+            log("ignoring unknown message type \(message.msgType) on \(channel.rawValue)")
+            return .proceed
         }
+        guard channel != .control || Self.controlTypes.contains(message.msgType) else {
+            log("ignoring \(message.msgType) on control (only \(Self.controlTypes.sorted()) are served there)")
+            return .proceed
+        }
+        return handler(self, message, channel)
     }
 
     @discardableResult

@@ -78,7 +78,7 @@ import Testing
         ])
     }
 
-    @Test func stopOnErrorAbortsQueuedExecutesUntilTheQueueDrains() throws {
+    @Test func stopOnErrorAbortsTheExecutesQueuedAtTheError() throws {
         let h = Harness()
         h.transport.enqueue(Message.request("execute_request", content: ["code": "error"]))
         h.transport.enqueue(Message.request("execute_request", content: ["code": "print skipped"]))

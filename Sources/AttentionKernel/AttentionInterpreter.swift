@@ -1,0 +1,128 @@
+import AttentionLanguage
+import Foundation
+import JSONValues
+import JupyterProtocol
+
+/// The attention language as a Jupyter kernel: the glue between `Session` (the language,
+/// which knows nothing of Jupyter) and the dispatcher (the protocol, which knows nothing
+/// of the language). Every method returns values; none touches a socket.
+public final class AttentionInterpreter: KernelInterpreter, @unchecked Sendable {
+    /// The bindings of this kernel process (one notebook).
+    public let session: Session
+    private let outputLimit: OutputLimit
+
+    public static let version = "0.1.0"
+
+    /// - Parameters:
+    ///   - limits: the language's size, depth and work limits (default: from the environment,
+    ///     so a kernelspec's `env` can change them).
+    ///   - maxOutputBytes: text a cell may stream before the rest is cut with a note
+    ///     (`ATTN_MAX_OUTPUT_BYTES`, default 1,000,000), so a runaway `print` loop never
+    ///     trips the front end's IOPub data-rate limit.
+    public init(limits: Limits = Limits(environment: ProcessInfo.processInfo.environment), maxOutputBytes: Int? = nil) {
+        session = Session(limits: limits)
+        let fromEnvironment = ProcessInfo.processInfo.environment["ATTN_MAX_OUTPUT_BYTES"].flatMap(Int.init)
+        outputLimit = OutputLimit(maxBytes: maxOutputBytes ?? fromEnvironment ?? 1_000_000)
+    }
+
+    public func kernelInfo() -> KernelInfo {
+        KernelInfo(
+            implementation: "attention-kernel",
+            implementationVersion: Self.version,
+            banner: "Attention (Swift) \(Self.version): a small language for attention and transformers. help() lists the builtins.",
+            languageInfo: [
+                "name": "attention",
+                "version": .string(Self.version),
+                "mimetype": "text/x-attention",
+                "file_extension": ".attn",
+                "pygments_lexer": "swift",
+                "codemirror_mode": "swift",
+                "nbconvert_exporter": "script",
+            ])
+    }
+
+    public func execute(_ request: ExecuteRequest, context: ExecutionContext) -> ExecuteOutcome {
+        let host = JupyterHost(context: context, limit: outputLimit)
+        switch session.run(request.code, host: host) {
+        case .success(let value):
+            if let value, !request.silent {
+                let bundle = Renderer.bundle(for: value)
+                context.executeResult(bundle.data, metadata: bundle.metadata)
+            }
+            return .ok
+        case .failure(let diagnostic):
+            return .error(ExecutionError(ename: diagnostic.ename, evalue: diagnostic.evalue, traceback: diagnostic.traceback))
+        }
+    }
+
+    public func complete(code: String, cursorPos: Int) -> CompletionResult {
+        let completions = session.complete(code: code, cursorPosition: cursorPos)
+        return CompletionResult(matches: completions.matches, cursorStart: completions.cursorStart, cursorEnd: completions.cursorEnd)
+    }
+
+    public func inspect(code: String, cursorPos: Int, detailLevel: Int) -> InspectResult {
+        guard let bundle = session.inspect(code: code, cursorPosition: cursorPos) else { return .notFound }
+        return InspectResult(found: true, data: bundle.data, metadata: bundle.metadata)
+    }
+
+    public func isComplete(code: String) -> IsCompleteResult {
+        switch Session.isComplete(code) {
+        case .complete: .complete
+        case .incomplete(let indent): .incomplete(indent: indent)
+        case .invalid: .invalid
+        }
+    }
+
+    public func interrupt() { session.interrupt() }
+
+    /// A user expression is evaluated like a silent cell; its value comes back as a mimebundle.
+    public func evaluateUserExpression(_ expression: String) -> UserExpressionResult {
+        switch session.run(expression, host: RecordingHost(allowInput: false)) {
+        case .success(let value):
+            let bundle = Renderer.bundle(for: value ?? .nil)
+            return .ok(data: bundle.data, metadata: bundle.metadata)
+        case .failure(let d):
+            return .error(ExecutionError(ename: d.ename, evalue: d.evalue, traceback: d.traceback))
+        }
+    }
+}
+
+/// Carries a running cell's outputs to Jupyter as they happen.
+final class JupyterHost: CellHost {
+    private let context: ExecutionContext
+    private var budget: OutputBudget
+
+    init(context: ExecutionContext, limit: OutputLimit) {
+        self.context = context
+        self.budget = OutputBudget(limit: limit)
+    }
+
+    func emit(_ output: Output) {
+        switch output {
+        case .stdout(let text):
+            if let allowed = budget.admit(text) { context.stream(.stdout, allowed) }
+        case .stderr(let text):
+            if let allowed = budget.admit(text) { context.stream(.stderr, allowed) }
+        case .display(let bundle, let displayID, let update):
+            let (allowed, note) = budget.admitDisplay()
+            if let note { context.stream(.stdout, note) }
+            guard allowed else { return }
+            if update, let displayID {
+                context.updateDisplay(bundle.data, metadata: bundle.metadata, displayID: displayID)
+            } else {
+                context.display(bundle.data, metadata: bundle.metadata, displayID: displayID)
+            }
+        case .clearOutput(let wait):
+            context.clearOutput(wait: wait)
+        case .page(let bundle):
+            context.addPayload(.page(data: bundle.data))
+        }
+    }
+
+    func readInput(prompt: String) -> String? {
+        switch context.input(prompt: prompt) {
+        case .success(let line): line
+        case .failure: nil
+        }
+    }
+}

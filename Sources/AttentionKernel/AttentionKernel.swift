@@ -1,1 +1,0 @@
-// AttentionKernel: implementation pending

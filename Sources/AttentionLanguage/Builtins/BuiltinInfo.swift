@@ -1,0 +1,84 @@
+/// The documentation of one builtin: what `help`, completion and inspection show.
+/// The signature string is also what calls are checked against (see `Signature`).
+public struct BuiltinInfo: Sendable {
+    /// The name, as called: `softmax`.
+    public let name: String
+    /// "Build", "Shape", "Math", "Attention", "Positions", "Blocks and models", "Display", "Grading", "Other".
+    public let category: String
+    /// `softmax(A, axis: 1, temperature: 1)`: positional parameters, then labelled ones with
+    /// their defaults (`label:` alone means required; `p = v` an optional positional; `xs...` any number).
+    public let signature: String
+    /// One paragraph: what it computes, with the math where there is some.
+    public let doc: String
+    /// A line or two of code that uses it.
+    public let example: String
+
+    let parsed: Signature
+
+    init(_ name: String, _ category: String, _ signature: String, _ doc: String, example: String) {
+        self.name = name
+        self.category = category
+        self.signature = signature
+        self.doc = doc
+        self.example = example
+        self.parsed = Signature(signature)
+    }
+
+    /// The help page text: signature, doc, example.
+    public var helpText: String {
+        "\(signature)\n\n\(doc)\n\nExample:\n" + example.split(separator: "\n", omittingEmptySubsequences: false).map { "    " + $0 }.joined(separator: "\n") + "\n"
+    }
+}
+
+/// A builtin's parameters, read from its signature string.
+struct Signature: Sendable {
+    enum Default: Sendable {
+        case required
+        case value(Value)
+    }
+
+    struct Parameter: Sendable {
+        let name: String
+        let defaultValue: Default
+    }
+
+    var positional: [Parameter] = []
+    var labelled: [Parameter] = []
+    /// The name of a trailing `xs...` parameter taking any number of positional values.
+    var variadic: String?
+
+    init(_ signature: String) {
+        guard let open = signature.firstIndex(of: "("), let close = signature.lastIndex(of: ")"), open < close else { return }
+        let inside = signature[signature.index(after: open)..<close]
+        for rawPiece in inside.split(separator: ",") {
+            let piece = String(rawPiece).trimmingWhitespace()
+            if piece.isEmpty { continue }
+            if piece.hasSuffix("...") {
+                variadic = String(piece.dropLast(3))
+            } else if let colon = piece.firstIndex(of: ":") {
+                let name = String(piece[..<colon])
+                let text = String(piece[piece.index(after: colon)...]).trimmingWhitespace()
+                labelled.append(Parameter(name: name, defaultValue: text.isEmpty ? .required : .value(Signature.literal(text))))
+            } else if let eq = piece.range(of: " = ") {
+                positional.append(Parameter(name: String(piece[..<eq.lowerBound]), defaultValue: .value(Signature.literal(String(piece[eq.upperBound...])))))
+            } else {
+                positional.append(Parameter(name: piece, defaultValue: .required))
+            }
+        }
+    }
+
+    static func literal(_ text: String) -> Value {
+        switch text {
+        case "nil": return .nil
+        case "true": return .bool(true)
+        case "false": return .bool(false)
+        default:
+            if text.hasPrefix("\""), text.hasSuffix("\""), text.count >= 2 { return .string(String(text.dropFirst().dropLast())) }
+            return Double(text).map(Value.number) ?? .nil
+        }
+    }
+
+    var requiredPositionalCount: Int {
+        positional.filter { if case .required = $0.defaultValue { true } else { false } }.count
+    }
+}

@@ -1,0 +1,12 @@
+/// The kinds of error a cell can end with. The raw value is the name students see.
+public enum DiagnosticKind: String, Sendable, CaseIterable {
+    case syntaxError = "SyntaxError"
+    case nameError = "NameError"
+    case shapeError = "ShapeError"
+    case typeError = "TypeError"
+    case valueError = "ValueError"
+    case indexError = "IndexError"
+    case assertionError = "AssertionError"
+    case limitError = "LimitError"
+    case interrupted = "Interrupted"
+}

@@ -1,0 +1,366 @@
+import AttentionCore
+
+/// How a statement ended.
+enum Flow {
+    case normal
+    case returned(Value)
+    case breakLoop
+    case continueLoop
+}
+
+/// The session's top-level bindings, shared by reference with the evaluator so that a
+/// binding is stored the moment its statement finishes (and survives a later error).
+final class GlobalScope {
+    var values: [String: Value] = [:]
+}
+
+/// One running cell: a tree-walking evaluator, a `switch` over the syntax tree.
+final class Evaluator {
+    struct Frame {
+        var locals: [String: Value]
+    }
+
+    let globals: GlobalScope
+    let host: CellHost
+    let limits: Limits
+    let interruptFlag: InterruptFlag
+    /// The source of the code running now (a function's own source while it runs).
+    var source: SourceText
+    var frames: [Frame] = []
+    /// Bounds stack use whatever the configured call and nesting limits.
+    let stackGuard: StackGuard
+
+    init(globals: GlobalScope, host: CellHost, limits: Limits, interruptFlag: InterruptFlag, source: SourceText, stackGuard: StackGuard) {
+        self.stackGuard = stackGuard
+        self.globals = globals
+        self.host = host
+        self.limits = limits
+        self.interruptFlag = interruptFlag
+        self.source = source
+    }
+
+    // MARK: - Cells
+
+    /// Runs a parsed cell. Returns the value of a final expression statement (nil for nil).
+    func runCell(_ statements: [Stmt]) throws(LangError) -> Value? {
+        var result: Value?
+        for (i, statement) in statements.enumerated() {
+            try checkInterrupt(at: statement.range)
+            if i == statements.count - 1, case .expression(let e) = statement {
+                let value = try evaluate(e)
+                if case .nil = value { result = nil } else { result = value }
+            } else {
+                _ = try execute(statement)
+            }
+        }
+        return result
+    }
+
+    func checkInterrupt(at range: SourceRange?) throws(LangError) {
+        if interruptFlag.isSet || host.isInterruptRequested {
+            throw LangError(.interrupted, "the cell was interrupted; bindings made before this point are kept", at: range)
+        }
+    }
+
+    // MARK: - Names
+
+    func lookup(_ name: String, at range: SourceRange) throws(LangError) -> Value {
+        if let frame = frames.last, let v = frame.locals[name] { return v }
+        if let v = globals.values[name] { return v }
+        if BuiltinTable.info(name) != nil { return .function(.builtin(name: name)) }
+        var message = "'\(name)' is not defined"
+        if let suggestion = Suggestions.closest(to: name, among: namesInScope()) {
+            message += "; did you mean \(suggestion)?"
+        } else if frames.isEmpty {
+            message += "; run the cell that defines it first"
+        }
+        throw .name(message, at: range)
+    }
+
+    func namesInScope() -> [String] {
+        var names = Array(globals.values.keys) + BuiltinTable.names
+        if let frame = frames.last { names += frame.locals.keys }
+        return names
+    }
+
+    func bind(_ name: String, _ value: Value) {
+        if frames.isEmpty {
+            globals.values[name] = value
+        } else {
+            frames[frames.count - 1].locals[name] = value
+        }
+    }
+
+    // MARK: - Statements
+
+    func execute(_ statements: [Stmt]) throws(LangError) -> Flow {
+        for statement in statements {
+            try checkInterrupt(at: statement.range)
+            let flow = try execute(statement)
+            if case .normal = flow { continue }
+            return flow
+        }
+        return .normal
+    }
+
+    func execute(_ statement: Stmt) throws(LangError) -> Flow {
+        switch statement {
+        case .assign(let name, let value, _):
+            bind(name, try evaluate(value))
+            return .normal
+        case .assignIndex(let name, let indices, let value, let range):
+            let target = try lookup(name, at: range)
+            let newValue = try evaluate(value)
+            bind(name, try assignElements(of: target, name: name, indices: indices, to: newValue, at: range))
+            return .normal
+        case .expression(let e):
+            _ = try evaluate(e)
+            return .normal
+        case .function(let decl):
+            bind(decl.name, .function(.user(UserFunction(decl))))
+            return .normal
+        case .return(let e, _):
+            return .returned(try e.map { (e) throws(LangError) -> Value in try evaluate(e) } ?? .nil)
+        case .break:
+            return .breakLoop
+        case .continue:
+            return .continueLoop
+        case .if(let branches, let elseBody, _):
+            for branch in branches {
+                if try condition(branch.condition, "if") {
+                    return try execute(branch.body)
+                }
+            }
+            if let elseBody { return try execute(elseBody) }
+            return .normal
+        case .while(let cond, let body, let range):
+            while true {
+                try checkInterrupt(at: range)
+                guard try condition(cond, "while") else { return .normal }
+                switch try execute(body) {
+                case .normal, .continueLoop: continue
+                case .breakLoop: return .normal
+                case .returned(let v): return .returned(v)
+                }
+            }
+        case .for(let name, let iterable, let body, let range):
+            return try executeFor(name: name, iterable: iterable, body: body, range: range)
+        }
+    }
+
+    private func condition(_ e: Expr, _ keyword: String) throws(LangError) -> Bool {
+        let v = try evaluate(e)
+        guard case .bool(let b) = v else {
+            throw .type("the condition of '\(keyword)' must be true or false, got a \(v.kindDescription)", at: e.fullRange)
+        }
+        return b
+    }
+
+    /// `for x in 0..<n` counts without building a list; lists give their items; a matrix its rows (1×C each).
+    private func executeFor(name: String, iterable: Expr, body: [Stmt], range: SourceRange) throws(LangError) -> Flow {
+        func run(_ value: Value) throws(LangError) -> Flow? {
+            try checkInterrupt(at: range)
+            bind(name, value)
+            switch try execute(body) {
+            case .normal, .continueLoop: return nil
+            case .breakLoop: return .normal
+            case .returned(let v): return .returned(v)
+            }
+        }
+        if case .binary(.range, let lo, let hi, let r) = iterable {
+            let a = try rangeBound(try evaluate(lo), at: lo.fullRange, operatorRange: r)
+            let b = try rangeBound(try evaluate(hi), at: hi.fullRange, operatorRange: r)
+            var i = a
+            while i < b {
+                if let flow = try run(.number(Double(i))) { return flow }
+                i += 1
+            }
+            return .normal
+        }
+        let value = try evaluate(iterable)
+        switch value {
+        case .list(let items):
+            for item in items { if let flow = try run(item) { return flow } }
+        case .matrix(let m):
+            for i in 0..<m.rows {
+                let row = Matrix(rows: 1, cols: m.cols) { _, j in m[i, j] }
+                if let flow = try run(.matrix(row)) { return flow }
+            }
+        case .number:
+            throw .type("cannot loop over a number; to count, write for \(name) in 0..<n", at: iterable.fullRange)
+        default:
+            throw .type("cannot loop over a \(value.kindDescription); loop over a list, a matrix (its rows) or a range 0..<n", at: iterable.fullRange)
+        }
+        return .normal
+    }
+
+    // MARK: - Expressions
+
+    func evaluate(_ expr: Expr) throws(LangError) -> Value {
+        guard !stackGuard.isExhausted else {
+            throw .limit("this computation nests too deeply (calls inside calls inside calls); simplify it or lower the recursion", at: expr.range)
+        }
+        switch expr {
+        case .number(let v, _): return .number(v)
+        case .string(let s, _): return .string(s)
+        case .bool(let b, _): return .bool(b)
+        case .nil: return .nil
+        case .name(let name, let range): return try lookup(name, at: range)
+        case .bracket(let rows, let range): return try evaluateBracket(rows, range: range)
+        case .unary(let op, let operand, let range):
+            return try unary(op, try evaluate(operand), at: range)
+        case .binary(.power, let lhs, let rhs, let range):
+            let base = try evaluate(lhs)
+            return try arithmetic(.power, base, try evaluate(rhs), at: range, rhs: rhs)
+        case .binary:
+            return try evaluateBinaryChain(expr)
+        case .call(let callee, let arguments, let range):
+            let function = try evaluate(callee)
+            guard case .function(let callable) = function else {
+                throw .type("\(describe(callee)) is a \(function.kindDescription), not a function, so it cannot be called", at: range)
+            }
+            var values: [EvaluatedArgument] = []
+            values.reserveCapacity(arguments.count)
+            for argument in arguments {
+                values.append(EvaluatedArgument(
+                    label: argument.label, labelRange: argument.labelRange,
+                    value: try evaluate(argument.value), range: argument.value.fullRange, expr: argument.value))
+            }
+            return try call(callable, values, at: range, calleeRange: callee.fullRange)
+        case .index(let target, let parts, let range):
+            return try index(try evaluate(target), parts, at: range)
+        case .field(let target, let name, let range):
+            return try field(try evaluate(target), name, at: range)
+        }
+    }
+
+    /// Evaluates a chain of left-associative binary operators without recursing down
+    /// the chain, so that `1 + 1 + ... + 1` of any length cannot exhaust the stack.
+    private func evaluateBinaryChain(_ expr: Expr) throws(LangError) -> Value {
+        var spine: [(BinaryOp, Expr, SourceRange)] = []
+        var node = expr
+        while case .binary(let op, let lhs, let rhs, let range) = node, op != .power {
+            spine.append((op, rhs, range))
+            node = lhs
+        }
+        var value = try evaluate(node)
+        for (op, rhs, range) in spine.reversed() {
+            switch op {
+            case .and, .or:
+                guard case .bool(let left) = value else {
+                    throw .type("\(op.rawValue) needs true or false on both sides; the left side is a \(value.kindDescription)", at: range)
+                }
+                if (op == .and && !left) || (op == .or && left) { continue }
+                let right = try evaluate(rhs)
+                guard case .bool = right else {
+                    throw .type("\(op.rawValue) needs true or false on both sides; the right side is a \(right.kindDescription)", at: range)
+                }
+                value = right
+            case .equal, .notEqual:
+                let right = try evaluate(rhs)
+                let same = Equality.equal(value, right)
+                value = .bool(op == .equal ? same : !same)
+            case .less, .lessEqual, .greater, .greaterEqual:
+                value = try compare(op, value, try evaluate(rhs), at: range)
+            case .range:
+                value = try makeRange(value, try evaluate(rhs), at: range)
+            default:
+                value = try arithmetic(op, value, try evaluate(rhs), at: range, rhs: rhs)
+            }
+        }
+        return value
+    }
+
+    /// A short description of an expression for messages: its source text.
+    func describe(_ expr: Expr) -> String {
+        let text = source.slice(expr.fullRange)
+        return text.isEmpty || text.count > 40 ? "this value" : "'\(text)'"
+    }
+
+    // MARK: - Calls
+
+    struct EvaluatedArgument {
+        let label: String?
+        let labelRange: SourceRange?
+        let value: Value
+        let range: SourceRange
+        let expr: Expr
+    }
+
+    func call(_ callable: Callable, _ arguments: [EvaluatedArgument], at range: SourceRange, calleeRange: SourceRange) throws(LangError) -> Value {
+        try checkInterrupt(at: range)
+        switch callable {
+        case .builtin(let name):
+            return try callBuiltin(name, arguments, at: calleeRange)
+        case .user(let function):
+            return try callUser(function, arguments, at: calleeRange)
+        }
+    }
+
+    private func callUser(_ function: UserFunction, _ arguments: [EvaluatedArgument], at range: SourceRange) throws(LangError) -> Value {
+        guard frames.count < limits.maxCallDepth else {
+            throw .limit(
+                "more than \(limits.maxCallDepth) nested function calls; does \(function.name) call itself without ever stopping?",
+                at: range)
+        }
+        let parameters = function.parameters
+        var locals: [String: Value] = [:]
+        var positional = 0
+        for argument in arguments {
+            if let label = argument.label {
+                guard parameters.contains(label) else {
+                    throw .type("\(function.signature) has no parameter '\(label)'", at: argument.labelRange ?? range)
+                }
+                guard locals[label] == nil else {
+                    throw .type("the argument '\(label)' of \(function.signature) is given twice", at: argument.labelRange ?? range)
+                }
+                locals[label] = argument.value
+            } else {
+                guard positional < parameters.count else {
+                    throw .type("\(function.signature) takes \(parameters.count) argument\(parameters.count == 1 ? "" : "s"), got \(arguments.count)", at: argument.range)
+                }
+                locals[parameters[positional]] = argument.value
+                positional += 1
+            }
+        }
+        if let missing = parameters.first(where: { locals[$0] == nil }) {
+            throw .type("\(function.signature) is missing the argument '\(missing)'", at: range)
+        }
+        let decl = function.declaration
+        let callerSource = source
+        frames.append(Frame(locals: locals))
+        source = decl.source
+        defer {
+            frames.removeLast()
+            source = callerSource
+        }
+        do {
+            // A body that is a single expression returns its value (as in Swift).
+            if decl.body.count == 1, case .expression(let e) = decl.body[0] {
+                return try evaluate(e)
+            }
+            if case .returned(let v) = try execute(decl.body) { return v }
+            return .nil
+        } catch var error {
+            if error.source == nil {
+                error.source = decl.source
+                error.function = decl.name
+            }
+            error.callers.append(range.start)
+            throw error
+        }
+    }
+}
+
+extension Stmt {
+    /// Where the statement starts, for interrupts between statements.
+    var range: SourceRange {
+        switch self {
+        case .assign(_, let value, let r): r.through(value.fullRange)
+        case .assignIndex(_, _, _, let r): r
+        case .expression(let e): e.fullRange
+        case .function(let d): d.range
+        case .return(_, let r), .for(_, _, _, let r), .while(_, _, let r), .if(_, _, let r), .break(let r), .continue(let r): r
+        }
+    }
+}

@@ -1,0 +1,163 @@
+import AttentionCore
+
+extension Evaluator {
+    func unary(_ op: UnaryOp, _ value: Value, at range: SourceRange) throws(LangError) -> Value {
+        switch (op, value) {
+        case (.negate, .number(let d)): return .number(-d)
+        case (.negate, .matrix(let m)): return .matrix(m.map { -$0 })
+        case (.not, .bool(let b)): return .bool(!b)
+        case (.negate, _):
+            throw .type("cannot negate a \(value.kindDescription); '-' works on numbers and matrices", at: range)
+        case (.not, _):
+            throw .type("'!' needs true or false, got a \(value.kindDescription)", at: range)
+        }
+    }
+
+    /// `+ - * / ** @`: numbers, matrices (broadcasting a number or a 1×1 matrix, a 1×C row
+    /// or an R×1 column), string and list concatenation with `+`.
+    func arithmetic(_ op: BinaryOp, _ lhs: Value, _ rhs: Value, at range: SourceRange, rhs rhsExpr: Expr) throws(LangError) -> Value {
+        switch (lhs, rhs) {
+        case (.number(let a), .number(let b)):
+            switch op {
+            case .add: return .number(a + b)
+            case .subtract: return .number(a - b)
+            case .multiply: return .number(a * b)
+            case .divide: return .number(a / b)
+            case .power: return .number(Math.pow(a, b))
+            case .matmul: throw .type("@ is the matrix product and needs two matrices; to multiply numbers use *", at: range)
+            default: break
+            }
+        case (.matrix(let a), .matrix(let b)):
+            if op == .matmul { return .matrix(try matrixProduct(a, b, at: range, rhs: rhsExpr)) }
+            return .matrix(try elementwise(op, a, b, at: range))
+        case (.matrix(let a), .number(let b)):
+            if op == .matmul { throw .type("@ needs two matrices, but the right side is a number; to scale a matrix use *", at: range) }
+            return .matrix(try elementwise(op, a, Matrix(scalar: b), at: range))
+        case (.number(let a), .matrix(let b)):
+            if op == .matmul { throw .type("@ needs two matrices, but the left side is a number; to scale a matrix use *", at: range) }
+            return .matrix(try elementwise(op, Matrix(scalar: a), b, at: range))
+        case (.string(let a), .string(let b)) where op == .add:
+            return .string(a + b)
+        case (.list(let a), .list(let b)) where op == .add:
+            try checkCount(a.count + b.count, at: range)
+            return .list(a + b)
+        default: break
+        }
+        throw .type("cannot use \(op.rawValue) with a \(lhs.kindDescription) and a \(rhs.kindDescription)", at: range)
+    }
+
+    private func elementwise(_ op: BinaryOp, _ a: Matrix, _ b: Matrix, at range: SourceRange) throws(LangError) -> Matrix {
+        let verb: String
+        switch op {
+        case .add: verb = "add"
+        case .subtract: verb = "subtract"
+        case .multiply: verb = "multiply elementwise"
+        case .divide: verb = "divide elementwise"
+        default: verb = "raise to a power"
+        }
+        let fits = (a.rows == b.rows || a.rows == 1 || b.rows == 1) && (a.cols == b.cols || a.cols == 1 || b.cols == 1)
+        let scalar = a.count == 1 || b.count == 1
+        let rowOrColumn = (a.rows == b.rows && (a.cols == 1 || b.cols == 1)) || (a.cols == b.cols && (a.rows == 1 || b.rows == 1))
+        guard fits, scalar || rowOrColumn || (a.rows == b.rows && a.cols == b.cols) else {
+            throw .shape(
+                "cannot \(verb) a \(a.shapeDescription) matrix and a \(b.shapeDescription) matrix: shapes must match, or one must be a number, a 1×\(max(a.cols, b.cols)) row or a \(max(a.rows, b.rows))×1 column",
+                at: range)
+        }
+        try checkSize(rows: max(a.rows, b.rows), cols: max(a.cols, b.cols), at: range)
+        return try core(at: range) { () throws(CoreError) -> Matrix in
+            switch op {
+            case .add: try add(a, b)
+            case .subtract: try subtract(a, b)
+            case .multiply: try multiply(a, b)
+            case .divide: try divide(a, b)
+            default: try power(a, b)
+            }
+        }
+    }
+
+    private func matrixProduct(_ a: Matrix, _ b: Matrix, at range: SourceRange, rhs: Expr) throws(LangError) -> Matrix {
+        guard a.cols == b.rows else {
+            var message = "cannot multiply a \(a.shapeDescription) matrix by a \(b.shapeDescription) matrix with @: the left has \(a.cols) column\(a.cols == 1 ? "" : "s") but the right has \(b.rows) row\(b.rows == 1 ? "" : "s")"
+            if a.cols == b.cols {
+                let text = source.slice(rhs.fullRange)
+                if text.hasSuffix(".T") {
+                    message += "; did you mean \(text.dropLast(2))?"
+                } else if !text.isEmpty {
+                    let simple = !text.contains { $0 == " " || "+-*/@".contains($0) }
+                    message += "; did you mean \(simple ? text : "(\(text))").T?"
+                }
+            }
+            throw .shape(message, at: range)
+        }
+        try checkSize(rows: a.rows, cols: b.cols, at: range)
+        try checkWork(Double(a.rows) * Double(a.cols) * Double(b.cols), at: range)
+        return try core(at: range) { () throws(CoreError) -> Matrix in try matmul(a, b) }
+    }
+
+    func compare(_ op: BinaryOp, _ lhs: Value, _ rhs: Value, at range: SourceRange) throws(LangError) -> Value {
+        func result<T: Comparable>(_ a: T, _ b: T) -> Value {
+            switch op {
+            case .less: .bool(a < b)
+            case .lessEqual: .bool(a <= b)
+            case .greater: .bool(a > b)
+            default: .bool(a >= b)
+            }
+        }
+        switch (lhs, rhs) {
+        case (.number(let a), .number(let b)): return result(a, b)
+        case (.string(let a), .string(let b)): return result(a, b)
+        default:
+            var message = "\(op.rawValue) compares two numbers (or two strings), not a \(lhs.kindDescription) and a \(rhs.kindDescription)"
+            if case .matrix = lhs { message += "; to compare matrices use close(A, B)" }
+            throw .type(message, at: range)
+        }
+    }
+
+    /// `a..<b` as a value: the list of whole numbers a, a+1, ..., b-1.
+    func makeRange(_ lhs: Value, _ rhs: Value, at range: SourceRange) throws(LangError) -> Value {
+        let a = try rangeBound(lhs, at: range, operatorRange: range)
+        let b = try rangeBound(rhs, at: range, operatorRange: range)
+        guard b > a else { return .list([]) }
+        let (count, overflow) = b.subtractingReportingOverflow(a)
+        if overflow { throw .limit("the range \(a)..<\(b) is too long", at: range) }
+        try checkCount(count, at: range)
+        return .list((a..<b).map { .number(Double($0)) })
+    }
+
+    func rangeBound(_ value: Value, at range: SourceRange, operatorRange: SourceRange) throws(LangError) -> Int {
+        guard case .number(let d) = value else {
+            throw .type("..< needs whole numbers on both sides, got a \(value.kindDescription)", at: operatorRange)
+        }
+        guard let i = Convert.exactInt(d) else {
+            throw .value("..< needs whole numbers on both sides, got \(Renderer.formatNumber(d))", at: range)
+        }
+        return i
+    }
+}
+
+/// Whole-value equality for `==` and `!=`: numbers, strings, bools, nil; matrices equal
+/// when shapes and all elements are equal; a list of numbers equals a 1×n matrix of
+/// the same numbers (so `A.shape == [4, 3]` reads naturally).
+enum Equality {
+    static func equal(_ a: Value, _ b: Value) -> Bool {
+        switch (a, b) {
+        case (.number(let x), .number(let y)): return x == y
+        case (.string(let x), .string(let y)): return x == y
+        case (.bool(let x), .bool(let y)): return x == y
+        case (.nil, .nil): return true
+        case (.matrix(let x), .matrix(let y)): return x == y
+        case (.list(let xs), .list(let ys)):
+            return xs.count == ys.count && zip(xs, ys).allSatisfy { equal($0, $1) }
+        case (.list(let xs), .matrix(let m)), (.matrix(let m), .list(let xs)):
+            guard m.rows == 1, m.cols == xs.count else { return false }
+            return zip(xs, m.storage).allSatisfy { if case .number(let d) = $0 { d == $1 } else { false } }
+        case (.record(let x), .record(let y)):
+            return x.keys == y.keys && x.keys.allSatisfy { k in
+                guard let u = x[k], let v = y[k] else { return false }
+                return equal(u, v)
+            }
+        case (.function(let f), .function(let g)): return f.name == g.name
+        default: return false
+        }
+    }
+}

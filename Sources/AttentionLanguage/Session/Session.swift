@@ -1,0 +1,125 @@
+import Foundation
+
+/// A long-lived interpreter: the bindings of one notebook, kept across cells.
+///
+/// There is no global state: every session has its own bindings, limits and interrupt
+/// flag, and a cell's failure comes back as a `Diagnostic` value. A failing cell keeps
+/// every binding made before the failing statement, including those made earlier in
+/// the same cell (as in Python).
+///
+/// Threads: `run` evaluates on a dedicated thread with a large stack (`stackSize`,
+/// 512 MiB of address space, touched only as deep as the code goes) and blocks the
+/// caller until the cell ends. Combined with the parser's nesting limit and the call
+/// depth limit, no input can overflow the stack. `interrupt()` may be called from any
+/// thread while `run` is blocked.
+public final class Session: @unchecked Sendable {
+    /// The limits every cell runs under.
+    public let limits: Limits
+    /// Stack size of the evaluation thread.
+    public static let stackSize = 512 << 20
+
+    private let globals = GlobalScope()
+    private let interruptFlag = InterruptFlag()
+    /// Serializes `run` and the read-only helpers (completion, inspection).
+    private let lock = NSRecursiveLock()
+
+    public init(limits: Limits = Limits()) {
+        self.limits = limits
+    }
+
+    /// Runs one cell: outputs go to `host` as they happen; the result or the error comes back.
+    public func run(_ source: String, host: CellHost) -> CellResult {
+        lock.lock()
+        defer { lock.unlock() }
+        interruptFlag.clear()
+        let box = RunBox(session: self, source: source, host: host)
+        Session.onLargeStack {
+            box.result = box.session.runHere(box.source, host: box.host)
+        }
+        return box.result ?? .success(nil)
+    }
+
+    /// Runs `body` on a new thread with a `stackSize` stack and waits for it.
+    private static func onLargeStack(_ body: @escaping @Sendable () -> Void) {
+        let done = DispatchSemaphore(value: 0)
+        let thread = Thread {
+            body()
+            done.signal()
+        }
+        thread.stackSize = Session.stackSize
+        thread.name = "attention-eval"
+        thread.start()
+        done.wait()
+    }
+
+    /// Asks the running cell to stop at its next statement, loop iteration or call.
+    /// Safe from any thread; a no-op when nothing runs (the flag is cleared when a cell starts).
+    public func interrupt() { interruptFlag.set() }
+
+    /// Evaluates on the current thread (used by `run` on its big-stack thread).
+    private func runHere(_ text: String, host: CellHost) -> CellResult {
+        let source = SourceText(text)
+        // Leave a quarter of the stack for library code and for freeing deep values.
+        let stackGuard = StackGuard(budget: Session.stackSize / 4 * 3)
+        let evaluator = Evaluator(
+            globals: globals, host: host, limits: limits, interruptFlag: interruptFlag, source: source, stackGuard: stackGuard)
+        do {
+            let statements = try Parser.parse(source, maxDepth: limits.maxNestingDepth, stackGuard: stackGuard)
+            return .success(try evaluator.runCell(statements))
+        } catch {
+            return .failure(error.diagnostic(cell: source))
+        }
+    }
+
+    // MARK: - Bindings
+
+    /// The names bound by cells so far, sorted.
+    public var boundNames: [String] {
+        lock.lock()
+        defer { lock.unlock() }
+        return globals.values.keys.sorted()
+    }
+
+    /// The value bound to `name`, if any.
+    public func value(of name: String) -> Value? {
+        lock.lock()
+        defer { lock.unlock() }
+        return globals.values[name]
+    }
+
+    /// Binds `name` (as a cell's `name = value` would).
+    public func bind(_ name: String, to value: Value) {
+        lock.lock()
+        defer { lock.unlock() }
+        globals.values[name] = value
+    }
+
+    /// Forgets every binding. (Freed on the evaluation stack: a function's syntax tree
+    /// can be deep.)
+    public func reset() {
+        lock.lock()
+        defer { lock.unlock() }
+        let box = ResetBox(globals)
+        Session.onLargeStack { box.globals.values.removeAll() }
+    }
+}
+
+private final class ResetBox: @unchecked Sendable {
+    let globals: GlobalScope
+    init(_ globals: GlobalScope) { self.globals = globals }
+}
+
+/// Carries a cell to the evaluation thread and its result back. The caller blocks on a
+/// semaphore while the thread runs, so the two never touch it at the same time.
+private final class RunBox: @unchecked Sendable {
+    let session: Session
+    let source: String
+    let host: CellHost
+    var result: CellResult?
+
+    init(session: Session, source: String, host: CellHost) {
+        self.session = session
+        self.source = source
+        self.host = host
+    }
+}

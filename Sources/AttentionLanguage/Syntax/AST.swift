@@ -1,0 +1,98 @@
+/// Binary operators, loosest to tightest: `||`; `&&`; comparisons; `..<`; `+ -`; `* / @`; `**`.
+enum BinaryOp: String, Sendable {
+    case or = "||", and = "&&"
+    case equal = "==", notEqual = "!=", less = "<", lessEqual = "<=", greater = ">", greaterEqual = ">="
+    case range = "..<"
+    case add = "+", subtract = "-"
+    case multiply = "*", divide = "/", matmul = "@"
+    case power = "**"
+}
+
+enum UnaryOp: String, Sendable {
+    case negate = "-", not = "!"
+}
+
+/// One part of an index: `i`, `a:b` (either end may be missing), or `:`.
+enum IndexPart: Sendable {
+    case single(Expr)
+    case slice(lower: Expr?, upper: Expr?)
+}
+
+/// A call argument: positional, or labelled as in `seed: 1`.
+struct Argument: Sendable {
+    let label: String?
+    let labelRange: SourceRange?
+    let value: Expr
+}
+
+/// An expression, with its source range on every node.
+indirect enum Expr: Sendable {
+    case number(Double, SourceRange)
+    case string(String, SourceRange)
+    case bool(Bool, SourceRange)
+    case `nil`(SourceRange)
+    case name(String, SourceRange)
+    /// `[a, b; c, d]`: rows of elements. One row without `;` or line breaks may also be a list.
+    case bracket(rows: [[Expr]], SourceRange)
+    case unary(UnaryOp, Expr, SourceRange)
+    /// `range` spans the operator itself (where shape errors point); the operands have their own.
+    case binary(BinaryOp, Expr, Expr, SourceRange)
+    case call(Expr, [Argument], SourceRange)
+    case index(Expr, [IndexPart], SourceRange)
+    /// `.T`, `.shape`, `r.name`. `range` spans the field name.
+    case field(Expr, String, SourceRange)
+
+    /// Where the node is reported: an operator's position for binary and postfix nodes.
+    var range: SourceRange {
+        switch self {
+        case .number(_, let r), .string(_, let r), .bool(_, let r), .nil(let r), .name(_, let r),
+            .bracket(_, let r), .unary(_, _, let r), .binary(_, _, _, let r), .call(_, _, let r),
+            .index(_, _, let r), .field(_, _, let r):
+            r
+        }
+    }
+
+    /// The whole source stretch of the expression, operands included (for quoting it).
+    var fullRange: SourceRange {
+        switch self {
+        case .binary(_, let lhs, let rhs, let r):
+            let start = lhs.fullRange
+            return SourceRange(start: start.start, startOffset: start.startOffset, endOffset: max(r.endOffset, rhs.fullRange.endOffset))
+        case .call(let callee, _, let r), .index(let callee, _, let r), .field(let callee, _, let r):
+            let start = callee.fullRange
+            return SourceRange(start: start.start, startOffset: start.startOffset, endOffset: max(r.endOffset, start.endOffset))
+        case .unary(_, let operand, let r):
+            return SourceRange(start: r.start, startOffset: r.startOffset, endOffset: max(r.endOffset, operand.fullRange.endOffset))
+        default:
+            return range
+        }
+    }
+}
+
+/// A statement.
+indirect enum Stmt: Sendable {
+    /// `let x = e` or `x = e`.
+    case assign(name: String, value: Expr, SourceRange)
+    /// `A[i, j] = e`: replaces elements of a bound matrix or list.
+    case assignIndex(name: String, indices: [IndexPart], value: Expr, SourceRange)
+    case expression(Expr)
+    /// `func f(a, b) { ... }` or `func f(x) = e` (stored as a body returning `e`).
+    case function(FunctionDecl)
+    case `return`(Expr?, SourceRange)
+    /// `for name in iterable { body }`.
+    case `for`(name: String, iterable: Expr, body: [Stmt], SourceRange)
+    case `while`(condition: Expr, body: [Stmt], SourceRange)
+    /// `if c1 { } else if c2 { } else { }`: the branches in order, and the final else.
+    case `if`(branches: [(condition: Expr, body: [Stmt])], elseBody: [Stmt]?, SourceRange)
+    case `break`(SourceRange)
+    case `continue`(SourceRange)
+}
+
+/// A function definition, kept with the source it was written in.
+struct FunctionDecl: Sendable {
+    let name: String
+    let parameters: [String]
+    let body: [Stmt]
+    let range: SourceRange
+    let source: SourceText
+}

@@ -1,0 +1,19 @@
+import ArgumentParser
+import AttentionKernel
+import JupyterZMQ
+
+/// `attention-kernel -f CONNECTION_FILE`: serve the Jupyter protocol until shutdown.
+/// This is what kernel.json starts; it is the default subcommand.
+struct KernelCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "kernel",
+        abstract: "Run as a Jupyter kernel (what kernel.json starts).")
+
+    @Option(name: .customShort("f"), help: "The connection file Jupyter wrote for this kernel.")
+    var connectionFile: String
+
+    func run() throws {
+        // A restart request is carried out by the client, which starts a new process.
+        _ = try KernelServer.run(connectionFile: connectionFile, interpreter: AttentionInterpreter())
+    }
+}

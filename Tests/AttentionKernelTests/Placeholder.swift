@@ -1,2 +1,0 @@
-import Testing
-@Test func AttentionKernelTestsBuilds() { #expect(Bool(true)) }

@@ -1,0 +1,99 @@
+import AttentionLanguage
+import Testing
+
+@Suite struct SessionTests {
+    @Test func bindingsSurviveAFailingStatementInTheSameCell() {
+        let session = Session()
+        let result = session.run("a = 1\nb = a @ 2\nc = 3", host: RecordingHost())
+        #expect(result.diagnostic?.kind == .typeError)
+        #expect(session.boundNames == ["a"])
+    }
+
+    @Test func resultIsTheLastExpressionUnlessNil() {
+        let session = Session()
+        #expect(session.run("1 + 2", host: RecordingHost()).resultBundle?.plainText == "3")
+        #expect(session.run("x = 1", host: RecordingHost()).resultBundle == nil)
+        #expect(session.run("print(1)", host: RecordingHost()).resultBundle == nil)
+        #expect(session.run("nil", host: RecordingHost()).resultBundle == nil)
+        #expect(session.run("", host: RecordingHost()).resultBundle == nil)
+    }
+
+    @Test func outputsStreamInOrder() {
+        let host = RecordingHost()
+        _ = Session().run("print(\"a\")\nwarn(\"b\")\nshow(1)\nclear_output()\nhelp(relu)", host: host)
+        let outputs = host.outputs
+        #expect(outputs.count == 5)
+        #expect(outputs.first == .stdout("a\n"))
+        #expect(outputs.dropFirst().first == .stderr("b\n"))
+        if case .page(let bundle) = outputs.last { #expect(bundle.plainText.hasPrefix("relu(x)")) } else { Issue.record("no page") }
+    }
+
+    @Test func diagnosticRenderingIsPinned() throws {
+        let d = try #require(Session().run("x = 1\n\tlet y = x @ W", host: RecordingHost()).diagnostic)
+        #expect(d.rendered == """
+            NameError: 'W' is not defined; run the cell that defines it first
+              --> line 2, column 14
+               |
+             2 | \tlet y = x @ W
+               | \t            ^
+
+            """)
+        #expect(d.ename == "NameError")
+        #expect(d.traceback.count == 5)
+    }
+
+    @Test func isComplete() {
+        #expect(Session.isComplete("x = 1") == .complete)
+        #expect(Session.isComplete("") == .complete)
+        #expect(Session.isComplete("for i in 0..<3 {") == .incomplete(indent: "    "))
+        #expect(Session.isComplete("f(1,") == .incomplete(indent: "    "))
+        #expect(Session.isComplete("x = 1 +") == .incomplete(indent: ""))
+        #expect(Session.isComplete("A = [1, 2\n3, 4") == .incomplete(indent: "    "))
+        #expect(Session.isComplete("x = (1))") == .invalid)
+        #expect(Session.isComplete("x = \"open") == .invalid)
+        #expect(Session.isComplete("let = 3") == .invalid)
+    }
+
+    @Test func completionAndInspection() {
+        let session = Session()
+        _ = session.run("p = init_block(d_model: 4, heads: 2)\nsoft = 1\nfunc score(q, k) = q @ k.T", host: RecordingHost())
+        let c = session.complete(code: "x = sof", cursorPosition: 7)
+        #expect(c.matches == ["soft", "softmax"])
+        #expect(c.cursorStart == 4 && c.cursorEnd == 7)
+        let f = session.complete(code: "é = p.ln1", cursorPosition: 9)
+        #expect(f.matches == ["ln1_beta", "ln1_gamma"])
+        #expect(f.cursorStart == 6)
+        #expect(session.complete(code: "fo", cursorPosition: 2).matches.contains("for"))
+        #expect(session.inspect(code: "softmax(", cursorPosition: 8)?.plainText.hasPrefix("softmax(A, axis: 1, temperature: 1)") == true)
+        #expect(session.inspect(code: "score", cursorPosition: 2)?.plainText.hasPrefix("score(q, k)") == true)
+        #expect(session.inspect(code: "p", cursorPosition: 1)?.plainText.hasPrefix("p: record") == true)
+        #expect(session.inspect(code: "   ", cursorPosition: 1) == nil)
+        #expect(session.summary(of: "p")?.kind == "record")
+        #expect(session.fields(of: "soft") == [])
+        #expect(session.namesInScope.contains("softmax") && session.namesInScope.contains("score"))
+    }
+
+    @Test func everyBuiltinIsImplementedAndDocumented() {
+        let session = Session()
+        for info in BuiltinTable.all {
+            #expect(!info.doc.isEmpty && !info.example.isEmpty && info.signature.hasPrefix(info.name + "("))
+            let result = session.run("\(info.name)(nil, nil, nil, nil, nil, nil, nil, nil)", host: RecordingHost(allowInput: false))
+            #expect(result.diagnostic?.message.contains("no implementation") != true, "\(info.name)")
+        }
+        let contract = """
+            zeros ones eye full randn rand tokens embed rows cols shape transpose hcat vcat split_heads concat_heads
+            sqrt exp log abs tanh relu gelu gelu_tanh sum mean max min argmax norm softmax log_softmax
+            raw_attention_weights raw_attention attention_weights attention single_head multi_head multi_head_weights causal_mask
+            sinusoidal learned_positions rope layer_norm ffn init_block transformer_block gpt forward param_count generate
+            print warn show heatmap heads clear_output help assert close expect_close expect_shape input
+            """
+        for name in contract.split(whereSeparator: \.isWhitespace) {
+            #expect(BuiltinTable.info(String(name)) != nil, "\(name)")
+        }
+    }
+
+    @Test func unknownLabelNamesTheAllowedOnes() throws {
+        let d = try #require(Session().run("randn(2, 2, sed: 1)", host: RecordingHost()).diagnostic)
+        #expect(d.kind == .typeError && d.message.contains("seed:") && d.message.contains("did you mean seed:?"))
+    }
+}
