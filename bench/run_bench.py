@@ -45,6 +45,7 @@ import json
 import math
 import os
 import platform
+import queue
 import re
 import shutil
 import statistics
@@ -276,7 +277,10 @@ def wait_for(kc, channel: str, parent: str, msg_type: str, timeout: float, state
         remaining = deadline - time.monotonic()
         if remaining <= 0:
             raise TimeoutError(f"no {msg_type} on {channel} within {timeout:.0f} s")
-        msg = get(timeout=remaining)
+        try:
+            msg = get(timeout=remaining)
+        except queue.Empty:
+            raise TimeoutError(f"no {msg_type} on {channel} within {timeout:.0f} s") from None
         if msg.get("parent_header", {}).get("msg_id") != parent or msg["header"]["msg_type"] != msg_type:
             continue
         if state is not None and msg["content"].get("execution_state") != state:
@@ -295,6 +299,21 @@ def start(kernel_name: str):
     msg_id = kc.kernel_info()
     wait_for(kc, "shell", msg_id, "kernel_info_reply", 60)
     return km, kc, time.perf_counter() - t0
+
+
+def wait_for_iopub(kc, timeout: float = 30) -> None:
+    """Until IOPub delivers: a SUB socket drops what is published before its subscription
+    reaches the kernel, so send kernel_info requests until one's status arrives."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        msg_id = kc.kernel_info()
+        try:
+            wait_for(kc, "iopub", msg_id, "status", 0.5)
+            wait_for(kc, "shell", msg_id, "kernel_info_reply", 10)
+            return
+        except TimeoutError:
+            continue
+    raise TimeoutError(f"IOPub delivered nothing within {timeout:.0f} s")
 
 
 def stop(km, kc) -> None:
@@ -330,12 +349,13 @@ def measure_kernel(name: str, trivial: str, setup: str | None, size_cell: str, a
     result["start_s"] = starts
     km, kc, _ = start(name)
     try:
+        wait_for_iopub(kc)
         pid = kernel_pid(km)
         for _ in range(20):
-            _, content = execute(kc, trivial)
+            _, content = execute(kc, trivial, timeout=30)
             if content.get("status") != "ok":
                 raise RuntimeError(f"{trivial!r} gave {content.get('ename')}: {content.get('evalue')}")
-        trips = [execute(kc, trivial)[0] for _ in range(args.cells)]
+        trips = [execute(kc, trivial, timeout=30)[0] for _ in range(args.cells)]
         result["trip_s"] = trips
         time.sleep(1.0)
         result["rss_idle_kib"] = rss_kib(pid) if pid else None
