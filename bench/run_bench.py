@@ -437,8 +437,16 @@ def machine() -> dict:
     except (OSError, IndexError):
         pass
     env = {name: os.environ.get(name) for name in BLAS_VARIABLES if os.environ.get(name)}
-    return {"cpu": cpu, "cores": os.cpu_count(), "kernel": platform.release(), "python": platform.python_version(),
+    return {"load_start": load_average(), "cpu": cpu, "cores": os.cpu_count(), "kernel": platform.release(), "python": platform.python_version(),
             "swift": swift, "date": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"), "blas_env": env}
+
+
+def load_average() -> str:
+    """The 1-minute load average: on a shared machine, other work skews every figure."""
+    try:
+        return Path("/proc/loadavg").read_text().split()[0]
+    except OSError:
+        return "?"
 
 
 def fmt_time(seconds: float) -> str:
@@ -457,6 +465,8 @@ def report(info: dict, mh: dict | None, kernels: dict | None, notebooks: dict | 
     lines = ["# Benchmark (`make bench`)", ""]
     lines.append(f"- Machine: {info['cpu']}, {info['cores']} cores, Linux {info['kernel']}; {info['date']}")
     lines.append(f"- {info['swift']}; Python {info['python']}")
+    lines.append(f"- Load average (1 min) at start {info['load_start']}, at end {info.get('load_end', '?')} "
+                 f"on {info['cores']} cores (other work on the machine slows both sides)")
     if info["blas_env"]:
         lines.append("- Inherited BLAS environment: " + ", ".join(f"`{k}={v}`" for k, v in info["blas_env"].items()))
     if mh:
@@ -583,6 +593,7 @@ def main() -> None:
     kernels = None if args.skip_kernel else measure_kernels(args)
     notebooks = None if args.skip_notebooks else measure_notebooks()
     mh = measure_multi_head(args, bench_bin)
+    info["load_end"] = load_average()
     text = report(info, mh, kernels, notebooks)
     print(text)
     Path(args.out).write_text(text)
