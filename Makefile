@@ -26,8 +26,9 @@ install-debug: setup build
 install: setup release
 	$(RELEASE_BIN) install --prefix $(VENV)
 
+# JupyterLab refuses to run as root without --allow-root (containers, CI machines).
 lab: install
-	jupyter lab --notebook-dir=notebooks --ip=127.0.0.1
+	jupyter lab --notebook-dir=notebooks --ip=127.0.0.1 $(if $(filter 0,$(shell id -u)),--allow-root)
 
 test: setup test-swift test-jupyter
 
@@ -50,3 +51,9 @@ fixtures: setup
 
 clean:
 	rm -rf .build
+
+# Every lesson executed and exported to HTML, heatmaps included: build-html/NN-name.html
+# (git-ignored). Runs the debug kernel, like the tests.
+.PHONY: html
+html: install-debug
+	jupyter nbconvert --to html --execute --output-dir build-html notebooks/[0-9][0-9]-*.ipynb

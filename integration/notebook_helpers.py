@@ -1,0 +1,124 @@
+"""Shared helpers for the lesson-notebook tests (test_notebooks.py, test_nbgrader.py):
+where the lessons are, how to run the venv's Jupyter tools, what a lesson's code asks for."""
+from __future__ import annotations
+
+import re
+import subprocess
+from html.parser import HTMLParser
+from pathlib import Path
+
+from conftest import VENV_BIN
+
+ROOT = Path(__file__).resolve().parent.parent
+NOTEBOOK_DIR = ROOT / "notebooks"
+BUILDER = NOTEBOOK_DIR / "src" / "build_notebooks.py"
+LESSONS = sorted(NOTEBOOK_DIR.glob("[0-9][0-9]-*.ipynb"))
+
+# heatmap(...) and heads(...) calls: each one displays one SVG (heads: a grid in one SVG)
+DISPLAY_CALL = re.compile(r"(?<![\w.])(heatmap|heads)\s*\(")
+
+
+def venv_tool(name: str) -> str:
+    """The venv's console script `name` (jupyter, nbgrader), else whatever PATH has."""
+    path = VENV_BIN / name
+    return str(path) if path.exists() else name
+
+
+def run(cmd: list[str], env: dict[str, str], cwd: Path | None = None, timeout: float = 300) -> subprocess.CompletedProcess:
+    return subprocess.run(cmd, env=env, cwd=cwd, capture_output=True, text=True, timeout=timeout)
+
+
+def describe(proc: subprocess.CompletedProcess) -> str:
+    return f"$ {' '.join(map(str, proc.args))}\nexit {proc.returncode}\n--- stdout\n{proc.stdout[-4000:]}\n--- stderr\n{proc.stderr[-8000:]}"
+
+
+def strip_comments(code: str) -> str:
+    """Drops `// ...` comments outside string literals (good enough for counting calls)."""
+    out = []
+    for line in code.splitlines():
+        in_string = False
+        cut = len(line)
+        i = 0
+        while i < len(line):
+            ch = line[i]
+            if ch == "\\" and in_string:
+                i += 2
+                continue
+            if ch == '"':
+                in_string = not in_string
+            elif not in_string and line.startswith("//", i):
+                cut = i
+                break
+            i += 1
+        out.append(line[:cut])
+    return "\n".join(out)
+
+
+def strip_strings(code: str) -> str:
+    return re.sub(r'"(?:\\.|[^"\\])*"', '""', code)
+
+
+def display_calls(nb) -> int:
+    """How many heatmap/heads calls the notebook's code cells make."""
+    return sum(
+        len(DISPLAY_CALL.findall(strip_strings(strip_comments(cell.source))))
+        for cell in nb.cells
+        if cell.cell_type == "code"
+    )
+
+
+class OutputSVGCounter(HTMLParser):
+    """Counts <svg> elements (with their <rect> and <title> children) inside the output
+    areas (`div.jp-OutputArea-output`) of nbconvert's HTML, so that icons of the page
+    template are never counted; also collects the MIME types of error/stderr outputs."""
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.div_depth = 0
+        self.output_depths: list[int] = []
+        self.svgs = 0
+        self.rects_in_svg = 0
+        self.titles_in_svg = 0
+        self.svg_depth = 0
+        self.error_outputs: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        classes = (attrs.get("class") or "").split()
+        if tag == "div":
+            self.div_depth += 1
+            if "jp-OutputArea-output" in classes:
+                self.output_depths.append(self.div_depth)
+                mime = attrs.get("data-mime-type", "")
+                if mime == "application/vnd.jupyter.stderr" or "output_error" in classes:
+                    self.error_outputs.append(mime or " ".join(classes))
+        if not self.output_depths:
+            return
+        if tag == "svg":
+            self.svgs += 1
+            self.svg_depth += 1
+        elif self.svg_depth and tag == "rect":
+            self.rects_in_svg += 1
+        elif self.svg_depth and tag == "title":
+            self.titles_in_svg += 1
+
+    def handle_startendtag(self, tag, attrs):
+        # <rect .../> etc.: count like a start tag, but an empty <div/> or <svg/> never opens
+        if tag in ("div", "svg"):
+            return
+        self.handle_starttag(tag, attrs)
+
+    def handle_endtag(self, tag):
+        if tag == "svg" and self.svg_depth:
+            self.svg_depth -= 1
+        elif tag == "div":
+            if self.output_depths and self.output_depths[-1] == self.div_depth:
+                self.output_depths.pop()
+            self.div_depth -= 1
+
+
+def count_output_svgs(html: str) -> OutputSVGCounter:
+    counter = OutputSVGCounter()
+    counter.feed(html)
+    counter.close()
+    return counter

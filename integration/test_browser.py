@@ -1,0 +1,111 @@
+"""Lesson 1 in a real JupyterLab, in a real browser (Debian's chromium, headless, via
+selenium and Debian's chromedriver): open it, Run → Run All Cells, wait until every cell
+has run, and check that the page shows heatmap SVGs with tooltips, a matrix table and
+the printed numbers, and no error output. The screenshot goes to artifacts/ (git-ignored).
+
+The server and the browser are fixtures with finalizers: torn down even when a test fails.
+"""
+from __future__ import annotations
+
+import os
+
+import nbformat
+import pytest
+
+from lab_browser import JupyterLabServer, LabPage, chrome, copy_notebooks
+from notebook_helpers import NOTEBOOK_DIR, ROOT, display_calls
+
+LESSON1 = "01-the-problem-attention-solves.ipynb"
+ARTIFACTS = ROOT / "artifacts"
+
+pytestmark = [pytest.mark.usefixtures("attention_kernelspec"), pytest.mark.timeout(420)]
+
+
+@pytest.fixture(scope="module")
+def lab_server(tmp_path_factory, venv_env):
+    root = copy_notebooks(NOTEBOOK_DIR, tmp_path_factory.mktemp("lab-root"))
+    server = JupyterLabServer(root, tmp_path_factory.mktemp("lab-state"), env=venv_env)
+    try:
+        server.start()
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="module")
+def browser(tmp_path_factory):
+    state = tmp_path_factory.mktemp("chromium")
+    driver = chrome(state / "profile", log_path=state / "chromedriver.log")
+    try:
+        yield driver
+    finally:
+        driver.quit()
+
+
+@pytest.fixture(scope="module")
+def lesson1(lab_server, browser):
+    """Lesson 1 opened and run to the end; the page's final state."""
+    page = LabPage(browser, lab_server)
+    ARTIFACTS.mkdir(exist_ok=True)
+    try:
+        opened = page.open_notebook(LESSON1)
+        assert opened["kernelName"] == "attention", opened
+        assert opened["kernelDisplayName"] == "Attention (Swift)", opened
+        state = page.run_all()
+    except BaseException:
+        browser.save_screenshot(str(ARTIFACTS / "browser-lesson1-failure.png"))
+        (ARTIFACTS / "browser-lesson1-jupyter-lab.log").write_text(lab_server.log())
+        raise
+    page.scroll_to(".jp-OutputArea-output svg")
+    browser.save_screenshot(str(ARTIFACTS / "browser-lesson1.png"))
+    return page, state
+
+
+def css_count(driver, css: str) -> int:
+    return driver.execute_script("return document.querySelectorAll(arguments[0]).length", css)
+
+
+def test_every_cell_ran_without_error(lesson1):
+    page, state = lesson1
+    code_cells = sum(c.cell_type == "code" for c in nbformat.read(NOTEBOOK_DIR / LESSON1, as_version=4).cells)
+    assert state["codeCells"] == code_cells, state
+    assert state["ran"] == code_cells and state["errors"] == [], state
+    driver = page.driver
+    assert css_count(driver, '.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"]') == 0
+    assert css_count(driver, ".jp-OutputArea-output.jp-mod-error, .jp-OutputArea-child .jp-mod-error") == 0
+    prompts = driver.execute_script(
+        "return Array.from(document.querySelectorAll('.jp-CodeCell .jp-InputPrompt')).map(p => p.textContent.trim())")
+    assert prompts == [f"[{i}]:" for i in range(1, code_cells + 1)], prompts
+
+
+def test_heatmaps_on_the_page(lesson1):
+    page, _ = lesson1
+    driver = page.driver
+    calls = display_calls(nbformat.read(NOTEBOOK_DIR / LESSON1, as_version=4))
+    assert css_count(driver, ".jp-OutputArea-output svg") >= calls >= 1
+    # heatmap cells are <rect>s with a <title> tooltip; rendered with a real size
+    assert css_count(driver, ".jp-OutputArea-output svg rect") > 36
+    assert css_count(driver, ".jp-OutputArea-output svg rect > title, .jp-OutputArea-output svg title") > 0
+    size = driver.execute_script(
+        "const r = document.querySelector('.jp-OutputArea-output svg').getBoundingClientRect();"
+        "return [r.width, r.height];")
+    assert size[0] > 100 and size[1] > 100, size
+    titles = driver.execute_script(
+        "return Array.from(document.querySelectorAll('.jp-OutputArea-output svg text.title')).map(t => t.textContent)")
+    assert "raw attention: softmax(X Xᵀ)" in titles, titles
+
+
+def test_matrix_and_numbers_on_the_page(lesson1):
+    page, _ = lesson1
+    driver = page.driver
+    # `W` (6×6 attention weights) is shown as an HTML table
+    assert css_count(driver, ".jp-OutputArea-output table") >= 1
+    text = page.outputs_text()
+    for expected in ("every row of W sums to 1:", "after  attention, |bank_river - bank_money| =", "true"):
+        assert expected in text, text[:3000]
+
+
+def test_screenshot_saved(lesson1):
+    path = ARTIFACTS / "browser-lesson1.png"
+    assert path.exists() and path.stat().st_size > 20_000, path
+    assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
