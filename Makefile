@@ -8,7 +8,7 @@ export PATH := $(VENV)/bin:$(PATH)
 DEBUG_BIN := .build/debug/attention-kernel
 RELEASE_BIN := .build/release/attention-kernel
 
-.PHONY: setup build release install-debug install lab test test-swift test-jupyter fixtures clean
+.PHONY: setup build release install-debug install lab test test-swift test-jupyter fixtures bench clean
 
 setup:
 	@bash scripts/setup.sh
@@ -39,6 +39,12 @@ test-swift: setup
 
 test-jupyter: install-debug
 	$(PY) -m pytest integration -q
+
+# Not part of `make test`: kernel start, round trips, memory, notebooks and multi_head
+# against ipykernel and numpy (bench/run_bench.py); prints a table, writes bench/latest.md.
+bench: install
+	swift build -c release --product attention-bench
+	$(PY) bench/run_bench.py
 
 fixtures: setup
 	$(PY) scripts/make_fixtures.py

@@ -2,7 +2,7 @@
 import PackageDescription
 
 // One-way dependencies (see docs/ARCHITECTURE.md):
-// AttentionCore <- AttentionLanguage (+ JSONValues) <- AttentionKernel -> JupyterProtocol <- JupyterZMQ -> CZeroMQ
+// CBLAS (OpenBLAS), CAttentionMath <- AttentionCore <- AttentionLanguage (+ JSONValues) <- AttentionKernel -> JupyterProtocol <- JupyterZMQ -> CZeroMQ
 // The language never imports anything Jupyter; the protocol never imports the language.
 let package = Package(
     name: "AttentionKernel",
@@ -17,7 +17,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
     ],
     targets: [
-        .target(name: "AttentionCore"),
+        .systemLibrary(name: "CBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
+        .target(name: "CAttentionMath"),
+        .target(name: "AttentionCore", dependencies: ["CBLAS", "CAttentionMath"]),
         .target(name: "JSONValues"),
         .target(name: "AttentionLanguage", dependencies: ["AttentionCore", "JSONValues"]),
         .target(name: "JupyterProtocol", dependencies: ["JSONValues", .product(name: "Crypto", package: "swift-crypto")]),
@@ -31,7 +33,8 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        .testTarget(name: "AttentionCoreTests", dependencies: ["AttentionCore"], resources: [.copy("Fixtures")]),
+        .executableTarget(name: "attention-bench", dependencies: ["AttentionCore", "CBLAS"]),
+        .testTarget(name: "AttentionCoreTests", dependencies: ["AttentionCore", "CAttentionMath"], resources: [.copy("Fixtures")]),
         .testTarget(name: "AttentionLanguageTests", dependencies: ["AttentionLanguage"], resources: [.copy("Golden")]),
         .testTarget(name: "JupyterProtocolTests", dependencies: ["JupyterProtocol", "JSONValues"]),
         .testTarget(name: "JSONValuesTests", dependencies: ["JSONValues"]),

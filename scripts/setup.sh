@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Idempotent set-up for the Python side: system packages the Swift build needs
-# (libzmq3-dev, pkg-config), Debian's chromium and chromedriver for the browser test,
-# and the virtual environment .venv from requirements.txt.
+# (libzmq3-dev, libopenblas-dev, pkg-config), Debian's chromium and chromedriver for the
+# browser test, and the virtual environment .venv from requirements.txt.
 # Quiet on success; fast when nothing changed (pip runs only when requirements.txt's
 # hash differs from the stamp in .venv/.requirements.sha256).
 set -euo pipefail
@@ -16,7 +16,7 @@ log() { printf 'setup: %s\n' "$*" >&2; }
 
 # --- apt -------------------------------------------------------------------------
 missing=()
-for pkg in libzmq3-dev pkg-config chromium chromium-driver; do
+for pkg in libzmq3-dev libopenblas-dev pkg-config chromium chromium-driver; do
     if ! dpkg -s "$pkg" >/dev/null 2>&1; then missing+=("$pkg"); fi
 done
 if ((${#missing[@]})); then

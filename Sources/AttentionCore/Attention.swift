@@ -19,23 +19,50 @@ public func rawAttention(_ x: Matrix) throws(CoreError) -> Matrix {
 /// Lesson 2: W = softmax(Q·Kᵀ/√d_k + mask), row-wise. Q is n×d_k, K is m×d_k, W is n×m
 /// and each row sums to 1 (or is all zeros when the mask removes every key).
 /// With `scaled: false` the 1/√d_k factor is left out (to show softmax saturating).
+/// (Computed by `FusedAttention`: the scale folded into the exponent, the causal mask by skipping.)
 public func attentionWeights(_ q: Matrix, _ k: Matrix, mask: Matrix? = nil, scaled: Bool = true) throws(CoreError) -> Matrix {
+    let plan = try checkScores(q, k, mask: mask)
+    let (n, m) = (q.rows, k.rows)
+    var out = [Double](repeating: 0, count: n * m)
+    q.storage.withUnsafeBufferPointer { pq in
+        k.storage.withUnsafeBufferPointer { pk in
+            out.withUnsafeMutableBufferPointer { po in
+                FusedAttention.run(
+                    n: n, m: m, dk: q.cols, dv: 0, heads: 1, q: pq.baseAddress, ldq: q.cols, k: pk.baseAddress, ldk: k.cols,
+                    v: nil, ldv: 0, scale: scaled ? scoreScale(q.cols) : 1, mask: plan, output: .weights([po.baseAddress!]))
+            }
+        }
+    }
+    return Matrix(uncheckedRows: n, cols: m, storage: out)
+}
+
+/// 1/√d_k, or 1 when d_k = 0 (empty scores are not scaled).
+func scoreScale(_ dk: Int) -> Double { dk > 0 ? 1 / Double(dk).squareRoot() : 1 }
+
+/// Checks Q (n×d_k) against K (m×d_k) and the mask against the n×m scores, and says how
+/// the mask will be applied.
+func checkScores(_ q: Matrix, _ k: Matrix, mask: Matrix?) throws(CoreError) -> FusedAttention.MaskPlan {
+    try checkScores(q: (q.rows, q.cols), k: (k.rows, k.cols), mask: mask)
+}
+
+/// `checkScores` by shapes: Q is q.rows×q.cols, K k.rows×k.cols (a head's column block
+/// needs no copy to be checked).
+func checkScores(q: (rows: Int, cols: Int), k: (rows: Int, cols: Int), mask: Matrix?) throws(CoreError) -> FusedAttention.MaskPlan {
     guard q.cols == k.cols else {
         throw .shapeMismatch(
-            operation: "match queries against keys (Q·Kᵀ needs Q and K with the same number of columns) for", lhs: q.shapeDescription,
-            rhs: k.shapeDescription, hint: q.cols == k.rows ? "K looks transposed already: pass K, not K.T" : nil)
+            operation: "match queries against keys (Q·Kᵀ needs Q and K with the same number of columns) for", lhs: "\(q.rows)×\(q.cols)",
+            rhs: "\(k.rows)×\(k.cols)", hint: q.cols == k.rows ? "K looks transposed already: pass K, not K.T" : nil)
     }
     _ = try checkedCount(q.rows, k.rows)
-    var scores = MatrixProduct.multiplyTransposed(q, k)
-    if scaled && q.cols > 0 { scores = scale(scores, by: 1 / Double(q.cols).squareRoot()) }
     if let mask {
-        guard let shape = broadcastShape(scores, mask), shape.rows == scores.rows, shape.cols == scores.cols else {
-            throw .shapeMismatch(operation: "apply a mask to", lhs: "\(scores.shapeDescription) score", rhs: mask.shapeDescription,
-                                 hint: "the mask must be \(scores.shapeDescription) (queries × keys)")
+        let scores = "\(q.rows)×\(k.rows)"
+        func fits(_ x: Int, _ y: Int) -> Bool { x == y || y == 1 }
+        guard fits(q.rows, mask.rows), fits(k.rows, mask.cols) else {
+            throw .shapeMismatch(operation: "apply a mask to", lhs: "\(scores) score", rhs: mask.shapeDescription,
+                                 hint: "the mask must be \(scores) (queries × keys)")
         }
-        scores = try add(scores, mask)
     }
-    return try softmax(scores)
+    return FusedAttention.plan(mask, n: q.rows, m: k.rows)
 }
 
 /// Lesson 3: softmax(Q·Kᵀ/√d_k + mask)·V. Q n×d_k, K m×d_k, V m×d_v; the result is n×d_v,
@@ -45,7 +72,31 @@ public func attention(_ q: Matrix, _ k: Matrix, _ v: Matrix, mask: Matrix? = nil
         throw .shapeMismatch(operation: "pair keys with values (K and V need the same number of rows) for", lhs: k.shapeDescription,
                              rhs: v.shapeDescription, hint: nil)
     }
-    return MatrixProduct.multiply(try attentionWeights(q, k, mask: mask), v)
+    let plan = try checkScores(q, k, mask: mask)
+    _ = try checkedCount(q.rows, v.cols)
+    return attendHeads(q, k, v, heads: 1, plan: plan)
+}
+
+/// The heads of projected Q, K, V (shapes checked): head h reads column block h of each in
+/// place and writes column block h of the n×d_v result (the concatenation).
+func attendHeads(_ q: Matrix, _ k: Matrix, _ v: Matrix, heads: Int, plan: FusedAttention.MaskPlan) -> Matrix {
+    let (n, m, dk, dv) = (q.rows, k.rows, q.cols / heads, v.cols / heads)
+    // Every output element is written: each row block of each head fills its n_block×d_v
+    // piece (a product with β = 0), so the result starts uninitialised.
+    let out = [Double](unsafeUninitializedCapacity: n * v.cols) { po, initialized in
+        q.storage.withUnsafeBufferPointer { pq in
+            k.storage.withUnsafeBufferPointer { pk in
+                v.storage.withUnsafeBufferPointer { pv in
+                    guard let o = po.baseAddress else { return }
+                    FusedAttention.run(
+                        n: n, m: m, dk: dk, dv: dv, heads: heads, q: pq.baseAddress, ldq: q.cols, k: pk.baseAddress, ldk: k.cols,
+                        v: pv.baseAddress, ldv: v.cols, scale: scoreScale(dk), mask: plan, output: .values(out: o, ldo: v.cols))
+                }
+            }
+        }
+        initialized = n * v.cols
+    }
+    return Matrix(uncheckedRows: n, cols: v.cols, storage: out)
 }
 
 /// Lesson 3: attention(X·W_Q, X·W_K, X·W_V, mask). X n×d_model, W_Q and W_K d_model×d_k,
@@ -70,10 +121,28 @@ public func multiHeadWeights(_ x: Matrix, _ wq: Matrix, _ wk: Matrix, heads: Int
     guard q.cols == k.cols else {
         throw .shapeMismatch(operation: "match queries against keys for", lhs: "W_Q \(wq.shapeDescription)", rhs: "W_K \(wk.shapeDescription)", hint: "W_Q and W_K need the same number of columns")
     }
-    let qs = try splitHeads(q, heads: heads), ks = try splitHeads(k, heads: heads)
-    var weights: [Matrix] = []
-    for h in 0..<heads { weights.append(try attentionWeights(qs[h], ks[h], mask: mask)) }
-    return weights
+    try checkHeads(dModel: q.cols, heads: heads)
+    let dk = q.cols / heads
+    let plan = try checkScores(q: (q.rows, dk), k: (k.rows, dk), mask: mask)
+    let (n, m) = (q.rows, k.rows)
+    let count = try checkedCount(n, m)
+    return q.storage.withUnsafeBufferPointer { pq in
+        k.storage.withUnsafeBufferPointer { pk in
+            (0..<heads).map { h in
+                let weights = [Double](unsafeUninitializedCapacity: count) { buffer, initialized in
+                    // Every entry of the n×m buffer is written (scores, zeros, or normalised weights).
+                    if let out = buffer.baseAddress {
+                        FusedAttention.run(
+                            n: n, m: m, dk: dk, dv: 0, heads: 1, q: pq.baseAddress.map { $0 + h * dk }, ldq: q.cols,
+                            k: pk.baseAddress.map { $0 + h * dk }, ldk: k.cols, v: nil, ldv: 0, scale: scoreScale(dk), mask: plan,
+                            output: .weights([out]))
+                    }
+                    initialized = count
+                }
+                return Matrix(uncheckedRows: n, cols: m, storage: weights)
+            }
+        }
+    }
 }
 
 /// The heads of already-projected Q, K, V, concatenated (before W_O): shared by
@@ -83,11 +152,14 @@ func multiHeadConcat(_ q: Matrix, _ k: Matrix, _ v: Matrix, heads: Int, mask: Ma
         throw .shapeMismatch(operation: "split into heads", lhs: "Q \(q.shapeDescription)", rhs: "K \(k.shapeDescription), V \(v.shapeDescription)",
                              hint: "Q, K and V need the same width d_model")
     }
-    let qs = try splitHeads(q, heads: heads), ks = try splitHeads(k, heads: heads), vs = try splitHeads(v, heads: heads)
-    var outputs: [Matrix] = []
-    outputs.reserveCapacity(heads)
-    for h in 0..<heads { outputs.append(try attention(qs[h], ks[h], vs[h], mask: mask)) }
-    return try hcat(outputs)
+    try checkHeads(dModel: q.cols, heads: heads)
+    let width = q.cols / heads
+    guard k.rows == v.rows else {
+        throw .shapeMismatch(operation: "pair keys with values (K and V need the same number of rows) for", lhs: "\(k.rows)×\(width)",
+                             rhs: "\(v.rows)×\(width)", hint: nil)
+    }
+    let plan = try checkScores(q: (q.rows, width), k: (k.rows, width), mask: mask)
+    return attendHeads(q, k, v, heads: heads, plan: plan)
 }
 
 /// The additive causal mask, n×n: 0 on and below the diagonal (a query may see itself and

@@ -1,49 +1,217 @@
-/// The one place matrix products are computed, so a BLAS path can replace the loops
-/// behind the same interface (the pure-Swift loops stay as the reference).
+import CBLAS
+import Dispatch
+import Foundation
+
+/// The one place matrix products are computed.
+///
+/// `multiply` and `multiplyTransposed` hand products above a small size to BLAS
+/// (`cblas_dgemm`, OpenBLAS) and keep tiny ones in Swift loops, where a library call costs
+/// more than the arithmetic. The pure-Swift loops stay as `referenceMultiply` and
+/// `referenceMultiplyTransposed`: the tests check that both paths agree.
+///
+/// Threads: OpenBLAS runs single-threaded (`openblas_set_num_threads(1)`, set once on the
+/// first product) and this library splits large products into row blocks itself, one per
+/// core (`DispatchQueue.concurrentPerform`). Rows of C = A·B are independent, so the split
+/// changes no arithmetic, and no OpenBLAS worker threads are left spinning between cells
+/// (the kernel's heartbeat and control threads stay responsive, and idle CPU stays idle).
+/// Set `ATTENTION_THREADS=1` to keep everything on the calling thread.
 enum MatrixProduct {
-    /// C = A·B for A r×k, B k×c (shapes already checked).
-    ///
-    /// i-k-j loop order: the innermost loop walks a row of B and a row of C
-    /// contiguously, which the compiler vectorizes.
+    /// C = A·B for A r×k, B k×c (shapes already checked): Cᵢⱼ = Σₚ AᵢₚBₚⱼ.
     static func multiply(_ a: Matrix, _ b: Matrix) -> Matrix {
         let (r, k, c) = (a.rows, a.cols, b.cols)
+        // `gemm` writes every element of C (β = 0), so C starts uninitialised.
+        let out = [Double](unsafeUninitializedCapacity: r * c) { pc, initialized in
+            a.storage.withUnsafeBufferPointer { pa in
+                b.storage.withUnsafeBufferPointer { pb in
+                    gemm(r, c, k, pa.baseAddress, lda: k, pb.baseAddress, ldb: c, transposeB: false, pc.baseAddress, ldc: c)
+                }
+            }
+            initialized = r * c
+        }
+        return Matrix(uncheckedRows: r, cols: c, storage: out)
+    }
+
+    /// C = A·Bᵀ for A r×k, B c×k (shapes already checked): Cᵢⱼ = Σₚ AᵢₚBⱼₚ, dot products of
+    /// rows, which is how attention scores Q·Kᵀ are formed without materializing Kᵀ.
+    static func multiplyTransposed(_ a: Matrix, _ b: Matrix) -> Matrix {
+        let (r, k, c) = (a.rows, a.cols, b.rows)
+        // `gemm` writes every element of C (β = 0), so C starts uninitialised.
+        let out = [Double](unsafeUninitializedCapacity: r * c) { pc, initialized in
+            a.storage.withUnsafeBufferPointer { pa in
+                b.storage.withUnsafeBufferPointer { pb in
+                    gemm(r, c, k, pa.baseAddress, lda: k, pb.baseAddress, ldb: k, transposeB: true, pc.baseAddress, ldc: c)
+                }
+            }
+            initialized = r * c
+        }
+        return Matrix(uncheckedRows: r, cols: c, storage: out)
+    }
+
+    /// The reference C = A·B in Swift (i-k-j loop order: the innermost loop walks a row
+    /// of B and a row of C contiguously, which the compiler vectorizes).
+    static func referenceMultiply(_ a: Matrix, _ b: Matrix) -> Matrix {
+        let (r, k, c) = (a.rows, a.cols, b.cols)
         var out = [Double](repeating: 0, count: r * c)
-        guard !out.isEmpty, k > 0 else { return Matrix(uncheckedRows: r, cols: c, storage: out) }
         a.storage.withUnsafeBufferPointer { pa in
             b.storage.withUnsafeBufferPointer { pb in
                 out.withUnsafeMutableBufferPointer { pc in
-                    for i in 0..<r {
-                        let cRow = pc.baseAddress! + i * c
-                        for p in 0..<k {
-                            let aip = pa[i * k + p]
-                            let bRow = pb.baseAddress! + p * c
-                            for j in 0..<c { cRow[j] += aip * bRow[j] }
-                        }
-                    }
+                    swiftGemm(r, c, k, pa.baseAddress, lda: k, pb.baseAddress, ldb: c, transposeB: false, pc.baseAddress, ldc: c)
                 }
             }
         }
         return Matrix(uncheckedRows: r, cols: c, storage: out)
     }
 
-    /// C = A·Bᵀ for A r×k, B c×k (shapes already checked): dot products of rows,
-    /// which is how attention scores Q·Kᵀ are formed without materializing Kᵀ.
-    static func multiplyTransposed(_ a: Matrix, _ b: Matrix) -> Matrix {
+    /// The reference C = A·Bᵀ in Swift: each Cᵢⱼ one dot product of row i of A and row j of B.
+    static func referenceMultiplyTransposed(_ a: Matrix, _ b: Matrix) -> Matrix {
         let (r, k, c) = (a.rows, a.cols, b.rows)
         var out = [Double](repeating: 0, count: r * c)
         a.storage.withUnsafeBufferPointer { pa in
             b.storage.withUnsafeBufferPointer { pb in
                 out.withUnsafeMutableBufferPointer { pc in
-                    for i in 0..<r {
-                        for j in 0..<c {
-                            var sum = 0.0
-                            for p in 0..<k { sum += pa[i * k + p] * pb[j * k + p] }
-                            pc[i * c + j] = sum
-                        }
-                    }
+                    swiftGemm(r, c, k, pa.baseAddress, lda: k, pb.baseAddress, ldb: k, transposeB: true, pc.baseAddress, ldc: c)
                 }
             }
         }
         return Matrix(uncheckedRows: r, cols: c, storage: out)
+    }
+
+    // MARK: - Strided kernels (row-major, C overwritten)
+
+    /// Products with fewer multiply-adds than this stay in Swift: below it a BLAS call
+    /// (argument checks, packing) costs more than the loop.
+    static let blasThreshold = 4096
+
+    /// Products with at least this many multiply-adds are split into row blocks across cores.
+    static let parallelThreshold = 1 << 21
+
+    /// C = A·op(B) on strided row-major blocks: C is m×n with row stride ldc, A is m×k with
+    /// row stride lda, B is k×n (stride ldb), or n×k (stride ldb) when `transposeB`, giving
+    /// C = A·Bᵀ. C is overwritten (β = 0). Chooses Swift, single-threaded BLAS, or BLAS on
+    /// row blocks across cores by size.
+    static func gemm(
+        _ m: Int, _ n: Int, _ k: Int, _ a: UnsafePointer<Double>?, lda: Int, _ b: UnsafePointer<Double>?, ldb: Int,
+        transposeB: Bool, _ c: UnsafeMutablePointer<Double>?, ldc: Int
+    ) {
+        guard m > 0, n > 0 else { return }
+        let work = m * n * k
+        guard work >= blasThreshold, let a, let b, let c else {
+            swiftGemm(m, n, k, a, lda: lda, b, ldb: ldb, transposeB: transposeB, c, ldc: ldc)
+            return
+        }
+        let blocks = work >= parallelThreshold ? min(Parallel.threads, m / 32) : 1
+        if blocks <= 1 {
+            blasGemm(m, n, k, a, lda: lda, b, ldb: ldb, transposeB: transposeB, c, ldc: ldc)
+            return
+        }
+        Parallel.forEachBlock(rows: m, blocks: blocks) { range in
+            blasGemm(range.count, n, k, a + range.lowerBound * lda, lda: lda, b, ldb: ldb, transposeB: transposeB,
+                     c + range.lowerBound * ldc, ldc: ldc)
+        }
+    }
+
+    /// `gemm` on the calling thread only (for callers that parallelise at a coarser grain).
+    static func gemmSingleThread(
+        _ m: Int, _ n: Int, _ k: Int, _ a: UnsafePointer<Double>?, lda: Int, _ b: UnsafePointer<Double>?, ldb: Int,
+        transposeB: Bool, _ c: UnsafeMutablePointer<Double>?, ldc: Int
+    ) {
+        guard m > 0, n > 0 else { return }
+        if m * n * k >= blasThreshold, let a, let b, let c {
+            blasGemm(m, n, k, a, lda: lda, b, ldb: ldb, transposeB: transposeB, c, ldc: ldc)
+        } else {
+            swiftGemm(m, n, k, a, lda: lda, b, ldb: ldb, transposeB: transposeB, c, ldc: ldc)
+        }
+    }
+
+    /// `cblas_dgemm`, row-major, α = 1, β = 0, on the calling thread (m, n, k > 0).
+    static func blasGemm(
+        _ m: Int, _ n: Int, _ k: Int, _ a: UnsafePointer<Double>, lda: Int, _ b: UnsafePointer<Double>, ldb: Int,
+        transposeB: Bool, _ c: UnsafeMutablePointer<Double>, ldc: Int
+    ) {
+        BLASConfiguration.ensure()
+        cblas_dgemm(
+            CblasRowMajor, CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans, blasint(m), blasint(n), blasint(k),
+            1, a, blasint(lda), b, blasint(ldb), 0, c, blasint(ldc))
+    }
+
+    /// The Swift loops behind the reference products, on strided blocks (same contract as `gemm`).
+    static func swiftGemm(
+        _ m: Int, _ n: Int, _ k: Int, _ a: UnsafePointer<Double>?, lda: Int, _ b: UnsafePointer<Double>?, ldb: Int,
+        transposeB: Bool, _ c: UnsafeMutablePointer<Double>?, ldc: Int
+    ) {
+        guard m > 0, n > 0, let c else { return }
+        for i in 0..<m { (c + i * ldc).update(repeating: 0, count: n) }
+        guard k > 0, let a, let b else { return }
+        if transposeB {
+            for i in 0..<m {
+                let aRow = a + i * lda, cRow = c + i * ldc
+                for j in 0..<n {
+                    let bRow = b + j * ldb
+                    var sum = 0.0
+                    for p in 0..<k { sum += aRow[p] * bRow[p] }
+                    cRow[j] = sum
+                }
+            }
+        } else {
+            for i in 0..<m {
+                let aRow = a + i * lda, cRow = c + i * ldc
+                for p in 0..<k {
+                    let aip = aRow[p]
+                    let bRow = b + p * ldb
+                    for j in 0..<n { cRow[j] += aip * bRow[j] }
+                }
+            }
+        }
+    }
+}
+
+/// OpenBLAS set-up, done once before the first BLAS call: one OpenBLAS thread (the
+/// library parallelises over row blocks itself, see `MatrixProduct`).
+enum BLASConfiguration {
+    private static let configured: Bool = {
+        openblas_set_num_threads(1)
+        return true
+    }()
+
+    static func ensure() { _ = configured }
+
+    /// The OpenBLAS kernel family in use (e.g. "Haswell", "SkylakeX"), for benchmarks.
+    static var coreName: String {
+        ensure()
+        guard let name = openblas_get_corename() else { return "unknown" }
+        return String(cString: name)
+    }
+}
+
+/// Work split across cores for large products and the softmax passes.
+enum Parallel {
+    /// Worker count: `ATTENTION_THREADS` when set to a positive integer, else the active cores.
+    static let threads: Int = {
+        if let text = ProcessInfo.processInfo.environment["ATTENTION_THREADS"], let n = Int(text), n > 0 { return n }
+        return max(1, ProcessInfo.processInfo.activeProcessorCount)
+    }()
+
+    /// Calls `body(w)` for w in 0..<workers, in parallel when workers > 1.
+    static func onWorkers(_ workers: Int, _ body: (Int) -> Void) {
+        if workers <= 1 { body(0); return }
+        withoutActuallyEscaping(body) { body in
+            nonisolated(unsafe) let body = body
+            DispatchQueue.concurrentPerform(iterations: workers) { body($0) }
+        }
+    }
+
+    /// Calls `body` on `blocks` contiguous, near-equal row ranges covering 0..<rows, in
+    /// parallel when blocks > 1. Each range is handled by exactly one call.
+    static func forEachBlock(rows: Int, blocks: Int, _ body: (Range<Int>) -> Void) {
+        let blocks = max(1, min(blocks, rows))
+        if blocks == 1 { body(0..<rows); return }
+        // Every call returns before concurrentPerform does, and the ranges are disjoint:
+        // callers write only their own rows.
+        withoutActuallyEscaping(body) { body in
+            nonisolated(unsafe) let body = body
+            DispatchQueue.concurrentPerform(iterations: blocks) { b in
+                body((rows * b / blocks)..<(rows * (b + 1) / blocks))
+            }
+        }
     }
 }

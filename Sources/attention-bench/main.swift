@@ -1,0 +1,87 @@
+// attention-bench: times AttentionCore's `multiHead` and prints JSON for bench/run_bench.py.
+//
+//     attention-bench [--sizes n,d,h;n,d,h;...] [--min-time SECONDS] [--min-runs N]
+//
+// For each size and mask (none, causal): X n×d and W_Q, W_K, W_V, W_O d×d drawn from
+// `randn` (weights scaled by 1/√d), two warm-up calls, then timed calls until both
+// --min-runs calls and --min-time seconds are done. Reports the median and best wall
+// time and GFLOP/s = (8·n·d² + 4·n²·d) / time, the FLOP count of the unmasked computation
+// (four projections, Q·Kᵀ and weights·V), used for both masks.
+import AttentionCore
+import CBLAS
+import Foundation
+
+struct Size { let n, d, heads: Int }
+
+var sizes = [Size(n: 8, d: 16, heads: 2), Size(n: 128, d: 64, heads: 4), Size(n: 512, d: 512, heads: 8), Size(n: 2048, d: 512, heads: 8)]
+var minTime = 0.5
+var minRuns = 5
+var arguments = CommandLine.arguments.dropFirst().makeIterator()
+while let argument = arguments.next() {
+    switch argument {
+    case "--sizes":
+        guard let text = arguments.next() else { fatalError("--sizes needs n,d,h;n,d,h") }
+        sizes = text.split(separator: ";").map { part in
+            let v = part.split(separator: ",").compactMap { Int($0) }
+            precondition(v.count == 3, "a size is n,d,heads")
+            return Size(n: v[0], d: v[1], heads: v[2])
+        }
+    case "--min-time": minTime = Double(arguments.next() ?? "") ?? minTime
+    case "--min-runs": minRuns = Int(arguments.next() ?? "") ?? minRuns
+    default:
+        FileHandle.standardError.write("usage: attention-bench [--sizes n,d,h;...] [--min-time S] [--min-runs N]\n".data(using: .utf8)!)
+        exit(2)
+    }
+}
+
+func now() -> Double {
+    var t = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &t)
+    return Double(t.tv_sec) + Double(t.tv_nsec) * 1e-9
+}
+
+func residentKiB() -> Int? {
+    guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return nil }
+    for line in status.split(separator: "\n") where line.hasPrefix("VmRSS:") {
+        return Int(line.split(separator: " ").dropFirst().first ?? "")
+    }
+    return nil
+}
+
+func jsonString(_ s: String) -> String { "\"" + s.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\"" }
+
+var results: [String] = []
+var checksum = 0.0
+for size in sizes {
+    let (n, d, h) = (size.n, size.d, size.heads)
+    let x = try randn(n, d, seed: 1)
+    let weightScale = Matrix(scalar: 1 / Double(d).squareRoot())
+    let w = try (0..<4).map { try multiply(try randn(d, d, seed: 10 + UInt64($0)), weightScale) }
+    let causal = try causalMask(n)
+    for masked in [false, true] {
+        let mask: Matrix? = masked ? causal : nil
+        let run = { try multiHead(x, w[0], w[1], w[2], w[3], heads: h, mask: mask) }
+        for _ in 0..<2 { checksum += try run()[0, 0] }
+        var times: [Double] = []
+        let start = now()
+        while times.count < minRuns || now() - start < minTime {
+            let t0 = now()
+            let out = try run()
+            times.append(now() - t0)
+            checksum += out[0, 0]
+            if times.count >= 10_000 { break }
+        }
+        times.sort()
+        let median = times.count % 2 == 1 ? times[times.count / 2] : (times[times.count / 2 - 1] + times[times.count / 2]) / 2
+        let flops = 8 * Double(n) * Double(d) * Double(d) + 4 * Double(n) * Double(n) * Double(d)
+        results.append(
+            "{\"n\": \(n), \"d_model\": \(d), \"heads\": \(h), \"mask\": \(masked ? "\"causal\"" : "\"none\""), "
+                + "\"runs\": \(times.count), \"median_s\": \(median), \"best_s\": \(times[0]), \"flops\": \(flops), "
+                + "\"gflops_median\": \(flops / median / 1e9), \"gflops_best\": \(flops / times[0] / 1e9), "
+                + "\"rss_kib\": \(residentKiB().map(String.init) ?? "null")}")
+    }
+}
+let core = openblas_get_corename().map { String(cString: $0) } ?? "unknown"
+print("{\"blas\": \"OpenBLAS\", \"blas_core\": \(jsonString(core)), \"blas_threads\": \(openblas_get_num_threads()), "
+    + "\"cores\": \(ProcessInfo.processInfo.activeProcessorCount), \"checksum\": \(checksum), \"results\": [\n  "
+    + results.joined(separator: ",\n  ") + "\n]}")
