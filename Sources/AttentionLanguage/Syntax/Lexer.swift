@@ -24,6 +24,9 @@ struct Lexer {
     }
 
     private mutating func run() throws(LangError) -> [Token] {
+        // Where the last real token ended: "the end of the cell" is reported there, not on
+        // the empty line after a trailing newline.
+        var endOfCode = mark()
         while index < chars.count {
             let ch = chars[index]
             if ch.isNewline {
@@ -47,8 +50,9 @@ struct Lexer {
             } else {
                 try lexPunct(start)
             }
+            endOfCode = mark()
         }
-        let end = mark()
+        let end = endOfCode
         tokens.append(Token(kind: .eof, range: SourceRange(start: end.location, startOffset: end.offset, endOffset: end.offset)))
         return tokens
     }
