@@ -163,7 +163,7 @@ public enum BuiltinTable {
             "Displays a value (a matrix as a table) right now, with an optional title. With display_id: the display can be replaced in place later by a display call with the same id and update: true (e.g. inside a loop).",
             example: "show(W, title: \"weights\")"),
         BuiltinInfo("heatmap", "Display", "heatmap(W, rows: nil, cols: nil, title: nil, display_id: nil, update: false)",
-            "Draws W as a heatmap: rows are queries, columns keys; rows:/cols: are label lists (e.g. tokens). Attention weights use a fixed [0, 1] colour scale. display_id:/update: replace an earlier heatmap in place (see show).",
+            "Draws W as a heatmap: rows are queries, columns keys; rows:/cols: are label lists (e.g. tokens). The colour scale is fixed to [0, 1] when every entry is in [0, 1] (attention weights, so heatmaps compare), otherwise it spans the matrix's min…max. display_id:/update: replace an earlier heatmap in place (see show).",
             example: "heatmap(W, rows: toks, cols: toks, title: \"who attends to whom\")"),
         BuiltinInfo("heads", "Display", "heads(list, labels: nil, titles: nil, display_id: nil, update: false)",
             "A grid of heatmaps, one per head; labels: the token labels, titles: one title per head. display_id:/update: as in show.",

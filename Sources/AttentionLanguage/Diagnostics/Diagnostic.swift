@@ -2,7 +2,7 @@
 ///
 /// `rendered` is the form a notebook shows (pinned by the golden tests):
 ///
-///     ShapeError: cannot multiply a 4×3 matrix by a 4×3 matrix with @ (3 columns vs 4 rows); did you mean K.T?
+///     ShapeError: cannot multiply a 4×3 matrix by a 4×3 matrix with @: the left has 3 columns but the right has 4 rows; did you mean K.T?
 ///       --> line 3, column 9
 ///        |
 ///      3 | let y = Q @ K
