@@ -8,7 +8,7 @@ export PATH := $(VENV)/bin:$(PATH)
 DEBUG_BIN := .build/debug/attention-kernel
 RELEASE_BIN := .build/release/attention-kernel
 
-.PHONY: setup build release install-debug install lab test test-swift test-jupyter fixtures clean
+.PHONY: setup build release install-debug install lab test test-swift test-jupyter fixtures clean fuzz fuzz-short sanitize
 
 setup:
 	@bash scripts/setup.sh
@@ -29,7 +29,7 @@ install: setup release
 lab: install
 	jupyter lab --notebook-dir=notebooks --ip=127.0.0.1
 
-test: setup test-swift test-jupyter
+test: setup test-swift test-jupyter fuzz-short
 
 # JUPYTER_PYTHON turns on the Swift end-to-end test that drives the server with jupyter_client.
 test-swift: setup
@@ -38,6 +38,18 @@ test-swift: setup
 
 test-jupyter: install-debug
 	$(PY) -m pytest integration -q
+
+# The language fuzzer (libFuzzer + AddressSanitizer, built apart in .build-fuzz): make fuzz SECONDS=600
+SECONDS ?= 60
+fuzz: setup
+	bash scripts/fuzz.sh $(SECONDS)
+
+fuzz-short: setup
+	bash scripts/fuzz.sh 60
+
+# The Swift tests under AddressSanitizer (.build-asan) and ThreadSanitizer (.build-tsan).
+sanitize: setup
+	bash scripts/sanitize.sh
 
 fixtures: setup
 	$(PY) scripts/make_fixtures.py
