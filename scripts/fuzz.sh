@@ -14,7 +14,7 @@
 # although the fuzzer interrupts every input after ATTN_FUZZ_BUDGET_MS) or out-of-memory
 # leaves its input in .build-fuzz/artifacts/ and fails the script.
 #
-# Environment: FUZZ_OPT (swiftc optimisation, default -O), FUZZ_TIMEOUT (default 10),
+# Environment: FUZZ_OPT (swiftc optimisation, default -O), FUZZ_TIMEOUT (default 5),
 # FUZZ_RSS_MB (default 2048), FUZZ_JOBS (parallel fuzzing processes, default 1),
 # FUZZ_ARGS (extra libFuzzer flags), SWIFTC.
 set -euo pipefail
@@ -67,7 +67,7 @@ set +e
 # shellcheck disable=SC2086
 ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=0:allocator_may_return_null=1}" \
 "$BIN" "$OUT/corpus" "$OUT/seeds" \
-    -dict="$OUT/attention.dict" -max_len=8192 -timeout="${FUZZ_TIMEOUT:-10}" -rss_limit_mb="${FUZZ_RSS_MB:-2048}" \
+    -dict="$OUT/attention.dict" -max_len=8192 -timeout="${FUZZ_TIMEOUT:-5}" -rss_limit_mb="${FUZZ_RSS_MB:-2048}" \
     -max_total_time="$SECONDS_TO_RUN" -print_final_stats=1 -artifact_prefix="$OUT/artifacts/" \
     "${jobs_flags[@]}" ${FUZZ_ARGS:-} 2>"$OUT/last-run.log"
 status=$?
