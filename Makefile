@@ -8,7 +8,7 @@ export PATH := $(VENV)/bin:$(PATH)
 DEBUG_BIN := .build/debug/attention-kernel
 RELEASE_BIN := .build/release/attention-kernel
 
-.PHONY: setup build release install-debug install lab test test-swift test-jupyter fixtures bench clean
+.PHONY: setup build release install-debug install lab test test-swift test-jupyter fixtures bench clean fuzz fuzz-short sanitize
 
 setup:
 	@bash scripts/setup.sh
@@ -30,7 +30,7 @@ install: setup release
 lab: install
 	jupyter lab --notebook-dir=notebooks --ip=127.0.0.1 $(if $(filter 0,$(shell id -u)),--allow-root)
 
-test: setup test-swift test-jupyter
+test: setup test-swift test-jupyter fuzz-short
 
 # JUPYTER_PYTHON turns on the Swift end-to-end test that drives the server with jupyter_client.
 test-swift: setup
@@ -45,6 +45,18 @@ test-jupyter: install-debug
 bench: install
 	swift build -c release --product attention-bench
 	$(PY) bench/run_bench.py
+
+# The language fuzzer (libFuzzer + AddressSanitizer, built apart in .build-fuzz): make fuzz SECONDS=600
+SECONDS ?= 60
+fuzz: setup
+	bash scripts/fuzz.sh $(SECONDS)
+
+fuzz-short: setup
+	bash scripts/fuzz.sh 60
+
+# The Swift tests under AddressSanitizer (.build-asan) and ThreadSanitizer (.build-tsan).
+sanitize: setup
+	bash scripts/sanitize.sh
 
 fixtures: setup
 	$(PY) scripts/make_fixtures.py

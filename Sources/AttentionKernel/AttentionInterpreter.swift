@@ -53,7 +53,7 @@ public final class AttentionInterpreter: KernelInterpreter, @unchecked Sendable 
         switch session.run(request.code, host: host) {
         case .success(let value):
             if let value, !request.silent {
-                let bundle = Renderer.bundle(for: value)
+                let bundle = OutputBudget.resultBundle(for: value, limit: outputLimit)
                 context.executeResult(bundle.data, metadata: bundle.metadata)
             }
             return .ok
@@ -115,6 +115,7 @@ final class JupyterHost: CellHost {
             let (allowed, note) = budget.admitDisplay()
             if let note { context.stream(.stdout, note) }
             guard allowed else { return }
+            let bundle = OutputBudget.capped(bundle, limit: budget.limit)
             if update, let displayID {
                 context.updateDisplay(bundle.data, metadata: bundle.metadata, displayID: displayID)
             } else {

@@ -1,3 +1,6 @@
+import AttentionLanguage
+import JSONValues
+
 /// How much a single cell may send to the front end. Front ends drop output past their
 /// IOPub data-rate limit and show a confusing warning; we stop earlier and say so.
 public struct OutputLimit: Sendable {
@@ -54,5 +57,60 @@ struct OutputBudget {
         if displayNoteSent { return (false, nil) }
         displayNoteSent = true
         return (false, "[display limit: this cell made more than \(limit.maxDisplays) displays; the rest are not shown.]\n")
+    }
+
+    // MARK: - Rich outputs
+
+    /// The cell result's bundle, unless it would be larger than `limit.maxBytes`: then only
+    /// its text (elided like every matrix text) and a note. A matrix's exact JSON copy takes
+    /// about 20 bytes per element, so a big matrix is judged by its size before that copy
+    /// is ever built.
+    static func resultBundle(for value: Value, limit: OutputLimit) -> MimeBundle {
+        if case .matrix(let m) = value, m.count > limit.maxBytes / 8 {
+            return textOnly(Renderer.plainText(value), limit: limit, what: "a \(m.shapeDescription) matrix")
+        }
+        return capped(Renderer.bundle(for: value), limit: limit)
+    }
+
+    /// `bundle` if its content fits in `limit.maxBytes`, else its text/plain cut to fit and a note.
+    static func capped(_ bundle: MimeBundle, limit: OutputLimit) -> MimeBundle {
+        var budget = limit.maxBytes
+        for key in bundle.data.keys {
+            guard let value = bundle.data[key] else { continue }
+            budget -= approximateSize(value, upTo: budget)
+            if budget < 0 { return textOnly(bundle.plainText, limit: limit, what: "this output") }
+        }
+        return bundle
+    }
+
+    private static func textOnly(_ text: String, limit: OutputLimit, what: String) -> MimeBundle {
+        var kept = ""
+        var bytes = 0
+        for character in text {
+            bytes += character.utf8.count
+            if bytes > limit.maxBytes { break }
+            kept.append(character)
+        }
+        let note = "\n[output truncated: \(what) is larger than the \(limit.maxBytes) bytes a cell's output may send; only its text is shown. Set ATTN_MAX_OUTPUT_BYTES in the kernelspec's env to change the limit.]"
+        return MimeBundle(data: ["text/plain": .string(kept + note)])
+    }
+
+    /// Roughly the bytes `value` serializes to; stops counting once past `cap`.
+    private static func approximateSize(_ value: JSONValue, upTo cap: Int) -> Int {
+        switch value {
+        case .null, .bool: return 5
+        case .number: return 20
+        case .string(let s): return s.utf8.count + 2
+        case .array(let items):
+            var total = 2
+            for item in items where total <= cap { total += approximateSize(item, upTo: cap - total) + 1 }
+            return total
+        case .object(let object):
+            var total = 2
+            for key in object.keys where total <= cap {
+                total += key.utf8.count + 4 + (object[key].map { approximateSize($0, upTo: cap - total) } ?? 0)
+            }
+            return total
+        }
     }
 }

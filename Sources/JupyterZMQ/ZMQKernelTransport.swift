@@ -67,7 +67,12 @@ final class ZMQKernelTransport: KernelTransport, @unchecked Sendable {
             case .iopub: try iopubLock.withLock { try iopub.send(frames) }
             case .shell: try shell.send(frames)
             case .control: try control.send(frames)
-            case .stdin: try stdin.send(frames)
+            case .stdin:
+                // As ipykernel does: replies already queued on stdin are stale (a client that
+                // answered an earlier prompt twice, or sent an input_reply nobody asked for);
+                // drop them so that this prompt's answer is the one read.
+                if message.msgType == "input_request" { discardPendingInput() }
+                try stdin.send(frames)
             case .heartbeat: log("refusing to send \(message.msgType) on heartbeat")
             }
         } catch {
@@ -96,6 +101,13 @@ final class ZMQKernelTransport: KernelTransport, @unchecked Sendable {
             if let message = decode(frames, on: .stdin), message.msgType == "input_reply" { return message }
         }
         return nil
+    }
+
+    /// Drops every message waiting on stdin (shell thread only, like all stdin use).
+    private func discardPendingInput() {
+        var dropped = 0
+        while (try? stdin.receive(wait: false)) ?? nil != nil { dropped += 1 }
+        if dropped > 0 { log("dropped \(dropped) stale message(s) on stdin before input_request") }
     }
 
     // MARK: Helpers for the channel threads

@@ -157,6 +157,23 @@ struct AttentionInterpreterTests {
         #expect(sent.first("execute_reply")?.content["status"] == "ok")
     }
 
+    /// A result or display bigger than the output budget (a big matrix's exact JSON, a
+    /// long string) is sent as text cut to the budget with a note, not as many megabytes.
+    @Test func oversizedResultsAndDisplaysAreCutWithANote() throws {
+        let h = KernelHarness(maxOutputBytes: 10_000)
+        let matrix = try #require(h.execute("zeros(300, 300)").first("execute_result")?.content["data"])
+        #expect(matrix["application/vnd.attention.matrix+json"] == nil)
+        #expect(matrix["text/plain"]?.stringValue?.contains("ATTN_MAX_OUTPUT_BYTES") == true)
+        #expect(matrix["text/plain"]?.stringValue?.hasPrefix("matrix 300×300") == true)
+        let string = try #require(h.execute("let s = \"" + String(repeating: "y", count: 50_000) + "\"\ns").first("execute_result")?.content["data"])
+        #expect((string["text/plain"]?.stringValue?.utf8.count ?? .max) < 10_300)
+        let shown = try #require(h.execute("show(s)").first("display_data")?.content["data"])
+        #expect(shown["text/plain"]?.stringValue?.contains("output truncated") == true)
+        // Small results keep every representation.
+        let small = try #require(h.execute("eye(2)").first("execute_result")?.content["data"])
+        #expect(small["application/vnd.attention.matrix+json"] != nil && small["text/html"] != nil)
+    }
+
     @Test func kernelInfoNamesTheLanguage() throws {
         let h = KernelHarness()
         let info = try #require(h.send("kernel_info_request", [:]).first("kernel_info_reply")?.content)

@@ -55,6 +55,70 @@ import Testing
         #expect(result.diagnostic?.kind == .limitError)
     }
 
+    // MARK: Found while fuzzing and probing for issue #6 (each ran out of memory or never ended)
+
+    /// `s = s + s` doubled a string until memory ran out and the process aborted.
+    @Test func doublingAStringIsALimitError() {
+        let (result, _) = run("let s = \"ab\"\nfor k in 0..<40 { s = s + s }")
+        #expect(result.diagnostic?.kind == .limitError)
+        #expect(result.diagnostic?.message.contains("ATTN_MAX_ELEMENTS") == true)
+        let small = Limits(maxElements: 1000)
+        #expect(run("let s = \"\" + \"" + String(repeating: "x", count: 1001) + "\"", limits: small).0.diagnostic?.kind == .limitError)
+        #expect(run("let s = \"" + String(repeating: "x", count: 5000) + "\"\nlen(s)", limits: small).0.diagnostic == nil)  // literals are not limited
+    }
+
+    /// `l = [l, l]` builds a value whose unfolded size doubles each time; checking its depth
+    /// walked every path, so the 25th iteration took minutes and could not be interrupted.
+    @Test func sharedListsCannotUnfoldBeyondTheLimit() {
+        let clock = ContinuousClock()
+        let start = clock.now
+        let (result, _) = run("let l = [1]\nfor k in 0..<60 { l = [l, l] }", limits: Limits(maxElements: 100_000))
+        #expect(result.diagnostic?.kind == .limitError)
+        #expect(result.diagnostic?.message.contains("ATTN_MAX_ELEMENTS") == true)
+        let (joined, _) = run("let l = [\"a\", \"b\"]\nfor k in 0..<60 { l = l + [l] }", limits: Limits(maxElements: 100_000))
+        #expect(joined.diagnostic?.kind == .limitError)
+        let (assigned, _) = run("let l = [\"a\", \"b\"]\nfor k in 0..<60 { l[0] = [l, l] }", limits: Limits(maxElements: 100_000))
+        #expect(assigned.diagnostic?.kind == .limitError)
+        #expect(clock.now - start < .seconds(20))
+    }
+
+    /// A list of many references to one long string printed (or compared, or shown as a
+    /// result) unfolds into text of count × length; the text is capped with `… n more`.
+    @Test func printingAHugeSharedListIsBounded() throws {
+        let code = "let s = \"" + String(repeating: "x", count: 100_000) + "\"\nlet l = [s]\nfor k in 0..<20 { l = l + l }\nprint(l)\nlen(str(l))"
+        let (result, host) = run(code)
+        guard case .success(.number(let n)?) = result else { Issue.record("\(result)"); return }
+        #expect(n < 1_300_000)
+        #expect(host.text.count < 1_300_000)
+        #expect(host.text.contains("more]"))
+    }
+
+    /// One builtin call runs without interrupt checks, so the model builtins count their work.
+    @Test func forwardAndGenerateAreBoundedByTheWorkLimit() {
+        let session = Session(limits: Limits(maxWork: 1e6))
+        #expect(run("m = gpt(vocab: 50, d_model: 16, heads: 2, layers: 1, context: 16, seed: 0)", session: session).0.diagnostic == nil)
+        #expect(run("forward(m, [1, 2, 3])", session: session).0.diagnostic == nil)
+        let long = run("generate(m, [1], steps: 10000)", session: session).0.diagnostic
+        #expect(long?.kind == .limitError)
+        #expect(long?.message.contains("ATTN_MAX_WORK") == true)
+        let (big, _) = run("m = gpt(vocab: 50, d_model: 64, heads: 2, layers: 8, context: 256, seed: 0)\nforward(m, range(0, 200))", limits: Limits(maxWork: 1e6))
+        #expect(big.diagnostic?.kind == .limitError)
+    }
+
+    @Test(arguments: [
+        ("func f(n) = f(n + 1)\nf(0)", "ATTN_MAX_DEPTH"),
+        (String(repeating: "(", count: 300) + "1" + String(repeating: ")", count: 300), "ATTN_MAX_NESTING"),
+        ("x = []\nfor i in 0..<300 { x = [x] }", "ATTN_MAX_NESTING"),
+        ("zeros(10000, 10000)", "ATTN_MAX_ELEMENTS"),
+        ("randn(1000, 1000) @ randn(1000, 1000)", "ATTN_MAX_WORK"),
+    ])
+    func everyLimitErrorNamesItsSetting(_ code: String, _ setting: String) {
+        let limits = Limits(maxElements: 1_000_000, maxCallDepth: 200, maxNestingDepth: 200, maxWork: 1e8)
+        let diagnostic = run(code, limits: limits).0.diagnostic
+        #expect(diagnostic?.kind == .limitError)
+        #expect(diagnostic?.message.contains(setting) == true, "\(diagnostic?.message ?? "no error")")
+    }
+
     @Test(arguments: [
         "zeros(100000, 100000)", "ones(1e300, 2)", "randn(1e300, 2)", "rand(2, 1e19)", "eye(1e10)",
         "full(5000, 5000, 1)", "causal_mask(1e6)", "sinusoidal(1e9, 2)", "embed(tokens(\"a b\"), dim: 1e12)",

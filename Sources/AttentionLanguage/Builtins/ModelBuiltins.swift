@@ -49,6 +49,7 @@ enum ModelBuiltins {
             let model = try gptModel(a.value("model"), a, "model")
             let ids = try a.ids("ids")
             try checkForward(a, model, count: min(ids.count, model.context))
+            try a.evaluator.checkWork(forwardWork(model, count: min(ids.count, model.context)), at: a.range, what: "this forward pass")
             return .matrix(try a.core { () throws(CoreError) -> Matrix in try forward(model, ids: ids) })
         case "param_count":
             return .number(Double(try count(a.value("model"), a)))
@@ -60,6 +61,10 @@ enum ModelBuiltins {
             let seed = try a.seed()
             try a.evaluator.checkCount(ids.count + steps, at: a.range, what: "token ids")
             try checkForward(a, model, count: min(ids.count + steps, model.context))
+            // One forward pass per step, each over at most `context` tokens: the whole call
+            // runs without an interrupt check, so it is bounded as one step.
+            let perStep = forwardWork(model, count: min(ids.count + steps, model.context))
+            try a.evaluator.checkWork(Double(steps) * perStep, at: a.range, what: "generating \(steps) tokens")
             return .list(try a.core { () throws(CoreError) -> [Int] in
                 try generate(model, ids: ids, steps: steps, temperature: temperature, seed: seed)
             }.map { .number(Double($0)) })
@@ -72,6 +77,14 @@ enum ModelBuiltins {
         let (hidden, overflow) = d.multipliedReportingOverflow(by: 4)
         if overflow { throw .limit("d_model = \(d) is too large", at: a.range) }
         try a.checkSize(rows: d, cols: hidden)
+    }
+
+    /// Multiply-adds of one forward pass over `count` tokens: per layer the four
+    /// projections and the 4× feed-forward (12·n·d²) and the scores and weighted sum
+    /// (2·n²·d), then the logits (n·d·vocab).
+    private static func forwardWork(_ model: GPTModel, count: Int) -> Double {
+        let n = Double(count), d = Double(model.dModel)
+        return Double(model.layers) * (12 * n * d * d + 2 * n * n * d) + n * d * Double(model.vocab)
     }
 
     private static func checkForward(_ a: Arguments, _ model: GPTModel, count: Int) throws(LangError) {

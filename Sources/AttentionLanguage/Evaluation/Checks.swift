@@ -22,11 +22,13 @@ extension Evaluator {
         }
     }
 
-    /// Fails when one operation would take more than `maxWork` multiply-adds.
-    func checkWork(_ work: Double, at range: SourceRange) throws(LangError) {
+    /// Fails when one operation would take more than `maxWork` multiply-adds (one builtin
+    /// call runs to its end without looking at the interrupt flag, so this bounds how
+    /// long the kernel can be deaf to an interrupt).
+    func checkWork(_ work: Double, at range: SourceRange, what: String = "this product") throws(LangError) {
         guard work <= limits.maxWork else {
             throw .limit(
-                "this product needs about \(Renderer.formatNumber(work.rounded())) multiply-adds, more than the \(Renderer.formatNumber(limits.maxWork)) allowed in one step (raise ATTN_MAX_WORK to allow more)",
+                "\(what) needs about \(Renderer.formatNumber(work.rounded())) multiply-adds, more than the \(Renderer.formatNumber(limits.maxWork)) allowed in one step (raise ATTN_MAX_WORK to allow more)",
                 at: range)
         }
     }
@@ -45,19 +47,52 @@ extension Evaluator {
     }
 
     /// Fails when a new list would nest deeper than the nesting limit (deep values
-    /// would otherwise exhaust the stack when printed or freed).
+    /// would otherwise exhaust the stack when printed or freed), or would hold more than
+    /// `maxElements` values in all, counting the items of nested lists and records.
+    ///
+    /// The second bound matters because lists share their items: `l = [l, l]` repeated
+    /// 40 times is a small value whose unfolded size is 2⁴⁰, and printing, comparing or
+    /// even measuring it would never end. The walk stops as soon as a bound is passed, so
+    /// this check itself visits at most `maxElements` + 1 values.
     func checkListDepth(_ items: [Value], at range: SourceRange) throws(LangError) {
         let cap = limits.maxNestingDepth
-        func depth(_ v: Value, _ level: Int) -> Int {
-            guard level <= cap else { return level }
+        var budget = limits.maxElements
+        enum Violation { case depth, size }
+        func walk(_ v: Value, _ level: Int) -> Violation? {
+            budget -= 1
+            if budget < 0 { return .size }
+            let children: [Value]
             switch v {
-            case .list(let xs): return xs.reduce(level + 1) { max($0, depth($1, level + 1)) }
-            case .record(let r): return r.fields.reduce(level + 1) { max($0, depth($1.value, level + 1)) }
-            default: return level
+            case .list(let xs): children = xs
+            case .record(let r): children = r.fields.map(\.value)
+            default: return nil
+            }
+            if level + 1 > cap { return .depth }
+            for child in children {
+                if let violation = walk(child, level + 1) { return violation }
+            }
+            return nil
+        }
+        for item in items {
+            switch walk(item, 1) {
+            case nil: continue
+            case .depth?:
+                throw .limit("lists nested more than \(cap) levels deep are not allowed (raise ATTN_MAX_NESTING to allow more)", at: range)
+            case .size?:
+                throw .limit(
+                    "this list would hold more than the \(limits.maxElements) values allowed, counting the items of the lists inside it (raise ATTN_MAX_ELEMENTS to allow more)",
+                    at: range)
             }
         }
-        if items.contains(where: { depth($0, 1) > cap }) {
-            throw .limit("lists nested more than \(cap) levels deep are not allowed", at: range)
+    }
+
+    /// Fails when a string made by the program (not a literal) would be longer than
+    /// `maxElements` bytes of UTF-8, so that `s = s + s` in a loop cannot use up memory.
+    func checkStringLength(_ bytes: Int, at range: SourceRange) throws(LangError) {
+        guard bytes <= limits.maxElements else {
+            throw .limit(
+                "this string would be \(bytes) bytes long, more than the \(limits.maxElements) allowed (raise ATTN_MAX_ELEMENTS to allow more)",
+                at: range)
         }
     }
 }

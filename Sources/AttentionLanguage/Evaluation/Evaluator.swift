@@ -300,7 +300,7 @@ final class Evaluator {
     private func callUser(_ function: UserFunction, _ arguments: [EvaluatedArgument], at range: SourceRange) throws(LangError) -> Value {
         guard frames.count < limits.maxCallDepth else {
             throw .limit(
-                "more than \(limits.maxCallDepth) nested function calls; does \(function.name) call itself without ever stopping?",
+                "more than \(limits.maxCallDepth) nested function calls; does \(function.name) call itself without ever stopping? (raise ATTN_MAX_DEPTH to allow more)",
                 at: range)
         }
         let parameters = function.parameters

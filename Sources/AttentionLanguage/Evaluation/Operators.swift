@@ -37,10 +37,13 @@ extension Evaluator {
             if op == .matmul { throw .type("@ needs two matrices, but the left side is a number; to scale a matrix use *", at: range) }
             return .matrix(try elementwise(op, Matrix(scalar: a), b, at: range))
         case (.string(let a), .string(let b)) where op == .add:
+            try checkStringLength(a.utf8.count + b.utf8.count, at: range)
             return .string(a + b)
         case (.list(let a), .list(let b)) where op == .add:
             try checkCount(a.count + b.count, at: range)
-            return .list(a + b)
+            let joined = a + b
+            try checkListDepth(joined, at: range)
+            return .list(joined)
         default: break
         }
         throw .type("cannot use \(op.rawValue) with a \(lhs.kindDescription) and a \(rhs.kindDescription)", at: range)

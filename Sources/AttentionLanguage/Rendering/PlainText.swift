@@ -21,8 +21,34 @@ extension Renderer {
         }
     }
 
+    /// About how many characters the text of one list may take: past it, the rest of
+    /// the items are summarized as `… n more`. Lists share their items, so without a
+    /// bound a small value (a million references to one long string) could unfold into
+    /// more text than memory holds.
+    public static let maxListTextLength = 1_000_000
+
     /// A value inside a list or record: strings quoted, matrices and deep values summarized.
     static func inlineText(_ value: Value, depth: Int) -> String {
+        var budget = maxListTextLength
+        return inlineText(value, depth: depth, budget: &budget)
+    }
+
+    /// `inlineText`, spending `budget` characters across the whole (nested) value.
+    private static func inlineText(_ value: Value, depth: Int, budget: inout Int) -> String {
+        if case .list(let items) = value, depth < 3 {
+            var out = "["
+            for (i, item) in items.enumerated() {
+                if i > 0 { out += ", " }
+                if budget <= 0 {
+                    out += "… \(items.count - i) more"
+                    break
+                }
+                let text = inlineText(item, depth: depth + 1, budget: &budget)
+                budget -= text.count + 2
+                out += text
+            }
+            return out + "]"
+        }
         switch value {
         case .number(let d): return formatNumber(d)
         case .bool(let b): return b ? "true" : "false"
@@ -30,8 +56,7 @@ extension Renderer {
         case .nil: return "nil"
         case .matrix(let m): return "matrix \(m.shapeDescription)"
         case .list(let items):
-            if depth >= 3 { return "list of \(items.count)" }
-            return "[" + items.map { inlineText($0, depth: depth + 1) }.joined(separator: ", ") + "]"
+            return "list of \(items.count)"  // depth ≥ 3 (shallower lists are handled above)
         case .record(let r):
             if depth >= 1 { return "record (\(r.keys.count) fields)" }
             return "{" + r.fields.map { "\($0.name): \(fieldSummary($0.value))" }.joined(separator: ", ") + "}"
@@ -83,11 +108,17 @@ extension Renderer {
     /// A list holding matrices: `list of n`, then `[i] ` and each item's text.
     static func listBlockText(_ items: [Value]) -> String {
         var lines = ["list of \(items.count)"]
+        var budget = maxListTextLength
         for (i, item) in items.enumerated() {
+            if budget <= 0 {
+                lines.append("… \(items.count - i) more")
+                break
+            }
             switch item {
             case .matrix(let m): lines.append("[\(i)] " + matrixText(m))
             default: lines.append("[\(i)] " + inlineText(item, depth: 1))
             }
+            budget -= lines[lines.count - 1].count + 1
         }
         return lines.joined(separator: "\n")
     }

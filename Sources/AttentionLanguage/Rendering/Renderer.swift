@@ -60,6 +60,10 @@ public enum Renderer {
             var html = "<div class=\"attention-matrices\">"
             if let title { html += "<div style=\"font-weight:bold\">\(escapeXML(title))</div>" }
             for (i, item) in items.enumerated() {
+                if html.utf8.count > maxListTextLength {  // as in the text: a bounded page
+                    html += "<div>… \(items.count - i) more</div>"
+                    break
+                }
                 if case .matrix(let m) = item { html += htmlTable(m, rowLabels: nil, colLabels: nil, title: "[\(i)]") }
             }
             html += "</div>"

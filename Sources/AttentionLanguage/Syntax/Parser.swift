@@ -88,7 +88,7 @@ struct Parser {
         depth += 1
         defer { depth -= 1 }
         guard depth <= maxDepth, !stackGuard.isExhausted else {
-            throw .limit("this code is nested more than \(maxDepth) levels deep; split it into smaller steps", at: current.range)
+            throw .limit("this code is nested more than \(maxDepth) levels deep; split it into smaller steps (or raise ATTN_MAX_NESTING)", at: current.range)
         }
         return try body(&self)
     }
@@ -334,7 +334,7 @@ struct Parser {
             if check(.lparen) || check(.lbracket) || check(.dot) {
                 chain += 1
                 guard depth + chain <= maxDepth else {
-                    throw .limit("this expression chains more than \(maxDepth) calls, indices or fields; split it into smaller steps", at: current.range)
+                    throw .limit("this expression chains more than \(maxDepth) calls, indices or fields; split it into smaller steps (or raise ATTN_MAX_NESTING)", at: current.range)
                 }
             }
             if check(.lparen) {
