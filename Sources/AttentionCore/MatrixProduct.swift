@@ -17,29 +17,20 @@ import Foundation
 /// Set `ATTENTION_THREADS=1` to keep everything on the calling thread.
 enum MatrixProduct {
     /// C = A·B for A r×k, B k×c (shapes already checked): Cᵢⱼ = Σₚ AᵢₚBₚⱼ.
-    static func multiply(_ a: Matrix, _ b: Matrix) -> Matrix {
-        let (r, k, c) = (a.rows, a.cols, b.cols)
-        // `gemm` writes every element of C (β = 0), so C starts uninitialised.
-        let out = [Double](unsafeUninitializedCapacity: r * c) { pc, initialized in
-            a.storage.withUnsafeBufferPointer { pa in
-                b.storage.withUnsafeBufferPointer { pb in
-                    gemm(r, c, k, pa.baseAddress, lda: k, pb.baseAddress, ldb: c, transposeB: false, pc.baseAddress, ldc: c)
-                }
-            }
-            initialized = r * c
-        }
-        return Matrix(uncheckedRows: r, cols: c, storage: out)
-    }
+    static func multiply(_ a: Matrix, _ b: Matrix) -> Matrix { product(a, b, transposeB: false) }
 
     /// C = A·Bᵀ for A r×k, B c×k (shapes already checked): Cᵢⱼ = Σₚ AᵢₚBⱼₚ, dot products of
     /// rows, which is how attention scores Q·Kᵀ are formed without materializing Kᵀ.
-    static func multiplyTransposed(_ a: Matrix, _ b: Matrix) -> Matrix {
-        let (r, k, c) = (a.rows, a.cols, b.rows)
+    static func multiplyTransposed(_ a: Matrix, _ b: Matrix) -> Matrix { product(a, b, transposeB: true) }
+
+    private static func product(_ a: Matrix, _ b: Matrix, transposeB: Bool) -> Matrix {
+        let (r, k) = (a.rows, a.cols)
+        let c = transposeB ? b.rows : b.cols
         // `gemm` writes every element of C (β = 0), so C starts uninitialised.
         let out = [Double](unsafeUninitializedCapacity: r * c) { pc, initialized in
             a.storage.withUnsafeBufferPointer { pa in
                 b.storage.withUnsafeBufferPointer { pb in
-                    gemm(r, c, k, pa.baseAddress, lda: k, pb.baseAddress, ldb: k, transposeB: true, pc.baseAddress, ldc: c)
+                    gemm(r, c, k, pa.baseAddress, lda: k, pb.baseAddress, ldb: b.cols, transposeB: transposeB, pc.baseAddress, ldc: c)
                 }
             }
             initialized = r * c
