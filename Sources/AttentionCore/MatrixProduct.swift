@@ -14,7 +14,7 @@ import Foundation
 /// core (`DispatchQueue.concurrentPerform`). Rows of C = A·B are independent, so the split
 /// changes no arithmetic, and no OpenBLAS worker threads are left spinning between cells
 /// (the kernel's heartbeat and control threads stay responsive, and idle CPU stays idle).
-/// Set `ATTENTION_THREADS=1` to keep everything on the calling thread.
+/// Set `ATTN_THREADS=1` to keep everything on the calling thread.
 enum MatrixProduct {
     /// C = A·B for A r×k, B k×c (shapes already checked): Cᵢⱼ = Σₚ AᵢₚBₚⱼ.
     static func multiply(_ a: Matrix, _ b: Matrix) -> Matrix { product(a, b, transposeB: false) }
@@ -176,9 +176,9 @@ enum BLASConfiguration {
 
 /// Work split across cores for large products and the softmax passes.
 enum Parallel {
-    /// Worker count: `ATTENTION_THREADS` when set to a positive integer, else the active cores.
+    /// Worker count: `ATTN_THREADS` when set to a positive integer, else the active cores.
     static let threads: Int = {
-        if let text = ProcessInfo.processInfo.environment["ATTENTION_THREADS"], let n = Int(text), n > 0 { return n }
+        if let text = ProcessInfo.processInfo.environment["ATTN_THREADS"], let n = Int(text), n > 0 { return n }
         return max(1, ProcessInfo.processInfo.activeProcessorCount)
     }()
 
