@@ -7,6 +7,11 @@
 # so that the normal .build stays as it is. JUPYTER_PYTHON is set when .venv exists, so
 # the end-to-end test that drives the in-process server with jupyter_client runs too.
 # Any sanitizer report fails the run (halt_on_error), as does any failing test.
+#
+# ThreadSanitizer's per-thread shadow call stack holds 65,536 frames and is not checked:
+# a deeper recursion crashes (SEGV ... WRITE) or corrupts memory, whatever the thread's stack
+# size. No TSAN_OPTIONS setting changes that; recursion in the product stays bounded instead
+# (docs/ROBUSTNESS.md, "Sanitizers").
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"

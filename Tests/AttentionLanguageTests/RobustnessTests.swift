@@ -34,6 +34,28 @@ import Testing
         #expect(run(statements).0.diagnostic == nil)
     }
 
+    /// Long chains where they are measured (`fullRange`: statements, arguments, `for` ranges,
+    /// errors), kept (a function body, freed with the session on this thread's ordinary
+    /// stack) and dropped half-built (a syntax error at the end).
+    @Test func longOperatorChainsEverywhere() {
+        func chain(_ term: String, _ op: String, _ count: Int = 100_000) -> String {
+            Array(repeating: term, count: count).joined(separator: " \(op) ")
+        }
+        do {
+            let session = Session()
+            #expect(run("func f(a) = " + chain("a", "+"), session: session).0.diagnostic == nil)
+            guard case .success(.number(let n)?) = run("f(2)", session: session).0 else { Issue.record("no number"); return }
+            #expect(n == 200_000)
+            #expect(run("abs(" + chain("1", "-") + ")", session: session).0.diagnostic == nil)
+        }
+        let (loop, host) = run("for i in " + chain("0", "*") + " ..< 2 { print(i) }")
+        #expect(loop.diagnostic == nil)
+        #expect(host.text == "0\n1\n")
+        #expect(run(chain("1 < 2", "&&")).0.diagnostic == nil)
+        #expect(run(chain("1", "+") + " + \"a\"").0.diagnostic?.kind == .typeError)
+        #expect(run(chain("1", "+") + " +").0.diagnostic?.kind == .syntaxError)
+    }
+
     @Test func runawayRecursionIsALimitError() {
         let (result, _) = run("func f(n) { return f(n + 1) + 1 }\nf(0)")
         #expect(result.diagnostic?.kind == .limitError)

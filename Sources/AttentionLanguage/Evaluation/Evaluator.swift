@@ -167,7 +167,10 @@ final class Evaluator {
             case .returned(let v): return .returned(v)
             }
         }
-        if case .binary(.range, let lo, let hi, let r) = iterable {
+        if case .chain(let first, let links) = iterable, let last = links.last, last.op == .range {
+            // `lo..<hi`, where `lo` is everything before the last operator.
+            let lo: Expr = links.count == 1 ? first : .chain(first, Array(links.dropLast()))
+            let hi = last.operand, r = last.range
             let a = try rangeBound(try evaluate(lo), at: lo.fullRange, operatorRange: r)
             let b = try rangeBound(try evaluate(hi), at: hi.fullRange, operatorRange: r)
             var i = a
@@ -209,11 +212,11 @@ final class Evaluator {
         case .bracket(let rows, let range): return try evaluateBracket(rows, range: range)
         case .unary(let op, let operand, let range):
             return try unary(op, try evaluate(operand), at: range)
-        case .binary(.power, let lhs, let rhs, let range):
+        case .power(let lhs, let rhs, let range):
             let base = try evaluate(lhs)
             return try arithmetic(.power, base, try evaluate(rhs), at: range, rhs: rhs)
-        case .binary:
-            return try evaluateBinaryChain(expr)
+        case .chain(let first, let links):
+            return try evaluateChain(first, links)
         case .call(let callee, let arguments, let range):
             let function = try evaluate(callee)
             guard case .function(let callable) = function else {
@@ -234,17 +237,11 @@ final class Evaluator {
         }
     }
 
-    /// Evaluates a chain of left-associative binary operators without recursing down
-    /// the chain, so that `1 + 1 + ... + 1` of any length cannot exhaust the stack.
-    private func evaluateBinaryChain(_ expr: Expr) throws(LangError) -> Value {
-        var spine: [(BinaryOp, Expr, SourceRange)] = []
-        var node = expr
-        while case .binary(let op, let lhs, let rhs, let range) = node, op != .power {
-            spine.append((op, rhs, range))
-            node = lhs
-        }
-        var value = try evaluate(node)
-        for (op, rhs, range) in spine.reversed() {
+    /// Evaluates a chain of left-associative operators from left to right, in a loop.
+    private func evaluateChain(_ first: Expr, _ links: [ChainLink]) throws(LangError) -> Value {
+        var value = try evaluate(first)
+        for link in links {
+            let (op, rhs, range) = (link.op, link.operand, link.range)
             switch op {
             case .and, .or:
                 guard case .bool(let left) = value else {

@@ -25,7 +25,21 @@ struct Argument: Sendable {
     let value: Expr
 }
 
+/// One step of an `Expr.chain`: the operator (`range` spans it) and its right operand.
+struct ChainLink: Sendable {
+    let op: BinaryOp
+    let operand: Expr
+    let range: SourceRange
+}
+
 /// An expression, with its source range on every node.
+///
+/// The depth of every tree is bounded by the parser's nesting limit (`ATTN_MAX_NESTING`):
+/// the only syntax that can repeat without nesting, a run of left-associative operators
+/// (`1 + 1 + ... + 1`, however long), is one flat `chain` node, not a left-nested tree. So
+/// no code that walks or frees a tree recursively (`fullRange`, the evaluator, and the
+/// release of the tree itself, which Swift does recursively for an `indirect enum`) can go
+/// deeper than the nesting limit allows.
 indirect enum Expr: Sendable {
     case number(Double, SourceRange)
     case string(String, SourceRange)
@@ -35,27 +49,37 @@ indirect enum Expr: Sendable {
     /// `[a, b; c, d]`: rows of elements. One row without `;` or line breaks may also be a list.
     case bracket(rows: [[Expr]], SourceRange)
     case unary(UnaryOp, Expr, SourceRange)
-    /// `range` spans the operator itself (where shape errors point); the operands have their own.
-    case binary(BinaryOp, Expr, Expr, SourceRange)
+    /// `a + b - c`: operators of one precedence level, applied left to right to the result so
+    /// far (`(a + b) - c`); never empty. Each link's `range` spans its operator.
+    case chain(Expr, [ChainLink])
+    /// `a ** b` (right associative, so nested: bounded by the nesting limit). `range` spans `**`.
+    case power(Expr, Expr, SourceRange)
     case call(Expr, [Argument], SourceRange)
     case index(Expr, [IndexPart], SourceRange)
     /// `.T`, `.shape`, `r.name`. `range` spans the field name.
     case field(Expr, String, SourceRange)
 
-    /// Where the node is reported: an operator's position for binary and postfix nodes.
+    /// Where the node is reported: an operator's position for operator and postfix nodes (for a
+    /// chain, its last operator, the one applied last).
     var range: SourceRange {
         switch self {
         case .number(_, let r), .string(_, let r), .bool(_, let r), .nil(let r), .name(_, let r),
-            .bracket(_, let r), .unary(_, _, let r), .binary(_, _, _, let r), .call(_, _, let r),
+            .bracket(_, let r), .unary(_, _, let r), .power(_, _, let r), .call(_, _, let r),
             .index(_, _, let r), .field(_, _, let r):
             r
+        case .chain(let first, let links):
+            links.last?.range ?? first.range
         }
     }
 
     /// The whole source stretch of the expression, operands included (for quoting it).
     var fullRange: SourceRange {
         switch self {
-        case .binary(_, let lhs, let rhs, let r):
+        case .chain(let first, let links):
+            let start = first.fullRange
+            guard let last = links.last else { return start }
+            return SourceRange(start: start.start, startOffset: start.startOffset, endOffset: max(last.range.endOffset, last.operand.fullRange.endOffset))
+        case .power(let lhs, let rhs, let r):
             let start = lhs.fullRange
             return SourceRange(start: start.start, startOffset: start.startOffset, endOffset: max(r.endOffset, rhs.fullRange.endOffset))
         case .call(let callee, _, let r), .index(let callee, _, let r), .field(let callee, _, let r):

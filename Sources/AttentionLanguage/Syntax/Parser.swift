@@ -258,49 +258,52 @@ struct Parser {
         return nil
     }
 
-    private mutating func parseOr() throws(LangError) -> Expr {
-        var lhs = try parseAnd()
-        while let (op, range) = binaryOp([.or: .or]) { lhs = .binary(op, lhs, try parseAnd(), range) }
-        return lhs
+    /// `operand (op operand)*` for the left-associative operators `ops`, as one flat `chain`
+    /// (or the operand alone): a chain of any length adds one level to the tree, so building,
+    /// evaluating and freeing it never recurses along the chain.
+    private mutating func parseChain(
+        _ ops: [Punct: BinaryOp], _ operand: (inout Parser) throws(LangError) -> Expr
+    ) throws(LangError) -> Expr {
+        let first = try operand(&self)
+        var links: [ChainLink] = []
+        while let (op, range) = binaryOp(ops) {
+            links.append(ChainLink(op: op, operand: try operand(&self), range: range))
+        }
+        return links.isEmpty ? first : .chain(first, links)
     }
 
-    private mutating func parseAnd() throws(LangError) -> Expr {
-        var lhs = try parseComparison()
-        while let (op, range) = binaryOp([.and: .and]) { lhs = .binary(op, lhs, try parseComparison(), range) }
-        return lhs
-    }
-
+    private static let orOps: [Punct: BinaryOp] = [.or: .or]
+    private static let andOps: [Punct: BinaryOp] = [.and: .and]
     private static let comparisons: [Punct: BinaryOp] = [
         .equal: .equal, .notEqual: .notEqual, .less: .less, .lessEqual: .lessEqual,
         .greater: .greater, .greaterEqual: .greaterEqual,
     ]
+    private static let rangeOps: [Punct: BinaryOp] = [.range: .range]
+    private static let additive: [Punct: BinaryOp] = [.plus: .add, .minus: .subtract]
+    private static let multiplicative: [Punct: BinaryOp] = [.star: .multiply, .slash: .divide, .at: .matmul]
+
+    private mutating func parseOr() throws(LangError) -> Expr {
+        try parseChain(Parser.orOps) { (p: inout Parser) throws(LangError) -> Expr in try p.parseAnd() }
+    }
+
+    private mutating func parseAnd() throws(LangError) -> Expr {
+        try parseChain(Parser.andOps) { (p: inout Parser) throws(LangError) -> Expr in try p.parseComparison() }
+    }
 
     private mutating func parseComparison() throws(LangError) -> Expr {
-        var lhs = try parseRange()
-        while let (op, range) = binaryOp(Parser.comparisons) { lhs = .binary(op, lhs, try parseRange(), range) }
-        return lhs
+        try parseChain(Parser.comparisons) { (p: inout Parser) throws(LangError) -> Expr in try p.parseRange() }
     }
 
     private mutating func parseRange() throws(LangError) -> Expr {
-        var lhs = try parseAdditive()
-        while let (op, range) = binaryOp([.range: .range]) { lhs = .binary(op, lhs, try parseAdditive(), range) }
-        return lhs
+        try parseChain(Parser.rangeOps) { (p: inout Parser) throws(LangError) -> Expr in try p.parseAdditive() }
     }
 
     private mutating func parseAdditive() throws(LangError) -> Expr {
-        var lhs = try parseMultiplicative()
-        while let (op, range) = binaryOp([.plus: .add, .minus: .subtract]) {
-            lhs = .binary(op, lhs, try parseMultiplicative(), range)
-        }
-        return lhs
+        try parseChain(Parser.additive) { (p: inout Parser) throws(LangError) -> Expr in try p.parseMultiplicative() }
     }
 
     private mutating func parseMultiplicative() throws(LangError) -> Expr {
-        var lhs = try parseUnary()
-        while let (op, range) = binaryOp([.star: .multiply, .slash: .divide, .at: .matmul]) {
-            lhs = .binary(op, lhs, try parseUnary(), range)
-        }
-        return lhs
+        try parseChain(Parser.multiplicative) { (p: inout Parser) throws(LangError) -> Expr in try p.parseUnary() }
     }
 
     private mutating func parseUnary() throws(LangError) -> Expr {
@@ -324,7 +327,7 @@ struct Parser {
         guard check(.power) else { return base }
         let token = advance()
         let exponent = try nested { (p: inout Parser) throws(LangError) -> Expr in try p.parseUnary() }
-        return .binary(.power, base, exponent, token.range)
+        return .power(base, exponent, token.range)
     }
 
     private mutating func parsePostfix() throws(LangError) -> Expr {
