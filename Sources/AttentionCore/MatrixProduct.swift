@@ -40,27 +40,19 @@ enum MatrixProduct {
 
     /// The reference C = A·B in Swift (i-k-j loop order: the innermost loop walks a row
     /// of B and a row of C contiguously, which the compiler vectorizes).
-    static func referenceMultiply(_ a: Matrix, _ b: Matrix) -> Matrix {
-        let (r, k, c) = (a.rows, a.cols, b.cols)
-        var out = [Double](repeating: 0, count: r * c)
-        a.storage.withUnsafeBufferPointer { pa in
-            b.storage.withUnsafeBufferPointer { pb in
-                out.withUnsafeMutableBufferPointer { pc in
-                    swiftGemm(r, c, k, pa.baseAddress, lda: k, pb.baseAddress, ldb: c, transposeB: false, pc.baseAddress, ldc: c)
-                }
-            }
-        }
-        return Matrix(uncheckedRows: r, cols: c, storage: out)
-    }
+    static func referenceMultiply(_ a: Matrix, _ b: Matrix) -> Matrix { referenceProduct(a, b, transposeB: false) }
 
     /// The reference C = A·Bᵀ in Swift: each Cᵢⱼ one dot product of row i of A and row j of B.
-    static func referenceMultiplyTransposed(_ a: Matrix, _ b: Matrix) -> Matrix {
-        let (r, k, c) = (a.rows, a.cols, b.rows)
+    static func referenceMultiplyTransposed(_ a: Matrix, _ b: Matrix) -> Matrix { referenceProduct(a, b, transposeB: true) }
+
+    private static func referenceProduct(_ a: Matrix, _ b: Matrix, transposeB: Bool) -> Matrix {
+        let (r, k) = (a.rows, a.cols)
+        let c = transposeB ? b.rows : b.cols
         var out = [Double](repeating: 0, count: r * c)
         a.storage.withUnsafeBufferPointer { pa in
             b.storage.withUnsafeBufferPointer { pb in
                 out.withUnsafeMutableBufferPointer { pc in
-                    swiftGemm(r, c, k, pa.baseAddress, lda: k, pb.baseAddress, ldb: k, transposeB: true, pc.baseAddress, ldc: c)
+                    swiftGemm(r, c, k, pa.baseAddress, lda: k, pb.baseAddress, ldb: b.cols, transposeB: transposeB, pc.baseAddress, ldc: c)
                 }
             }
         }
