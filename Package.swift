@@ -14,17 +14,18 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
-        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
     ],
     targets: [
         .systemLibrary(name: "CBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
         .target(name: "CAttentionMath"),
-        .target(name: "AttentionCore", dependencies: ["CBLAS", "CAttentionMath"]),
+        .target(name: "Threading"),
+        .target(name: "AttentionCore", dependencies: ["CBLAS", "CAttentionMath", "Threading"]),
         .target(name: "JSONValues"),
-        .target(name: "AttentionLanguage", dependencies: ["AttentionCore", "JSONValues"]),
-        .target(name: "JupyterProtocol", dependencies: ["JSONValues", .product(name: "Crypto", package: "swift-crypto")]),
+        .target(name: "AttentionLanguage", dependencies: ["AttentionCore", "JSONValues", "Threading"]),
+        .target(name: "JupyterProtocol", dependencies: ["JSONValues", "Threading", .product(name: "Crypto", package: "swift-crypto")]),
         .systemLibrary(name: "CZeroMQ", pkgConfig: "libzmq", providers: [.apt(["libzmq3-dev"])]),
-        .target(name: "JupyterZMQ", dependencies: ["CZeroMQ", "JupyterProtocol"]),
+        .target(name: "JupyterZMQ", dependencies: ["CZeroMQ", "JupyterProtocol", "Threading"]),
         .target(name: "AttentionKernel", dependencies: ["AttentionLanguage", "JupyterProtocol"]),
         .executableTarget(
             name: "attention-kernel",

@@ -1,4 +1,8 @@
-import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// The matrix product C = A·B, Cᵢⱼ = Σₖ AᵢₖBₖⱼ, for A r×k and B k×c; C is r×c.
 ///
@@ -58,7 +62,7 @@ public enum ElementwiseOperation: Sendable {
         case .subtract: x - y
         case .multiply: x * y
         case .divide: x / y
-        case .power: Foundation.pow(x, y)
+        case .power: pow(x, y)
         }
     }
 }

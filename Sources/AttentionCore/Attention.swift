@@ -1,4 +1,8 @@
-import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 // The attention functions, in the order the lessons introduce them. Shapes: n queries,
 // m keys, d_k the query/key width, d_v the value width. Masks are additive (0 keeps a
@@ -83,7 +87,7 @@ func attendHeads(_ q: Matrix, _ k: Matrix, _ v: Matrix, heads: Int, plan: FusedA
     let (n, m, dk, dv) = (q.rows, k.rows, q.cols / heads, v.cols / heads)
     // Every output element is written: each row block of each head fills its n_block×d_v
     // piece (a product with β = 0), so the result starts uninitialised.
-    let out = [Double](unsafeUninitializedCapacity: n * v.cols) { po, initialized in
+    let out = [Double].writtenInPlace(count: n * v.cols) { po in
         q.storage.withUnsafeBufferPointer { pq in
             k.storage.withUnsafeBufferPointer { pk in
                 v.storage.withUnsafeBufferPointer { pv in
@@ -94,7 +98,6 @@ func attendHeads(_ q: Matrix, _ k: Matrix, _ v: Matrix, heads: Int, plan: FusedA
                 }
             }
         }
-        initialized = n * v.cols
     }
     return Matrix(uncheckedRows: n, cols: v.cols, storage: out)
 }
@@ -129,7 +132,7 @@ public func multiHeadWeights(_ x: Matrix, _ wq: Matrix, _ wk: Matrix, heads: Int
     return q.storage.withUnsafeBufferPointer { pq in
         k.storage.withUnsafeBufferPointer { pk in
             (0..<heads).map { h in
-                let weights = [Double](unsafeUninitializedCapacity: count) { buffer, initialized in
+                let weights = [Double].writtenInPlace(count: count) { buffer in
                     // Every entry of the n×m buffer is written (scores, zeros, or normalised weights).
                     if let out = buffer.baseAddress {
                         FusedAttention.run(
@@ -137,7 +140,6 @@ public func multiHeadWeights(_ x: Matrix, _ wq: Matrix, _ wk: Matrix, heads: Int
                             k: pk.baseAddress.map { $0 + h * dk }, ldk: k.cols, v: nil, ldv: 0, scale: scoreScale(dk), mask: plan,
                             output: .weights([out]))
                     }
-                    initialized = count
                 }
                 return Matrix(uncheckedRows: n, cols: m, storage: weights)
             }

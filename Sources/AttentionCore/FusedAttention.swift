@@ -1,5 +1,10 @@
+import Threading
 import CAttentionMath
-import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// The computation behind `attentionWeights`, `attention`, `multiHead`, `multiHeadWeights`
 /// and the block's attention, without needless copies:
@@ -175,7 +180,7 @@ enum FusedAttention {
 
 /// Hands out task indices 0..<count to whichever worker asks first.
 final class TaskQueue: @unchecked Sendable {
-    private let lock = NSLock()
+    private let lock = Lock()
     private var nextIndex = 0
     private let count: Int
 

@@ -1,4 +1,8 @@
-import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// A decoder-only transformer shaped like GPT-2 as in nanoGPT: token embeddings `wte`
 /// (vocab×d), learned position embeddings `wpe` (context×d), `layers` pre-norm blocks with

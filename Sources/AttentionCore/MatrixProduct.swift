@@ -1,6 +1,10 @@
 import CBLAS
 import Dispatch
-import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// The one place matrix products are computed.
 ///
@@ -27,13 +31,12 @@ enum MatrixProduct {
         let (r, k) = (a.rows, a.cols)
         let c = transposeB ? b.rows : b.cols
         // `gemm` writes every element of C (β = 0), so C starts uninitialised.
-        let out = [Double](unsafeUninitializedCapacity: r * c) { pc, initialized in
+        let out = [Double].writtenInPlace(count: r * c) { pc in
             a.storage.withUnsafeBufferPointer { pa in
                 b.storage.withUnsafeBufferPointer { pb in
                     gemm(r, c, k, pa.baseAddress, lda: k, pb.baseAddress, ldb: b.cols, transposeB: transposeB, pc.baseAddress, ldc: c)
                 }
             }
-            initialized = r * c
         }
         return Matrix(uncheckedRows: r, cols: c, storage: out)
     }
@@ -168,10 +171,10 @@ enum BLASConfiguration {
 
 /// Work split across cores for large products and the softmax passes.
 enum Parallel {
-    /// Worker count: `ATTN_THREADS` when set to a positive integer, else the active cores.
+    /// Worker count: `ATTN_THREADS` when set to a positive integer, else the online cores.
     static let threads: Int = {
-        if let text = ProcessInfo.processInfo.environment["ATTN_THREADS"], let n = Int(text), n > 0 { return n }
-        return max(1, ProcessInfo.processInfo.activeProcessorCount)
+        if let text = getenv("ATTN_THREADS").map({ String(cString: $0) }), let n = Int(text), n > 0 { return n }
+        return max(1, sysconf(Int32(_SC_NPROCESSORS_ONLN)))
     }()
 
     /// Calls `body(w)` for w in 0..<workers, in parallel when workers > 1.

@@ -1,4 +1,8 @@
-import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// A seeded pseudo-random generator whose output is fixed by its algorithm, so that
 /// `randn(4, 3, seed: 1)` gives the same numbers on every machine and every run
@@ -46,7 +50,7 @@ public struct SeededGenerator: RandomNumberGenerator, Sendable {
     public mutating func nextGaussian() -> Double {
         let u1 = 1 - nextUniform()
         let u2 = nextUniform()
-        return (-2 * Foundation.log(u1)).squareRoot() * Foundation.cos(2 * Double.pi * u2)
+        return (-2 * log(u1)).squareRoot() * cos(2 * Double.pi * u2)
     }
 
     /// Combines two 64-bit values into one seed (one SplitMix64 step over their xor with a

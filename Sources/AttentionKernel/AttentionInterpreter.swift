@@ -1,5 +1,9 @@
 import AttentionLanguage
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 import JSONValues
 import JupyterProtocol
 

@@ -1,4 +1,9 @@
+import Threading
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 import JSONValues
 
 /// Why `ExecutionContext.input` returned no text.
@@ -37,7 +42,7 @@ public final class ExecutionContext: @unchecked Sendable {
 
     private let publish: @Sendable (String, JSONValue) -> Void
     private let askInput: @Sendable (String, Bool) -> Result<String, InputError>
-    private let lock = NSLock()
+    private let lock = Lock()
     private var _payloads: [JSONValue] = []
     private var _resultText: String?
 

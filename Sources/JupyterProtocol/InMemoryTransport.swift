@@ -1,4 +1,14 @@
+import Threading
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// A `KernelTransport` that keeps everything in memory, for tests (after xeus'
 /// `xmock_server`): queue requests with `enqueue`, run them with `KernelDispatcher.run`
@@ -12,7 +22,7 @@ public final class InMemoryTransport: KernelTransport, @unchecked Sendable {
         public var message: Message
     }
 
-    private let lock = NSLock()
+    private let lock = Lock()
     private var _sent: [Sent] = []
     private var queues: [Channel: [Message]] = [:]
     private var inputResponder: (@Sendable (Message) -> Message?)?
@@ -66,7 +76,7 @@ public final class InMemoryTransport: KernelTransport, @unchecked Sendable {
             (_sent.last { $0.channel == .stdin }?.message, inputResponder)
         }
         if let request, let responder, let reply = responder(request) { return reply }
-        while !isCancelled() { Thread.sleep(forTimeInterval: 0.01) }
+        while !isCancelled() { usleep(10_000) }
         return nil
     }
 }

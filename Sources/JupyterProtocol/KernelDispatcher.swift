@@ -1,4 +1,14 @@
+import Threading
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 import JSONValues
 
 /// What the transport should do after a message was handled.
@@ -24,7 +34,7 @@ public final class KernelDispatcher: @unchecked Sendable {
     let transport: any KernelTransport
     let log: @Sendable (String) -> Void
 
-    private let lock = NSLock()
+    private let lock = Lock()
     private var _executionCount = 0
     private var _history = History()
     private var _interrupted = false
@@ -44,7 +54,8 @@ public final class KernelDispatcher: @unchecked Sendable {
 
     /// Writes a line to the process's stderr (the Jupyter server's log, not the notebook).
     public static let standardErrorLog: @Sendable (String) -> Void = { line in
-        FileHandle.standardError.write(Data("[attention-kernel] \(line)\n".utf8))
+        var text = "[attention-kernel] \(line)\n"
+        text.withUTF8 { _ = write(STDERR_FILENO, $0.baseAddress, $0.count) }  // one write: lines from threads stay whole
     }
 
     /// The count of the last cell run with `store_history`.

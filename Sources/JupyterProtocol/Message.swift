@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 import JSONValues
 
 /// The `header` (and, copied from a request, `parent_header`) of a Jupyter message.

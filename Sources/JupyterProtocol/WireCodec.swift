@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 import JSONValues
 
 /// Why a multipart message could not be read. Never a crash: the transport logs it and

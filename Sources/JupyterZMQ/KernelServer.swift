@@ -1,4 +1,15 @@
+import Dispatch
+import Threading
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 import JupyterProtocol
 
 /// A Jupyter kernel over ZeroMQ: binds the five sockets of a connection file and runs
@@ -23,7 +34,7 @@ public final class KernelServer: @unchecked Sendable {
     private let context: ZMQContext
     private let transport: ZMQKernelTransport
     private let log: @Sendable (String) -> Void
-    private let lock = NSLock()
+    private let lock = Lock()
     private var restart = false
     private var started = false
     private let background = DispatchGroup()
@@ -108,13 +119,10 @@ public final class KernelServer: @unchecked Sendable {
     private func spawn(_ name: String, group: DispatchGroup, stackSize: Int = 0,
                        _ body: @escaping @Sendable (KernelServer) -> Void) {
         group.enter()
-        let thread = Thread { [self] in
+        Threads.detach(name: "kernel-\(name)", stackSize: stackSize) { [self] in
             body(self)
             group.leave()
         }
-        thread.name = "kernel-\(name)"
-        if stackSize > 0 { thread.stackSize = stackSize }
-        thread.start()
     }
 
     /// Shell or control: receive, authenticate, dispatch, in order.
@@ -159,7 +167,7 @@ public final class KernelServer: @unchecked Sendable {
     private func iopubLoop() {
         while !transport.isStopping {
             transport.answerSubscriptions { [dispatcher] in dispatcher.welcomeMessage(subscription: $0) }
-            Thread.sleep(forTimeInterval: 0.01)
+            usleep(10_000)
         }
     }
 }

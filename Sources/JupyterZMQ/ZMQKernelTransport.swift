@@ -1,5 +1,10 @@
+import Threading
 import CZeroMQ
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 import JupyterProtocol
 
 /// The kernel's five sockets as a `KernelTransport`.
@@ -19,8 +24,8 @@ final class ZMQKernelTransport: KernelTransport, @unchecked Sendable {
     /// What each channel actually bound to (resolves port 0).
     private(set) var endpoints: [Channel: String] = [:]
 
-    private let iopubLock = NSLock()
-    private let stateLock = NSLock()
+    private let iopubLock = Lock()
+    private let stateLock = Lock()
     private var _stopping = false
 
     init(context: ZMQContext, connection: ConnectionInfo, log: @escaping @Sendable (String) -> Void) throws {

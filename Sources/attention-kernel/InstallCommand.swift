@@ -1,5 +1,10 @@
 import ArgumentParser
+import JSONValues
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// `attention-kernel install [--user | --sys-prefix | --prefix P]`: writes the `attention`
 /// kernelspec (kernel.json with this binary's absolute path, and the logos) where Jupyter
@@ -47,7 +52,7 @@ struct InstallCommand: ParsableCommand {
         }
         if user {
             let dataHome = environment["JUPYTER_DATA_DIR"].map { URL(fileURLWithPath: $0) }
-                ?? URL(fileURLWithPath: NSHomeDirectory()).appendingPathComponent(".local/share/jupyter")
+                ?? FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".local/share/jupyter")
             return dataHome.appendingPathComponent("kernels")
         }
         // No flag: the system-wide location, as `jupyter kernelspec install` does.
@@ -63,15 +68,17 @@ enum KernelSpec {
         let files = FileManager.default
         let template = sourceSpecDirectory.appendingPathComponent("kernel.json")
         guard let data = files.contents(atPath: template.path),
-            var spec = try JSONSerialization.jsonObject(with: data) as? [String: Any],
-            var argv = spec["argv"] as? [String], !argv.isEmpty
+            case .object(var spec)? = try? JSONValue.parse(data),
+            case .array(var argv)? = spec["argv"], !argv.isEmpty
         else {
             throw ValidationError("cannot read the kernelspec template \(template.path) (kernel.json with an argv list)")
         }
-        argv[0] = executable
-        spec["argv"] = argv
+        argv[0] = .string(executable)
+        spec["argv"] = .array(argv)
         try files.createDirectory(at: destination, withIntermediateDirectories: true)
-        let json = try JSONSerialization.data(withJSONObject: spec, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        let json = try encoder.encode(JSONValue.object(spec))
         try json.write(to: destination.appendingPathComponent("kernel.json"))
         for logo in ["logo-32x32.png", "logo-64x64.png"] {
             let target = destination.appendingPathComponent(logo)

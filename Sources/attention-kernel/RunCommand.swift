@@ -1,8 +1,15 @@
 import ArgumentParser
 import AttentionLanguage
 import Dispatch
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 import JSONValues
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// `attention-kernel run FILE.attn [--format text|json]`: evaluates a file as one cell.
 /// Outputs are printed as they happen; an error is printed to stderr the way a notebook
@@ -23,16 +30,14 @@ struct RunCommand: ParsableCommand {
     var format: Format = .text
 
     func run() throws {
-        let url = URL(fileURLWithPath: file)
-        let data: Data
-        do {
-            data = try Data(contentsOf: url)
-        } catch {
-            throw ValidationError("cannot read \(file): \(error.localizedDescription)")
+        let bytes: [UInt8]
+        switch FileBytes.read(file) {
+        case .success(let read): bytes = read
+        case .failure(let reason): throw ValidationError("cannot read \(file): \(reason)")
         }
         let printer = ConsolePrinter(format: format)
         let source: String
-        switch SourceDecoding.decode([UInt8](data)) {
+        switch SourceDecoding.decode(bytes) {
         case .success(let text): source = text
         case .failure(let diagnostic):
             printer.error(diagnostic)
@@ -73,8 +78,20 @@ final class ConsolePrinter: CellHost, @unchecked Sendable {
 
     init(format: RunCommand.Format) { self.format = format }
 
-    private func write(_ text: String, to handle: FileHandle) {
-        handle.write(Data(text.utf8))
+    private enum Stream { case standardOutput, standardError }
+
+    private func write(_ text: String, to stream: Stream) {
+        var bytes = Array(text.utf8)
+        let fd = stream == .standardOutput ? STDOUT_FILENO : STDERR_FILENO
+        bytes.withUnsafeMutableBytes { buffer in
+            var offset = 0
+            while offset < buffer.count {
+                let written = Glibc.write(fd, buffer.baseAddress! + offset, buffer.count - offset)
+                if written < 0 && errno == EINTR { continue }
+                if written <= 0 { return }  // a closed pipe: nothing more can be shown
+                offset += written
+            }
+        }
     }
 
     private func writeJSON(_ object: JSONObject) {
@@ -115,5 +132,31 @@ final class ConsolePrinter: CellHost, @unchecked Sendable {
             writeJSON(["output_type": "error", "ename": .string(d.ename), "evalue": .string(d.evalue),
                        "traceback": .array(d.traceback.map(JSONValue.string))])
         }
+    }
+}
+
+/// A whole file's bytes, with the C library's reason when it cannot be read. Reads until
+/// end of file, so pipes and character devices (`/dev/stdin`, `/dev/null`) work too.
+enum FileBytes {
+    static func read(_ path: String) -> Result<[UInt8], Reason> {
+        let fd = open(path, O_RDONLY)
+        guard fd >= 0 else { return .failure(Reason(errno: errno)) }
+        defer { close(fd) }
+        var bytes: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 1 << 16)
+        while true {
+            let count = chunk.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
+            if count < 0 {
+                if errno == EINTR { continue }
+                return .failure(Reason(errno: errno))
+            }
+            if count == 0 { return .success(bytes) }
+            bytes.append(contentsOf: chunk[..<count])
+        }
+    }
+
+    struct Reason: Error, CustomStringConvertible {
+        let errno: Int32
+        var description: String { String(cString: strerror(errno)) }
     }
 }

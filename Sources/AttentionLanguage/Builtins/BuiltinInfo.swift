@@ -59,7 +59,7 @@ struct Signature: Sendable {
                 let name = String(piece[..<colon])
                 let text = String(piece[piece.index(after: colon)...]).trimmingWhitespace()
                 labelled.append(Parameter(name: name, defaultValue: text.isEmpty ? .required : .value(Signature.literal(text))))
-            } else if let eq = piece.range(of: " = ") {
+            } else if let eq = piece.firstRange(of: " = ") {
                 positional.append(Parameter(name: String(piece[..<eq.lowerBound]), defaultValue: .value(Signature.literal(String(piece[eq.upperBound...])))))
             } else {
                 positional.append(Parameter(name: piece, defaultValue: .required))

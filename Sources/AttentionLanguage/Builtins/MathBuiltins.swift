@@ -1,15 +1,19 @@
 import AttentionCore
-import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// Elementwise math, reductions, norm, softmax, log_softmax.
 enum MathBuiltins {
     static func call(_ name: String, _ a: Arguments) throws(LangError) -> Value? {
         switch name {
         case "sqrt": return try elementwise(a) { $0.squareRoot() }
-        case "exp": return try elementwise(a) { Foundation.exp($0) }
-        case "log": return try elementwise(a) { Foundation.log($0) }
+        case "exp": return try elementwise(a) { exp($0) }
+        case "log": return try elementwise(a) { log($0) }
         case "abs": return try elementwise(a) { Swift.abs($0) }
-        case "tanh": return try elementwise(a) { Foundation.tanh($0) }
+        case "tanh": return try elementwise(a) { tanh($0) }
         case "relu": return try matrixFunction(a, relu)
         case "gelu": return try matrixFunction(a, gelu)
         case "gelu_tanh": return try matrixFunction(a, geluTanh)

@@ -1,4 +1,8 @@
-import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// Checked conversions from the language's Doubles; nothing here can trap.
 enum Convert {
@@ -11,5 +15,8 @@ enum Convert {
 
 /// Math on Doubles under names that do not clash with the builtins.
 enum Math {
-    static func pow(_ a: Double, _ b: Double) -> Double { Foundation.pow(a, b) }
+    static func pow(_ a: Double, _ b: Double) -> Double { cPow(a, b) }
 }
+
+/// The C library's `pow`, reachable from inside `Math` where `pow` names the member.
+private func cPow(_ a: Double, _ b: Double) -> Double { pow(a, b) }

@@ -1,4 +1,8 @@
-import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 extension Renderer {
     /// A number as `print` and `text/plain` write it.
@@ -22,7 +26,7 @@ extension Renderer {
     /// |x| < 10¹⁶ in full, non-finite as `inf`/`-inf`/`nan`, never `-0`.
     public static func displayNumber(_ d: Double) -> String {
         if !d.isFinite || (d == d.rounded(.towardZero) && abs(d) < 1e16) { return formatNumber(d) }
-        let s = String(format: "%.6g", d)
+        let s = cFormat("%.6g", d)
         return s == "-0" ? "0" : s
     }
 
@@ -31,7 +35,7 @@ extension Renderer {
     static func cellAnnotation(_ d: Double) -> String {
         if !d.isFinite { return formatNumber(d) }
         if d == d.rounded(.towardZero), abs(d) < 1000 { return formatNumber(d) }
-        let s = abs(d) < 100 ? String(format: "%.2f", d) : String(format: "%.3g", d)
+        let s = abs(d) < 100 ? cFormat("%.2f", d) : cFormat("%.3g", d)
         return s == "-0.00" ? "0.00" : s
     }
 
@@ -39,6 +43,20 @@ extension Renderer {
     static func px(_ d: Double) -> String {
         let r = (d * 10).rounded() / 10
         if r == r.rounded(.towardZero) { return String(Int64(r)) }
-        return String(format: "%.1f", r)
+        return cFormat("%.1f", r)
+    }
+
+    /// One Double through the C library's printf `format` (`%.6g` and the like). The
+    /// process never calls `setlocale`, so the decimal point is always `.`.
+    static func cFormat(_ format: String, _ d: Double) -> String {
+        var buffer = [CChar](repeating: 0, count: 64)
+        while true {
+            let needed = Int(withVaList([d]) { vsnprintf(&buffer, buffer.count, format, $0) })
+            if needed < 0 { return d.description }
+            if needed < buffer.count {
+                return String(decoding: buffer[..<needed].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+            }
+            buffer = [CChar](repeating: 0, count: needed + 1)
+        }
     }
 }

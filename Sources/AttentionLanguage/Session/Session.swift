@@ -1,4 +1,4 @@
-import Foundation
+import Threading
 
 /// A long-lived interpreter: the bindings of one notebook, kept across cells.
 ///
@@ -21,7 +21,7 @@ public final class Session: @unchecked Sendable {
     private let globals = GlobalScope()
     private let interruptFlag = InterruptFlag()
     /// Serializes `run` and the read-only helpers (completion, inspection).
-    private let lock = NSRecursiveLock()
+    private let lock = Lock(recursive: true)
 
     public init(limits: Limits = Limits()) {
         self.limits = limits
@@ -54,15 +54,7 @@ public final class Session: @unchecked Sendable {
 
     /// Runs `body` on a new thread with a `stackSize` stack and waits for it.
     private static func onLargeStack(_ body: @escaping @Sendable () -> Void) {
-        let done = DispatchSemaphore(value: 0)
-        let thread = Thread {
-            body()
-            done.signal()
-        }
-        thread.stackSize = Session.stackSize
-        thread.name = "attention-eval"
-        thread.start()
-        done.wait()
+        Threads.runAndWait(name: "attention-eval", stackSize: Session.stackSize, body)
     }
 
     /// Asks the running cell to stop at its next statement, loop iteration or call.
