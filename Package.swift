@@ -2,8 +2,9 @@
 import PackageDescription
 
 // One-way dependencies (see docs/ARCHITECTURE.md):
-// CBLAS (OpenBLAS), CAttentionMath <- AttentionCore <- AttentionLanguage (+ JSONValues) <- AttentionKernel -> JupyterProtocol <- JupyterZMQ -> CZeroMQ
+// CAttentionMath (vector math; OpenBLAS loaded on first use), Threading <- AttentionCore <- AttentionLanguage (+ JSONValues) <- AttentionKernel -> JupyterProtocol <- JupyterZMQ -> CZeroMQ
 // The language never imports anything Jupyter; the protocol never imports the language.
+// CBLAS (OpenBLAS linked directly) serves only attention-bench, which measures the dgemm peak.
 let package = Package(
     name: "AttentionKernel",
     platforms: [.macOS(.v13)],
@@ -18,9 +19,9 @@ let package = Package(
     ],
     targets: [
         .systemLibrary(name: "CBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
-        .target(name: "CAttentionMath"),
+        .target(name: "CAttentionMath", linkerSettings: [.linkedLibrary("dl")]),
         .target(name: "Threading"),
-        .target(name: "AttentionCore", dependencies: ["CBLAS", "CAttentionMath", "Threading"]),
+        .target(name: "AttentionCore", dependencies: ["CAttentionMath", "Threading"]),
         .target(name: "JSONValues"),
         .target(name: "AttentionLanguage", dependencies: ["AttentionCore", "JSONValues", "Threading"]),
         .target(name: "JupyterProtocol", dependencies: ["JSONValues", "Threading", .product(name: "Crypto", package: "swift-crypto")]),

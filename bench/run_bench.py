@@ -586,8 +586,8 @@ def main() -> None:
 
     bench_bin = Path(args.bench_bin)
     if not bench_bin.exists():
-        print("bench: building attention-bench (swift build -c release)", file=sys.stderr)
-        subprocess.run(["swift", "build", "-c", "release", "--product", "attention-bench"], cwd=ROOT, check=True)
+        print("bench: building attention-bench (swift build -c release --static-swift-stdlib)", file=sys.stderr)
+        subprocess.run(["swift", "build", "-c", "release", "--static-swift-stdlib", "--product", "attention-bench"], cwd=ROOT, check=True)
 
     info = machine()
     kernels = None if args.skip_kernel else measure_kernels(args)

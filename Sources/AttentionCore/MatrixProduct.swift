@@ -1,4 +1,4 @@
-import CBLAS
+import CAttentionMath
 import Dispatch
 #if canImport(Glibc)
 import Glibc
@@ -109,15 +109,17 @@ enum MatrixProduct {
         }
     }
 
-    /// `cblas_dgemm`, row-major, α = 1, β = 0, on the calling thread (m, n, k > 0).
+    /// `cblas_dgemm`, row-major, α = 1, β = 0, on the calling thread (m, n, k > 0); the
+    /// Swift loops when OpenBLAS cannot be loaded (see `BLASLibrary`).
     static func blasGemm(
         _ m: Int, _ n: Int, _ k: Int, _ a: UnsafePointer<Double>, lda: Int, _ b: UnsafePointer<Double>, ldb: Int,
         transposeB: Bool, _ c: UnsafeMutablePointer<Double>, ldc: Int
     ) {
-        BLASConfiguration.ensure()
-        cblas_dgemm(
-            CblasRowMajor, CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans, blasint(m), blasint(n), blasint(k),
-            1, a, blasint(lda), b, blasint(ldb), 0, c, blasint(ldc))
+        guard BLASLibrary.isLoaded else {
+            swiftGemm(m, n, k, a, lda: lda, b, ldb: ldb, transposeB: transposeB, c, ldc: ldc)
+            return
+        }
+        attention_blas_dgemm(transposeB ? 1 : 0, Int32(m), Int32(n), Int32(k), a, Int32(lda), b, Int32(ldb), c, Int32(ldc))
     }
 
     /// The Swift loops behind the reference products, on strided blocks (same contract as `gemm`).
@@ -151,22 +153,18 @@ enum MatrixProduct {
     }
 }
 
-/// OpenBLAS set-up, done once before the first BLAS call: one OpenBLAS thread (the
-/// library parallelises over row blocks itself, see `MatrixProduct`).
-enum BLASConfiguration {
-    private static let configured: Bool = {
-        openblas_set_num_threads(1)
-        return true
-    }()
+/// OpenBLAS, loaded by the first product large enough to need it (Sources/CAttentionMath/
+/// blas_loader.c says why not at start-up) and set to one thread: this library
+/// parallelises over row blocks itself, see `MatrixProduct`.
+public enum BLASLibrary {
+    /// Whether `cblas_dgemm` is available; the first call loads the library.
+    public static var isLoaded: Bool { attention_blas_load() != 0 }
 
-    static func ensure() { _ = configured }
+    /// Why OpenBLAS could not be loaded, or nil when it was.
+    public static var loadError: String? { attention_blas_load_error().map { String(cString: $0) } }
 
     /// The OpenBLAS kernel family in use (e.g. "Haswell", "SkylakeX"), for benchmarks.
-    static var coreName: String {
-        ensure()
-        guard let name = openblas_get_corename() else { return "unknown" }
-        return String(cString: name)
-    }
+    public static var coreName: String { String(cString: attention_blas_core_name()) }
 }
 
 /// Work split across cores for large products and the softmax passes.

@@ -4,6 +4,11 @@ import FoundationEssentials
 import Foundation
 #endif
 import JSONValues
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// The `header` (and, copied from a request, `parent_header`) of a Jupyter message.
 ///
@@ -36,9 +41,22 @@ public struct MessageHeader: Sendable, Equatable {
         self.version = version
     }
 
-    /// The current time as ISO 8601 UTC with milliseconds, e.g. `2024-01-31T12:00:00.123Z`.
+    /// The current time as ISO 8601 UTC with microseconds, e.g. `2024-01-31T12:00:00.123456Z`,
+    /// as ipykernel sends it. Formatted from the C library's broken-down UTC time: every
+    /// message carries a date, and UTC needs none of Foundation's calendar machinery.
     public static func now() -> String {
-        Date().formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true))
+        var clock = timespec()
+        clock_gettime(CLOCK_REALTIME, &clock)
+        var seconds = clock.tv_sec
+        var utc = tm()
+        gmtime_r(&seconds, &utc)
+        func digits(_ value: Int, _ width: Int) -> String {
+            let text = String(value)
+            return String(repeating: "0", count: max(0, width - text.count)) + text
+        }
+        return digits(Int(utc.tm_year) + 1900, 4) + "-" + digits(Int(utc.tm_mon) + 1, 2) + "-" + digits(Int(utc.tm_mday), 2)
+            + "T" + digits(Int(utc.tm_hour), 2) + ":" + digits(Int(utc.tm_min), 2) + ":" + digits(Int(utc.tm_sec), 2)
+            + "." + digits(Int(clock.tv_nsec) / 1000, 6) + "Z"
     }
 
     /// The header as a JSON object in wire field order.

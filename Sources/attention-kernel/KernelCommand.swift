@@ -12,7 +12,10 @@ struct KernelCommand: ParsableCommand {
     @Option(name: .customShort("f"), help: "The connection file Jupyter wrote for this kernel.")
     var connectionFile: String
 
-    func run() throws {
+    func run() throws { try Self.serve(connectionFile: connectionFile) }
+
+    /// Binds the sockets of `connectionFile` and serves until a shutdown request.
+    static func serve(connectionFile: String) throws {
         // A restart request is carried out by the client, which starts a new process.
         _ = try KernelServer.run(connectionFile: connectionFile, interpreter: AttentionInterpreter())
     }

@@ -1,4 +1,7 @@
 import ArgumentParser
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// `attention-kernel`: the Jupyter kernel for the attention language.
 ///
@@ -13,4 +16,19 @@ struct AttentionKernelCommand: ParsableCommand {
         defaultSubcommand: KernelCommand.self)
 }
 
-AttentionKernelCommand.main()
+// Jupyter starts the kernel exactly as kernel.json says, `attention-kernel -f FILE`, and
+// then waits for it. That one form is served at once: building ArgumentParser's command
+// tree (reflection over every subcommand's properties) would delay binding the sockets
+// and keep its code resident for the kernel's lifetime. Every other form is parsed as usual.
+let arguments = CommandLine.arguments
+if arguments.count == 3, arguments[1] == "-f" {
+    do {
+        try KernelCommand.serve(connectionFile: arguments[2])
+    } catch {
+        var message = "Error: \(error)\n"
+        message.withUTF8 { _ = write(STDERR_FILENO, $0.baseAddress, $0.count) }
+        exit(1)
+    }
+} else {
+    AttentionKernelCommand.main()
+}

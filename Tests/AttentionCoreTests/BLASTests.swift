@@ -17,6 +17,15 @@ struct BLASProductTests {
         (17, 31, 9), (64, 64, 64), (33, 129, 65), (1, 300, 1), (300, 1, 300), (5, 2000, 3), (257, 100, 130), (400, 96, 300),
     ]
 
+    /// OpenBLAS loads on first use and the products fall back to the Swift loops without
+    /// it; on a machine set up by the README it must load, or every agreement test below
+    /// would compare the Swift loops with themselves.
+    @Test func openBLASLoads() {
+        #expect(BLASLibrary.isLoaded, "OpenBLAS did not load: \(BLASLibrary.loadError ?? "?")")
+        #expect(BLASLibrary.loadError == nil)
+        #expect(BLASLibrary.coreName != "unavailable")
+    }
+
     static func random(_ r: Int, _ c: Int, seed: UInt64) -> Matrix {
         var g = SeededGenerator(seed: seed)
         // Mixed magnitudes so cancellation and scaling both occur.

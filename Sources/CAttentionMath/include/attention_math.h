@@ -13,4 +13,7 @@ double attention_max(const double *x, long n);
 /// exp(-inf) = 0 and NaN propagated.
 double attention_exp_shift_scale_sum(double *x, long n, double shift, double factor);
 
+// AttentionCore's other C part, in the same module: OpenBLAS loaded on first use.
+#include "blas_loader.h"
+
 #endif

@@ -1,0 +1,29 @@
+#ifndef ATTENTION_BLAS_LOADER_H
+#define ATTENTION_BLAS_LOADER_H
+// OpenBLAS, loaded on first use rather than at process start.
+//
+// Why: linking libopenblas.so.0 maps ~35 MB of kernels for every CPU family, costs about
+// 3 MiB of resident memory and starts a worker thread before main() runs. A kernel that
+// has only evaluated small cells needs none of it. The first product large enough for
+// BLAS calls attention_blas_load(), which dlopens the library once (thread-safe) and sets
+// it to one thread (AttentionCore splits large products across cores itself).
+//
+// When the library cannot be loaded, attention_blas_load() returns 0 and the caller
+// computes with its own loops: results agree to rounding (the tests check both paths).
+
+/// Loads OpenBLAS once; 1 when cblas_dgemm is available, else 0. Safe from any thread.
+int attention_blas_load(void);
+
+/// Why the last load failed (dlerror's text), or NULL.
+const char *attention_blas_load_error(void);
+
+/// C = A·op(B), row-major, alpha = 1, beta = 0: C is m×n (row stride ldc), A is m×k
+/// (lda), B is k×n (ldb), or n×k when transpose_b, giving A·Bᵀ. Only after a successful
+/// attention_blas_load().
+void attention_blas_dgemm(int transpose_b, int m, int n, int k, const double *a, int lda,
+                          const double *b, int ldb, double *c, int ldc);
+
+/// OpenBLAS's kernel family ("Haswell", "SkylakeX", ...), or "unavailable".
+const char *attention_blas_core_name(void);
+
+#endif
