@@ -33,7 +33,7 @@ log() { printf 'fuzz: %s\n' "$*" >&2; }
 mkdir -p "$OUT/modules" "$OUT/corpus" "$OUT/seeds" "$OUT/artifacts"
 
 # --- build --------------------------------------------------------------------------
-sources=(Sources/AttentionCore/*.swift Sources/JSONValues/*.swift Sources/CAttentionMath/*.c Sources/CAttentionMath/include/*.h)
+sources=(Sources/Threading/*.swift Sources/AttentionCore/*.swift Sources/JSONValues/*.swift Sources/CAttentionMath/*.c Sources/CAttentionMath/include/*.h)
 mapfile -t language_sources < <(find Sources/AttentionLanguage -name '*.swift' | sort)
 stamp="$( { echo "$OPT $("$SWIFTC" --version 2>&1 | head -1)"; cat "${sources[@]}" "${language_sources[@]}" Fuzz/LanguageFuzzer/*.swift; } | sha256sum | cut -d' ' -f1)"
 if [ ! -x "$BIN" ] || [ "$(cat "$OUT/build.stamp" 2>/dev/null)" != "$stamp" ]; then
@@ -44,21 +44,27 @@ if [ ! -x "$BIN" ] || [ "$(cat "$OUT/build.stamp" 2>/dev/null)" != "$stamp" ]; t
         "$SWIFTC" "${flags[@]}" -module-name "$name" -emit-module -emit-module-path "$OUT/modules/$name.swiftmodule" \
             -emit-library -static -o "$OUT/modules/lib$name.a" "$@"
     }
-    # AttentionCore's C dependencies: the vector math (compiled here, instrumented too)
-    # and OpenBLAS (Sources/CBLAS's module map, linked from the system).
+    # AttentionCore's C dependency: the vector math and the OpenBLAS loader (compiled
+    # here, instrumented too; OpenBLAS itself is dlopened on the first large product).
     CLANG="${CLANG:-$(dirname "$SWIFTC")/clang}"
     mkdir -p "$OUT/modules/CAttentionMath"
-    "$CLANG" -c -O2 -g -fsanitize=fuzzer-no-link,address -I Sources/CAttentionMath/include \
-        Sources/CAttentionMath/attention_math.c -o "$OUT/modules/attention_math.o"
-    ar rcs "$OUT/modules/libCAttentionMath.a" "$OUT/modules/attention_math.o"
+    c_objects=()
+    for c_source in Sources/CAttentionMath/*.c; do
+        object="$OUT/modules/$(basename "$c_source" .c).o"
+        "$CLANG" -c -O2 -g -fsanitize=fuzzer-no-link,address -I Sources/CAttentionMath/include "$c_source" -o "$object"
+        c_objects+=("$object")
+    done
+    rm -f "$OUT/modules/libCAttentionMath.a"
+    ar rcs "$OUT/modules/libCAttentionMath.a" "${c_objects[@]}"
     printf 'module CAttentionMath {\n    header "%s"\n    export *\n}\n' \
         "$ROOT/Sources/CAttentionMath/include/attention_math.h" >"$OUT/modules/CAttentionMath/module.modulemap"
-    flags+=(-I "$OUT/modules/CAttentionMath" -I "$ROOT/Sources/CBLAS")
+    flags+=(-I "$OUT/modules/CAttentionMath")
+    module Threading Sources/Threading/*.swift
     module AttentionCore Sources/AttentionCore/*.swift
     module JSONValues Sources/JSONValues/*.swift
     module AttentionLanguage "${language_sources[@]}"
     "$SWIFTC" "${flags[@]}" -module-name LanguageFuzzer Fuzz/LanguageFuzzer/*.swift \
-        -lAttentionLanguage -lJSONValues -lAttentionCore -lCAttentionMath -lopenblas -o "$BIN"
+        -lAttentionLanguage -lJSONValues -lAttentionCore -lThreading -lCAttentionMath -ldl -o "$BIN"
     echo "$stamp" >"$OUT/build.stamp"
 fi
 

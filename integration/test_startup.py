@@ -1,0 +1,102 @@
+"""How the kernel starts: what it loads, how it is launched, and what it defers.
+
+Start-up speed and idle memory are benchmark targets (`make bench`), not timed tests.
+These tests pin down the design that makes them possible, so a change that undoes it
+fails here rather than quietly in the next benchmark table:
+
+* the kernel binary does not load Foundation (only FoundationEssentials) or ICU, whose
+  start-up and resident memory cost more than the rest of the kernel together;
+* OpenBLAS is not loaded at start-up, and is loaded by the first large product, whose
+  result is right;
+* kernel.json's exact form `attention-kernel -f FILE` (served without the command-line
+  parser) and the parsed forms `kernel -f FILE` behave the same, errors included.
+"""
+from __future__ import annotations
+
+import os
+import subprocess
+from pathlib import Path
+
+import pytest
+from jupyter_client import BlockingKernelClient, KernelManager
+from jupyter_client.connect import write_connection_file
+
+from kernel_helpers import execute, shell_reply
+
+pytestmark = pytest.mark.usefixtures("attention_kernelspec")
+
+
+@pytest.fixture(scope="module")
+def binary(attention_kernelspec) -> str:
+    return attention_kernelspec.argv[0]
+
+
+def loaded_libraries(binary: str) -> list[str]:
+    done = subprocess.run(["ldd", binary], capture_output=True, text=True, timeout=30)
+    assert done.returncode == 0, done.stderr
+    return [line.split()[0] for line in done.stdout.splitlines() if line.strip()]
+
+
+def test_the_kernel_loads_neither_foundation_nor_icu_nor_openblas(binary):
+    libraries = loaded_libraries(binary)
+    assert any("libzmq" in lib for lib in libraries), libraries  # the check reads real ldd output
+    unwanted = [lib for lib in libraries
+                if lib.startswith(("libFoundation.so", "libFoundationInternationalization", "lib_FoundationICU", "libopenblas"))]
+    assert unwanted == [], f"{binary} loads {unwanted} at start-up"
+
+
+def mapped(pid: int, name: str) -> bool:
+    return name in Path(f"/proc/{pid}/maps").read_text()
+
+
+def test_openblas_is_loaded_by_the_first_large_product_only():
+    km = KernelManager(kernel_name="attention")
+    km.start_kernel()
+    kc = km.client()
+    kc.start_channels()
+    try:
+        kc.wait_for_ready(timeout=60)
+        pid = km.provisioner.pid
+        small = execute(kc, "let S = [1, 2; 3, 4] @ [5, 6; 7, 8]\nS")
+        assert small.status == "ok", small.content
+        assert "19  22" in small.result_text() and "43  50" in small.result_text()
+        assert not mapped(pid, "libopenblas"), "a 2×2 product should not need OpenBLAS"
+        # 64×64·64×64 is above the BLAS threshold; A·I = A checks the result exactly.
+        large = execute(kc, "let A = randn(64, 64, seed: 3)\nlet B = A @ eye(64)\nmax(abs(B - A))")
+        assert large.status == "ok", large.content
+        assert large.result_text() == "0"
+        assert mapped(pid, "libopenblas"), "the large product did not go through OpenBLAS"
+    finally:
+        kc.stop_channels()
+        km.shutdown_kernel(now=True)
+
+
+@pytest.mark.parametrize("form", [["-f"], ["kernel", "-f"]], ids=["kernel.json form", "parsed form"])
+def test_both_launch_forms_serve_the_kernel(binary, tmp_path, form):
+    connection_file = str(tmp_path / "kernel.json")
+    write_connection_file(connection_file, ip="127.0.0.1", key=os.urandom(16).hex().encode())
+    process = subprocess.Popen([binary, *form, connection_file], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    kc = BlockingKernelClient(connection_file=connection_file)
+    kc.load_connection_file()
+    kc.start_channels()
+    try:
+        kc.wait_for_ready(timeout=30)
+        reply = shell_reply(kc, kc.kernel_info())
+        assert reply["content"]["implementation"] == "attention-kernel"
+        msg_id = kc.shutdown()  # on the control channel
+        reply = kc.control_channel.get_msg(timeout=30)
+        assert reply["parent_header"]["msg_id"] == msg_id and reply["content"]["status"] == "ok"
+        assert process.wait(timeout=30) == 0
+    finally:
+        kc.stop_channels()
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+
+
+@pytest.mark.parametrize("form", [["-f"], ["kernel", "-f"]], ids=["kernel.json form", "parsed form"])
+def test_a_missing_connection_file_is_a_clear_error_in_both_forms(binary, tmp_path, form):
+    missing = str(tmp_path / "absent.json")
+    done = subprocess.run([binary, *form, missing], capture_output=True, text=True, timeout=30)
+    assert done.returncode == 1
+    assert f"cannot read connection file: {missing}" in done.stderr
