@@ -113,17 +113,23 @@ class Execution:
         return results[-1]["content"]["data"].get("text/plain") if results else None
 
 
-def shell_reply(kc: BlockingKernelClient, msg_id: str, timeout: float = 30) -> dict[str, Any]:
-    """The shell reply to msg_id (other replies are dropped)."""
-    deadline = time.monotonic() + timeout
+def messages_until(get, deadline: float, what: str):
+    """Messages from ``get`` (a client's ``get_shell_msg`` or ``get_iopub_msg``) until the
+    monotonic ``deadline``; then TimeoutError saying ``what`` never came."""
     while True:
         remaining = deadline - time.monotonic()
         if remaining <= 0:
-            raise TimeoutError(f"no shell reply to {msg_id} within {timeout} s")
+            raise TimeoutError(what)
         try:
-            msg = kc.get_shell_msg(timeout=remaining)
+            yield get(timeout=remaining)
         except Empty:
             continue
+
+
+def shell_reply(kc: BlockingKernelClient, msg_id: str, timeout: float = 30) -> dict[str, Any]:
+    """The shell reply to msg_id (other replies are dropped)."""
+    deadline = time.monotonic() + timeout
+    for msg in messages_until(kc.get_shell_msg, deadline, f"no shell reply to {msg_id} within {timeout} s"):
         if msg["parent_header"].get("msg_id") == msg_id:
             return msg
 
@@ -132,19 +138,15 @@ def iopub_until_idle(kc: BlockingKernelClient, msg_id: str, timeout: float = 30)
     """IOPub messages whose parent is msg_id, up to and including its idle status."""
     out: list[dict[str, Any]] = []
     deadline = time.monotonic() + timeout
-    while True:
-        remaining = deadline - time.monotonic()
-        if remaining <= 0:
-            raise TimeoutError(f"no idle status for {msg_id} within {timeout} s; got {[m['msg_type'] for m in out]}")
-        try:
-            msg = kc.get_iopub_msg(timeout=remaining)
-        except Empty:
-            continue
-        if msg["parent_header"].get("msg_id") != msg_id:
-            continue
-        out.append(msg)
-        if msg["msg_type"] == "status" and msg["content"]["execution_state"] == "idle":
-            return out
+    try:
+        for msg in messages_until(kc.get_iopub_msg, deadline, f"no idle status for {msg_id} within {timeout} s"):
+            if msg["parent_header"].get("msg_id") != msg_id:
+                continue
+            out.append(msg)
+            if msg["msg_type"] == "status" and msg["content"]["execution_state"] == "idle":
+                return out
+    except TimeoutError as error:
+        raise TimeoutError(f"{error}; got {[m['msg_type'] for m in out]}") from None
 
 
 def execute(kc: BlockingKernelClient, code: str, timeout: float = 30, **kw: Any) -> Execution:
@@ -155,15 +157,10 @@ def execute(kc: BlockingKernelClient, code: str, timeout: float = 30, **kw: Any)
 
 def wait_for_busy(kc: BlockingKernelClient, msg_id: str, timeout: float = 10) -> None:
     deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            msg = kc.get_iopub_msg(timeout=0.2)
-        except Empty:
-            continue
+    for msg in messages_until(kc.get_iopub_msg, deadline, f"kernel never went busy for {msg_id}"):
         if (msg["parent_header"].get("msg_id") == msg_id and msg["msg_type"] == "status"
                 and msg["content"]["execution_state"] == "busy"):
             return
-    raise TimeoutError(f"kernel never went busy for {msg_id}")
 
 
 def drain(kc: BlockingKernelClient) -> None:
