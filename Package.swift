@@ -4,7 +4,6 @@ import PackageDescription
 // One-way dependencies (see docs/ARCHITECTURE.md):
 // CAttentionMath (vector math; OpenBLAS loaded on first use), Threading <- AttentionCore <- AttentionLanguage (+ JSONValues) <- AttentionKernel -> JupyterProtocol <- JupyterZMQ -> CZeroMQ
 // The language never imports anything Jupyter; the protocol never imports the language.
-// CBLAS (OpenBLAS linked directly) serves only attention-bench, which measures the dgemm peak.
 let package = Package(
     name: "AttentionKernel",
     platforms: [.macOS(.v13)],
@@ -18,7 +17,6 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
     ],
     targets: [
-        .systemLibrary(name: "CBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
         .target(name: "CAttentionMath", linkerSettings: [.linkedLibrary("dl")]),
         .target(name: "Threading"),
         .target(name: "AttentionCore", dependencies: ["CAttentionMath", "Threading"]),
@@ -35,7 +33,7 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        .executableTarget(name: "attention-bench", dependencies: ["AttentionCore", "CBLAS"]),
+        .executableTarget(name: "attention-bench", dependencies: ["AttentionCore"]),
         .testTarget(name: "AttentionCoreTests", dependencies: ["AttentionCore", "CAttentionMath"], resources: [.copy("Fixtures")]),
         .testTarget(name: "AttentionLanguageTests", dependencies: ["AttentionLanguage"], resources: [.copy("Golden")]),
         .testTarget(name: "JupyterProtocolTests", dependencies: ["JupyterProtocol", "JSONValues"]),

@@ -165,6 +165,9 @@ public enum BLASLibrary {
 
     /// The OpenBLAS kernel family in use (e.g. "Haswell", "SkylakeX"), for benchmarks.
     public static var coreName: String { String(cString: attention_blas_core_name()) }
+
+    /// OpenBLAS's own thread count: 1 once loaded (0 when it is not available).
+    public static var threads: Int { Int(attention_blas_threads()) }
 }
 
 /// Work split across cores for large products and the softmax passes.

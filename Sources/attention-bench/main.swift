@@ -8,7 +8,6 @@
 // time and GFLOP/s = (8·n·d² + 4·n²·d) / time, the FLOP count of the unmasked computation
 // (four projections, Q·Kᵀ and weights·V), used for both masks.
 import AttentionCore
-import CBLAS
 import Foundation
 
 struct Size { let n, d, heads: Int }
@@ -81,7 +80,7 @@ for size in sizes {
                 + "\"rss_kib\": \(residentKiB().map(String.init) ?? "null")}")
     }
 }
-let core = openblas_get_corename().map { String(cString: $0) } ?? "unknown"
-print("{\"blas\": \"OpenBLAS\", \"blas_core\": \(jsonString(core)), \"blas_threads\": \(openblas_get_num_threads()), "
+// The kernel's own OpenBLAS, loaded as the kernel loads it (AttentionCore's BLASLibrary).
+print("{\"blas\": \"OpenBLAS\", \"blas_core\": \(jsonString(BLASLibrary.coreName)), \"blas_threads\": \(BLASLibrary.threads), "
     + "\"cores\": \(ProcessInfo.processInfo.activeProcessorCount), \"checksum\": \(checksum), \"results\": [\n  "
     + results.joined(separator: ",\n  ") + "\n]}")

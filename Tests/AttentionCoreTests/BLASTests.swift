@@ -26,6 +26,21 @@ struct BLASProductTests {
         #expect(BLASLibrary.coreName != "unavailable")
     }
 
+    /// The loader names OpenBLAS's kernel family from the CPU's features when the user did
+    /// not (an older OpenBLAS falls back to SSE3 kernels on CPUs it does not know), and
+    /// OpenBLAS uses the family named.
+    @Test func openBLASUsesTheKernelsTheCPUCanRun() throws {
+        #if arch(x86_64)
+        #expect(BLASLibrary.isLoaded)
+        let flags = try String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)
+            .split(separator: "\n").first { $0.hasPrefix("flags") }.map { Set($0.split(separator: " ").map(String.init)) } ?? []
+        guard flags.contains("avx2"), flags.contains("fma") else { return }
+        let chosen = try #require(getenv("OPENBLAS_CORETYPE").map { String(cString: $0) }, "no core type named for an AVX2 CPU")
+        #expect(BLASLibrary.coreName.lowercased() == chosen.lowercased())
+        #expect(!["prescott", "core2", "nehalem", "sandybridge", "katmai", "atom"].contains(BLASLibrary.coreName.lowercased()))
+        #endif
+    }
+
     static func random(_ r: Int, _ c: Int, seed: UInt64) -> Matrix {
         var g = SeededGenerator(seed: seed)
         // Mixed magnitudes so cancellation and scaling both occur.

@@ -8,6 +8,9 @@
 // BLAS calls attention_blas_load(), which dlopens the library once (thread-safe) and sets
 // it to one thread (AttentionCore splits large products across cores itself).
 //
+// Loading it here also lets the loader name OpenBLAS's kernel family for CPUs newer than
+// the installed OpenBLAS knows (see choose_core_type in blas_loader.c).
+//
 // When the library cannot be loaded, attention_blas_load() returns 0 and the caller
 // computes with its own loops: results agree to rounding (the tests check both paths).
 
@@ -25,5 +28,8 @@ void attention_blas_dgemm(int transpose_b, int m, int n, int k, const double *a,
 
 /// OpenBLAS's kernel family ("Haswell", "SkylakeX", ...), or "unavailable".
 const char *attention_blas_core_name(void);
+
+/// OpenBLAS's own thread count (1 once loaded here), or 0 when it is not available.
+int attention_blas_threads(void);
 
 #endif
