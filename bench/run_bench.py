@@ -22,11 +22,12 @@ What it measures (issue #5), side by side, in this one run:
   masks), for AttentionCore (the ``attention-bench`` executable) and numpy float64
   computing the same thing, against the dgemm peak (numpy float64 2048×2048 matmul).
 
-BLAS environment. This machine may set OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE, which pin
-OpenBLAS to older kernels. The numpy measurements run in a subprocess with both unset
+BLAS environment. A machine may set OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE, which pin
+OpenBLAS to other kernels. The numpy measurements run in a subprocess with both unset
 (only there), and report the kernel family OpenBLAS chose. AttentionCore is measured
 twice: with the environment as inherited (what the kernel gets when started from this
-shell) and with the same two variables unset (the numpy conditions). Implementations
+shell) and with the same two variables unset (the numpy conditions; AttentionCore's
+loader then names the kernel family from the CPU's features, as the kernel does). Implementations
 alternate over ``--rounds`` rounds so slow phases of a shared machine hit both; each
 figure is the median over rounds of the per-round median time, and the peak is the best
 matmul over all rounds.

@@ -61,3 +61,13 @@ def test_the_example_in_the_readme_runs(binary):
     done = subprocess.run([binary, "run", str(Path(__file__).resolve().parent.parent / "examples" / "hello.attn")], capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
     assert "heatmap 6×6" in done.stdout
+
+
+def test_run_reads_a_pipe_and_reports_a_missing_file(binary, tmp_path):
+    piped = subprocess.run([binary, "run", "/dev/stdin"], input="print(1 / 4)\n", capture_output=True, text=True, timeout=60)
+    assert piped.returncode == 0, piped.stderr
+    assert piped.stdout == "0.25\n"
+    missing = tmp_path / "absent.attn"
+    done = subprocess.run([binary, "run", str(missing)], capture_output=True, text=True, timeout=60)
+    assert done.returncode != 0
+    assert f"cannot read {missing}: No such file or directory" in done.stderr
