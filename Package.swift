@@ -38,6 +38,7 @@ let package = Package(
         .testTarget(name: "AttentionLanguageTests", dependencies: ["AttentionLanguage"], resources: [.copy("Golden")]),
         .testTarget(name: "JupyterProtocolTests", dependencies: ["JupyterProtocol", "JSONValues"]),
         .testTarget(name: "JSONValuesTests", dependencies: ["JSONValues"]),
+        .testTarget(name: "ThreadingTests", dependencies: ["Threading"]),
         .testTarget(name: "JupyterZMQTests", dependencies: ["JupyterZMQ", "JupyterProtocol", "JSONValues"]),
         .testTarget(name: "AttentionKernelTests", dependencies: ["AttentionKernel", "JupyterProtocol", "JupyterZMQ"]),
     ]

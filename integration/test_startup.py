@@ -9,11 +9,15 @@ fails here rather than quietly in the next benchmark table:
 * OpenBLAS is not loaded at start-up, and is loaded by the first large product, whose
   result is right;
 * kernel.json's exact form `attention-kernel -f FILE` (served without the command-line
-  parser) and the parsed forms `kernel -f FILE` behave the same, errors included.
+  parser) and the parsed forms `kernel -f FILE` behave the same, errors included;
+* under an address-space limit too small for the 512 MiB evaluation stack (`ulimit -v`,
+  as some hosted Jupyter services set), the kernel starts and cells run on the 32 MiB
+  fallback stack, recursion to the default call-depth limit included.
 """
 from __future__ import annotations
 
 import os
+import resource
 import subprocess
 from pathlib import Path
 
@@ -100,3 +104,32 @@ def test_a_missing_connection_file_is_a_clear_error_in_both_forms(binary, tmp_pa
     done = subprocess.run([binary, *form, missing], capture_output=True, text=True, timeout=30)
     assert done.returncode == 1
     assert f"cannot read connection file: {missing}" in done.stderr
+
+
+def test_under_an_address_space_limit_cells_run_on_the_fallback_stack(binary, tmp_path):
+    connection_file = str(tmp_path / "kernel.json")
+    write_connection_file(connection_file, ip="127.0.0.1", key=os.urandom(16).hex().encode())
+    limit = 700 << 20  # room for the shell thread's 256 MiB stack, not for another 512 MiB
+
+    def limit_address_space():
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+
+    process = subprocess.Popen([binary, "-f", connection_file], preexec_fn=limit_address_space,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    kc = BlockingKernelClient(connection_file=connection_file)
+    kc.load_connection_file()
+    kc.start_channels()
+    try:
+        kc.wait_for_ready(timeout=30)
+        bound = execute(kc, "x = 41\nx + 1")
+        assert bound.status == "ok", bound.content
+        assert bound.result_text() == "42"
+        deep = execute(kc, "func down(n) {\n  if n == 0 { return 0 }\n  return down(n - 1) + 1\n}\ndown(199)")
+        assert deep.status == "ok" and deep.result_text() == "199", deep.content
+        kc.shutdown()
+        assert process.wait(timeout=30) == 0
+    finally:
+        kc.stop_channels()
+        if process.poll() is None:
+            process.kill()
+            process.wait()

@@ -77,22 +77,30 @@ public final class KernelServer: @unchecked Sendable {
         log: @escaping @Sendable (String) -> Void = KernelDispatcher.standardErrorLog
     ) throws -> Bool {
         let server = try KernelServer(connection: try ConnectionInfo.load(path: path), interpreter: interpreter, log: log)
-        server.start()
+        try server.start()
         return server.wait()
     }
 
-    /// Starts the channel threads (once) and returns at once.
-    public func start() {
+    /// Starts the channel threads (once) and returns at once. When the system cannot
+    /// create one, the threads already started are stopped and the error is thrown: a
+    /// kernel missing a channel would hang its client instead of failing clearly.
+    public func start() throws(ThreadError) {
         let first = lock.withLock { () -> Bool in
             defer { started = true }
             return !started
         }
         guard first else { return }
         _ = InterruptSignal.readFD  // installs the SIGINT handler
-        spawn("shell", group: shellDone, stackSize: 256 << 20) { $0.serve(.shell) }
-        spawn("control", group: background) { $0.serve(.control) }
-        spawn("heartbeat", group: background) { $0.heartbeatLoop() }
-        spawn("iopub", group: background) { $0.iopubLoop() }
+        do {
+            try spawn("shell", group: shellDone, stackSize: 256 << 20) { $0.serve(.shell) }
+            try spawn("control", group: background) { $0.serve(.control) }
+            try spawn("heartbeat", group: background) { $0.heartbeatLoop() }
+            try spawn("iopub", group: background) { $0.iopubLoop() }
+        } catch {
+            stop()
+            _ = wait()
+            throw error
+        }
     }
 
     /// Asks every thread to stop (as a `shutdown_request` does) and interrupts a running cell.
@@ -117,11 +125,16 @@ public final class KernelServer: @unchecked Sendable {
     // MARK: - Threads
 
     private func spawn(_ name: String, group: DispatchGroup, stackSize: Int = 0,
-                       _ body: @escaping @Sendable (KernelServer) -> Void) {
+                       _ body: @escaping @Sendable (KernelServer) -> Void) throws(ThreadError) {
         group.enter()
-        Threads.detach(name: "kernel-\(name)", stackSize: stackSize) { [self] in
-            body(self)
+        do {
+            try Threads.detach(name: "kernel-\(name)", stackSize: stackSize) { [self] in
+                body(self)
+                group.leave()
+            }
+        } catch {
             group.leave()
+            throw error
         }
     }
 

@@ -13,14 +13,17 @@ import Darwin
 public enum Threads {
     /// Starts `body` on a new detached thread whose stack is `stackSize` bytes
     /// (0: the system default). `name` says which thread could not start, should one fail.
-    public static func detach(name: String, stackSize: Int = 0, _ body: @escaping @Sendable () -> Void) {
-        let thread = start(name: name, stackSize: stackSize, body)
+    /// Throws `ThreadError` when the system cannot create the thread.
+    public static func detach(name: String, stackSize: Int = 0, _ body: @escaping @Sendable () -> Void) throws(ThreadError) {
+        let thread = try start(name: name, stackSize: stackSize, body)
         pthread_detach(thread)
     }
 
     /// Runs `body` on a new thread whose stack is `stackSize` bytes and waits for it to end.
-    public static func runAndWait(name: String, stackSize: Int, _ body: @escaping @Sendable () -> Void) {
-        let thread = start(name: name, stackSize: stackSize, body)
+    /// Throws `ThreadError` (and `body` never runs) when the system cannot create the
+    /// thread, e.g. when `ulimit -v` leaves no room for the stack.
+    public static func runAndWait(name: String, stackSize: Int, _ body: @escaping @Sendable () -> Void) throws(ThreadError) {
+        let thread = try start(name: name, stackSize: stackSize, body)
         pthread_join(thread, nil)
     }
 
@@ -29,11 +32,14 @@ public enum Threads {
         init(_ body: @escaping @Sendable () -> Void) { self.body = body }
     }
 
-    private static func start(name: String, stackSize: Int, _ body: @escaping @Sendable () -> Void) -> pthread_t {
+    private static func start(name: String, stackSize: Int, _ body: @escaping @Sendable () -> Void) throws(ThreadError) -> pthread_t {
         var attributes = pthread_attr_t()
         pthread_attr_init(&attributes)
         defer { pthread_attr_destroy(&attributes) }
-        if stackSize > 0 { pthread_attr_setstacksize(&attributes, stackSize) }
+        if stackSize > 0 {
+            let status = pthread_attr_setstacksize(&attributes, stackSize)
+            guard status == 0 else { throw ThreadError(name: name, stackSize: stackSize, code: status) }
+        }
         let context = Unmanaged.passRetained(Start(body)).toOpaque()
         #if canImport(Glibc)
         var thread = pthread_t()
@@ -49,14 +55,29 @@ public enum Threads {
             start.body()
             return nil
         }, context)
-        // Only resource exhaustion (EAGAIN) makes pthread_create fail; a kernel that
-        // cannot start its threads cannot serve, and saying so beats hanging.
-        precondition(status == 0, "pthread_create failed for thread \(name): error \(status)")
+        guard status == 0 else {
+            Unmanaged<Start>.fromOpaque(context).release()
+            throw ThreadError(name: name, stackSize: stackSize, code: status)
+        }
         #if canImport(Glibc)
         return thread
         #else
         return thread!
         #endif
+    }
+}
+
+/// A thread the system would not create (`pthread_create`'s error: EAGAIN when memory or
+/// the thread limit runs out, EINVAL for an impossible stack size).
+public struct ThreadError: Error, CustomStringConvertible {
+    public let name: String
+    public let stackSize: Int
+    public let code: Int32
+
+    public var description: String {
+        let reason = String(cString: strerror(code))
+        let stack = stackSize > 0 ? " with a \(stackSize >> 20) MiB stack" : ""
+        return "could not start thread \(name)\(stack): \(reason)"
     }
 }
 

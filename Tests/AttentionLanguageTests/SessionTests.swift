@@ -1,4 +1,4 @@
-import AttentionLanguage
+@testable import AttentionLanguage
 import Testing
 
 @Suite struct SessionTests {
@@ -7,6 +7,31 @@ import Testing
         let result = session.run("a = 1\nb = a @ 2\nc = 3", host: RecordingHost())
         #expect(result.diagnostic?.kind == .typeError)
         #expect(session.boundNames == ["a"])
+    }
+
+    /// No system can give a 1 PiB stack: the cell fails with a LimitError saying so, and
+    /// the session's bindings are untouched.
+    @Test func aCellWhoseEvaluationThreadCannotStartFailsAndKeepsEveryBinding() {
+        let session = Session(evaluationStackSizes: [1 << 50, 1 << 51])
+        session.bind("x", to: .number(41))
+        let result = session.run("y = x + 1", host: RecordingHost())
+        #expect(result.diagnostic?.kind == .limitError)
+        #expect(result.diagnostic?.evalue.contains("could not start thread attention-eval") == true, "\(String(describing: result.diagnostic?.evalue))")
+        #expect(result.diagnostic?.evalue.contains("every binding is kept") == true)
+        #expect(session.boundNames == ["x"])
+        #expect(session.evaluate(expression: "x").diagnostic?.kind == .limitError)
+        session.reset()  // frees on the calling thread when no thread can be had
+        #expect(session.boundNames.isEmpty)
+    }
+
+    /// When the big stack is refused the smaller one serves: cells run, and recursion deeper
+    /// than the smaller stack allows ends in the stack guard's LimitError, not a crash.
+    @Test func aRefusedStackFallsBackToTheSmallerOne() {
+        let session = Session(limits: Limits(maxCallDepth: 5_000), evaluationStackSizes: [1 << 50, 4 << 20])
+        #expect(session.run("x = 41\nx + 1", host: RecordingHost()).resultBundle?.plainText == "42")
+        let deep = session.run("func down(n) {\n  if n == 0 { return 0 }\n  return down(n - 1) + 1\n}\ndown(4000)", host: RecordingHost())
+        #expect(deep.diagnostic?.kind == .limitError, "\(String(describing: deep.diagnostic?.rendered))")
+        #expect(session.boundNames == ["down", "x"])
     }
 
     @Test func resultIsTheLastExpressionUnlessNil() {

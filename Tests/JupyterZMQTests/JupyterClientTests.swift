@@ -92,7 +92,7 @@ extension KernelServerTests {
             try? FileManager.default.removeItem(at: file)
             try? FileManager.default.removeItem(at: scriptFile)
         }
-        server.start()
+        try server.start()
         let process = Process()
         process.executableURL = URL(fileURLWithPath: jupyterPython ?? "python3")
         process.arguments = [scriptFile.path, file.path]

@@ -16,7 +16,7 @@ import Glibc
         throws -> (KernelServer, TestClient, SleepyInterpreter)
     {
         let server = try KernelServer(connection: connection, interpreter: interpreter, log: { _ in })
-        server.start()
+        try server.start()
         let client = try TestClient(server.connection)
         let welcome = try client.receive(client.iopub)
         #expect(welcome.msgType == "iopub_welcome")
@@ -175,7 +175,7 @@ import Glibc
         // Reserve ports by binding once with port 0, then reuse them from a file.
         let probe = try KernelServer(connection: anyPortConnection(), interpreter: SleepyInterpreter(), log: { _ in })
         let c = probe.connection
-        probe.start()
+        try probe.start()
         probe.stop()
         _ = probe.wait()
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("kernel-\(getpid()).json").path

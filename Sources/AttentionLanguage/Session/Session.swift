@@ -17,6 +17,12 @@ public final class Session: @unchecked Sendable {
     public let limits: Limits
     /// Stack size of the evaluation thread.
     public static let stackSize = 512 << 20
+    /// The stack to fall back to when the system will not give `stackSize` (an address-space
+    /// limit such as `ulimit -v`): cells still run, and only the deepest recursion or nesting
+    /// stops sooner, at the stack guard's LimitError.
+    public static let fallbackStackSize = 32 << 20
+    /// The evaluation stacks this session asks for, in order (tests choose others).
+    let evaluationStackSizes: [Int]
 
     private let globals = GlobalScope()
     private let interruptFlag = InterruptFlag()
@@ -25,6 +31,14 @@ public final class Session: @unchecked Sendable {
 
     public init(limits: Limits = Limits()) {
         self.limits = limits
+        evaluationStackSizes = [Session.stackSize, Session.fallbackStackSize]
+    }
+
+    /// A session whose evaluation thread asks for these stack sizes in turn (tests: sizes
+    /// no system can give show what happens when the thread cannot start).
+    init(limits: Limits = Limits(), evaluationStackSizes: [Int]) {
+        self.limits = limits
+        self.evaluationStackSizes = evaluationStackSizes
     }
 
     /// Runs one cell: outputs go to `host` as they happen; the result or the error comes back.
@@ -33,8 +47,8 @@ public final class Session: @unchecked Sendable {
         defer { lock.unlock() }
         interruptFlag.clear()
         let box = RunBox(session: self, source: source, host: host)
-        Session.onLargeStack {
-            box.result = box.session.runHere(box.source, host: box.host)
+        if let failure = onLargeStack({ stack in box.result = box.session.runHere(box.source, host: box.host, stackSize: stack) }, cell: source) {
+            return failure
         }
         return box.result ?? .success(nil)
     }
@@ -46,15 +60,30 @@ public final class Session: @unchecked Sendable {
         defer { lock.unlock() }
         interruptFlag.clear()
         let box = RunBox(session: self, source: expression, host: RecordingHost(allowInput: false))
-        Session.onLargeStack {
-            box.result = box.session.runHere(box.source, host: box.host, expressionOnly: true)
+        if let failure = onLargeStack({ stack in
+            box.result = box.session.runHere(box.source, host: box.host, stackSize: stack, expressionOnly: true)
+        }, cell: expression) {
+            return failure
         }
         return box.result ?? .success(nil)
     }
 
-    /// Runs `body` on a new thread with a `stackSize` stack and waits for it.
-    private static func onLargeStack(_ body: @escaping @Sendable () -> Void) {
-        Threads.runAndWait(name: "attention-eval", stackSize: Session.stackSize, body)
+    /// Runs `body(stackSize)` on a new thread with the first stack of `evaluationStackSizes`
+    /// the system gives, and waits for it. When none can be had (memory or address space
+    /// exhausted) the cell fails with a LimitError instead: nothing ran, every binding is kept.
+    private func onLargeStack(_ body: @escaping @Sendable (Int) -> Void, cell: String) -> CellResult? {
+        var refusal: ThreadError?
+        for stackSize in evaluationStackSizes {
+            do {
+                try Threads.runAndWait(name: "attention-eval", stackSize: stackSize) { body(stackSize) }
+                return nil
+            } catch {
+                refusal = error
+            }
+        }
+        let reason = refusal.map { "\($0)" } ?? "no evaluation stack configured"
+        let message = "\(reason); nothing in this cell ran and every binding is kept (free memory or raise the limit, then run it again)"
+        return .failure(LangError.limit(message, at: nil).diagnostic(cell: SourceText(cell)))
     }
 
     /// Asks the running cell to stop at its next statement, loop iteration or call.
@@ -62,10 +91,10 @@ public final class Session: @unchecked Sendable {
     public func interrupt() { interruptFlag.set() }
 
     /// Evaluates on the current thread (used by `run` on its big-stack thread).
-    private func runHere(_ text: String, host: CellHost, expressionOnly: Bool = false) -> CellResult {
+    private func runHere(_ text: String, host: CellHost, stackSize: Int, expressionOnly: Bool = false) -> CellResult {
         let source = SourceText(text)
         // Leave a quarter of the stack for library code and for freeing deep values.
-        let stackGuard = StackGuard(budget: Session.stackSize / 4 * 3)
+        let stackGuard = StackGuard(budget: stackSize / 4 * 3)
         let evaluator = Evaluator(
             globals: globals, host: host, limits: limits, interruptFlag: interruptFlag, source: source, stackGuard: stackGuard)
         do throws(LangError) {
@@ -110,7 +139,9 @@ public final class Session: @unchecked Sendable {
         lock.lock()
         defer { lock.unlock() }
         let box = ResetBox(globals)
-        Session.onLargeStack { box.globals.values.removeAll() }
+        if onLargeStack({ _ in box.globals.values.removeAll() }, cell: "") != nil {
+            box.globals.values.removeAll()  // no thread to be had: free them here (trees stay within the nesting limit)
+        }
     }
 }
 

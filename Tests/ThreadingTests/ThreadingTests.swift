@@ -1,0 +1,56 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Testing
+import Threading
+
+@Suite struct ThreadingTests {
+    @Test func runAndWaitRunsTheBodyOnAThreadWithTheStackAskedFor() throws {
+        final class Box: @unchecked Sendable { var depth = 0 }
+        let box = Box()
+        // 64 MiB of stack: a recursion using ~16 MiB would overflow a default 8 MiB thread.
+        try Threads.runAndWait(name: "deep", stackSize: 64 << 20) {
+            func recurse(_ n: Int) -> Int {
+                var pad = (n, n, n, n, n, n, n, n, n, n, n, n, n, n, n, n)  // ~128 bytes per frame
+                return withUnsafeMutableBytes(of: &pad) { $0.count } > 0 && n > 0 ? recurse(n - 1) + 1 : 0
+            }
+            box.depth = recurse(100_000)
+        }
+        #expect(box.depth == 100_000)
+    }
+
+    @Test func aStackNoSystemCanGiveIsAThrownError() {
+        #expect(throws: ThreadError.self) {
+            try Threads.runAndWait(name: "impossible", stackSize: 1 << 50) { Issue.record("the body ran") }
+        }
+        do {
+            try Threads.runAndWait(name: "impossible", stackSize: 1 << 50) {}
+        } catch {
+            #expect(error.description.hasPrefix("could not start thread impossible with a 1073741824 MiB stack: "))
+        }
+    }
+
+    @Test func detachedThreadsRunAndLocksExcludeEachOther() throws {
+        final class Counter: @unchecked Sendable {
+            let lock = Lock()
+            var value = 0
+            var finished = 0
+        }
+        let counter = Counter()
+        let threads = 4, increments = 10_000
+        for _ in 0..<threads {
+            try Threads.detach(name: "adder") {
+                for _ in 0..<increments { counter.lock.withLock { counter.value += 1 } }
+                counter.lock.withLock { counter.finished += 1 }
+            }
+        }
+        for _ in 0..<10_000 where counter.lock.withLock({ counter.finished }) < threads { usleep(1_000) }
+        #expect(counter.lock.withLock { (counter.finished, counter.value) } == (threads, threads * increments))
+    }
+
+    @Test func aRecursiveLockCanBeTakenAgainByItsOwner() {
+        let lock = Lock(recursive: true)
+        let inner = lock.withLock { lock.withLock { 42 } }
+        #expect(inner == 42)
+    }
+}
