@@ -7,9 +7,9 @@ import Darwin
 /// Threads with a chosen stack size, and locks, straight on POSIX threads.
 ///
 /// Why not Foundation's `Thread` and `NSLock`: linking Foundation loads ICU and its
-/// data tables into every kernel process, which costs about 10 MiB of resident memory
-/// and several milliseconds of start-up before the kernel can bind its sockets (see
-/// docs/ARCHITECTURE.md, "Start-up"). The kernel needs only these few calls.
+/// data tables into every kernel process, which costs several MiB of resident memory
+/// and milliseconds of start-up before the kernel can bind its sockets (see
+/// docs/ARCHITECTURE.md, "Start-up and memory"). The kernel needs only these few calls.
 public enum Threads {
     /// Starts `body` on a new detached thread whose stack is `stackSize` bytes
     /// (0: the system default). `name` says which thread could not start, should one fail.
