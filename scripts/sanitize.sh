@@ -35,7 +35,7 @@ run() {  # SANITIZER SCRATCH
     local status=$?
     set -e
     local findings
-    findings="$(grep -cE '^(==[0-9]+==ERROR: AddressSanitizer|WARNING: ThreadSanitizer|SUMMARY: (Address|Thread)Sanitizer)' "$log" || true)"
+    findings="$(grep -cE '^(==[0-9]+==ERROR: (Address|Thread)Sanitizer|WARNING: ThreadSanitizer|SUMMARY: (Address|Thread)Sanitizer)' "$log" || true)"
     tail -n 5 "$log" >&2
     if [ "$status" -ne 0 ] || [ "$findings" -ne 0 ]; then
         grep -nE -A40 'ERROR: AddressSanitizer|WARNING: ThreadSanitizer' "$log" | head -n 200 >&2 || true
