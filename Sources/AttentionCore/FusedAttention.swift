@@ -39,7 +39,7 @@ enum FusedAttention {
         case additive([Double])
     }
 
-    /// Rows per block: Sᵦ is at most `blockRows`·m doubles per core (1 MiB at m = 2048).
+    /// Rows per block: Sᵦ is at most `blockRows`·m doubles per core (4 MiB at m = 2048).
     static let blockRows = 256
 
     /// Multiply-adds below which a call runs on the calling thread only.
