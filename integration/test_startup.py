@@ -19,6 +19,7 @@ from __future__ import annotations
 import os
 import resource
 import subprocess
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -75,27 +76,43 @@ def test_openblas_is_loaded_by_the_first_large_product_only():
         km.shutdown_kernel(now=True)
 
 
-@pytest.mark.parametrize("form", [["-f"], ["kernel", "-f"]], ids=["kernel.json form", "parsed form"])
-def test_both_launch_forms_serve_the_kernel(binary, tmp_path, form):
+@contextmanager
+def kernel_process(binary: str, arguments: list[str], tmp_path: Path, preexec_fn=None):
+    """The kernel binary started by hand with ``arguments`` and a fresh connection file (as
+    Jupyter starts it), and a client that saw it ready; both stopped afterwards, whatever
+    happens. The kernel's stderr goes to tmp_path/kernel-stderr.log."""
     connection_file = str(tmp_path / "kernel.json")
     write_connection_file(connection_file, ip="127.0.0.1", key=os.urandom(16).hex().encode())
-    process = subprocess.Popen([binary, *form, connection_file], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    kc = BlockingKernelClient(connection_file=connection_file)
-    kc.load_connection_file()
-    kc.start_channels()
-    try:
-        kc.wait_for_ready(timeout=30)
+    with open(tmp_path / "kernel-stderr.log", "wb") as log:
+        process = subprocess.Popen([binary, *arguments, connection_file], stdout=subprocess.DEVNULL, stderr=log,
+                                   preexec_fn=preexec_fn)
+        kc = BlockingKernelClient(connection_file=connection_file)
+        kc.load_connection_file()
+        kc.start_channels()
+        try:
+            kc.wait_for_ready(timeout=30)
+            yield process, kc
+        finally:
+            kc.stop_channels()
+            if process.poll() is None:
+                process.kill()
+                process.wait()
+
+
+def shut_down(process: subprocess.Popen, kc: BlockingKernelClient) -> None:
+    """A shutdown_request on control is answered ok and the process exits with 0."""
+    msg_id = kc.shutdown()
+    reply = kc.control_channel.get_msg(timeout=30)
+    assert reply["parent_header"]["msg_id"] == msg_id and reply["content"]["status"] == "ok"
+    assert process.wait(timeout=30) == 0
+
+
+@pytest.mark.parametrize("form", [["-f"], ["kernel", "-f"]], ids=["kernel.json form", "parsed form"])
+def test_both_launch_forms_serve_the_kernel(binary, tmp_path, form):
+    with kernel_process(binary, form, tmp_path) as (process, kc):
         reply = shell_reply(kc, kc.kernel_info())
         assert reply["content"]["implementation"] == "attention-kernel"
-        msg_id = kc.shutdown()  # on the control channel
-        reply = kc.control_channel.get_msg(timeout=30)
-        assert reply["parent_header"]["msg_id"] == msg_id and reply["content"]["status"] == "ok"
-        assert process.wait(timeout=30) == 0
-    finally:
-        kc.stop_channels()
-        if process.poll() is None:
-            process.kill()
-            process.wait()
+        shut_down(process, kc)
 
 
 @pytest.mark.parametrize("form", [["-f"], ["kernel", "-f"]], ids=["kernel.json form", "parsed form"])
@@ -107,29 +124,15 @@ def test_a_missing_connection_file_is_a_clear_error_in_both_forms(binary, tmp_pa
 
 
 def test_under_an_address_space_limit_cells_run_on_the_fallback_stack(binary, tmp_path):
-    connection_file = str(tmp_path / "kernel.json")
-    write_connection_file(connection_file, ip="127.0.0.1", key=os.urandom(16).hex().encode())
     limit = 700 << 20  # room for the shell thread's 256 MiB stack, not for another 512 MiB
 
     def limit_address_space():
         resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
 
-    process = subprocess.Popen([binary, "-f", connection_file], preexec_fn=limit_address_space,
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    kc = BlockingKernelClient(connection_file=connection_file)
-    kc.load_connection_file()
-    kc.start_channels()
-    try:
-        kc.wait_for_ready(timeout=30)
+    with kernel_process(binary, ["-f"], tmp_path, preexec_fn=limit_address_space) as (process, kc):
         bound = execute(kc, "x = 41\nx + 1")
         assert bound.status == "ok", bound.content
         assert bound.result_text() == "42"
         deep = execute(kc, "func down(n) {\n  if n == 0 { return 0 }\n  return down(n - 1) + 1\n}\ndown(199)")
         assert deep.status == "ok" and deep.result_text() == "199", deep.content
-        kc.shutdown()
-        assert process.wait(timeout=30) == 0
-    finally:
-        kc.stop_channels()
-        if process.poll() is None:
-            process.kill()
-            process.wait()
+        shut_down(process, kc)
