@@ -43,26 +43,23 @@ public final class Session: @unchecked Sendable {
 
     /// Runs one cell: outputs go to `host` as they happen; the result or the error comes back.
     public func run(_ source: String, host: CellHost) -> CellResult {
-        lock.lock()
-        defer { lock.unlock() }
-        interruptFlag.clear()
-        let box = RunBox(session: self, source: source, host: host)
-        if let failure = onLargeStack({ stack in box.result = box.session.runHere(box.source, host: box.host, stackSize: stack) }, cell: source) {
-            return failure
-        }
-        return box.result ?? .success(nil)
+        runOnEvaluationStack(source, host: host, expressionOnly: false)
     }
 
     /// Evaluates one expression (Jupyter's `user_expressions`) without output. Statements,
     /// bindings included, are refused, so an expression can never change the notebook's state.
     public func evaluate(expression: String) -> CellResult {
+        runOnEvaluationStack(expression, host: RecordingHost(allowInput: false), expressionOnly: true)
+    }
+
+    private func runOnEvaluationStack(_ source: String, host: CellHost, expressionOnly: Bool) -> CellResult {
         lock.lock()
         defer { lock.unlock() }
         interruptFlag.clear()
-        let box = RunBox(session: self, source: expression, host: RecordingHost(allowInput: false))
+        let box = RunBox(session: self, source: source, host: host)
         if let failure = onLargeStack({ stack in
-            box.result = box.session.runHere(box.source, host: box.host, stackSize: stack, expressionOnly: true)
-        }, cell: expression) {
+            box.result = box.session.runHere(box.source, host: box.host, stackSize: stack, expressionOnly: expressionOnly)
+        }, cell: source) {
             return failure
         }
         return box.result ?? .success(nil)
