@@ -1,0 +1,231 @@
+import AttentionCore
+
+/// Why a cell failed: one case per reason, carrying what its message needs.
+///
+/// Code decides by case (`is_complete` asks whether the reason is `.cellEndsEarly`),
+/// never by the wording; `message` is the one place the student's text is written, and
+/// the golden transcripts pin it.
+enum Reason: Sendable, Equatable {
+    // MARK: Calls to builtins
+    /// `value` is not what `builtin` takes for `parameter` (`expected` reads "a matrix", ...).
+    case argumentType(builtin: String, parameter: String, expected: String, got: String)
+    /// An item inside a list argument is not what the list should hold.
+    case argumentItemType(builtin: String, parameter: String, expected: String, found: String)
+    case argumentNotWhole(builtin: String, parameter: String, value: Double)
+    case negativeSizeArgument(builtin: String, parameter: String, value: Int)
+    case notPositive(builtin: String, parameter: String, value: Int)
+    case sizeOverLimit(builtin: String, parameter: String, value: Double, limit: Int)
+    case negativeSeed(Int)
+    case tokenIDNotWhole(Double)
+    case badAxis(Int)
+    case unknownLabel(builtin: String, label: String, suggestion: String?, allowed: [String], usage: String)
+    case tooManyPositional(builtin: String, count: Int, labelled: [String], usage: String)
+    case missingArgument(builtin: String, parameter: String, labelled: Bool, usage: String)
+    /// A builtin's implementation read a parameter its signature does not declare: a bug in
+    /// the kernel, reported instead of silently reading nil.
+    case undeclaredParameter(builtin: String, parameter: String, signature: String)
+
+    // MARK: Builtins' own rules
+    case labelCount(builtin: String, matrixHas: Int, axis: String, given: Int)
+    case titleCount(matrices: Int, titles: Int)
+    case needsAMatrix(builtin: String)
+    case needsMatrixList(builtin: String)
+    case updateWithoutDisplayID
+    case noSuchBuiltin(name: String, suggestion: String?)
+    case emptyReduction(builtin: String, shape: String)
+    case nonPositiveTemperature(Double)
+    case negativeTolerance(Double)
+    case expectShapeArity(Int)
+    case comparesNumbers(builtin: String, parameter: String, found: String)
+    case missingField(builtin: String, parameter: String, field: String)
+    case fieldNotMatrix(builtin: String, parameter: String, field: String, got: String)
+    case fieldNotWhole(builtin: String, parameter: String, field: String)
+    case blocksNotList(builtin: String, parameter: String)
+    case notABlock(builtin: String, parameter: String, got: String)
+    case notAModel(builtin: String, parameter: String, got: String)
+    case paramCountType(got: String)
+    case lenType(got: String)
+    case badNorm(String)
+    case inputUnavailable
+    case tooManyParametersToCount
+    case dModelTooLarge(Int)
+    case tooManyAttentionWeights
+    case joinedMatrixTooLarge
+
+    // MARK: Grading
+    case assertion(String)
+    case shapeExpectation(expected: String, got: String)
+    case expectedShape(rows: Int, cols: Int, got: String)
+    /// `row`/`col` are nil when both sides are single numbers.
+    case valuesDiffer(difference: Double, row: Int?, col: Int?, got: Double, expected: Double, tolerance: Double)
+
+    // MARK: Limits
+    case negativeMatrixSize(rows: Int, cols: Int)
+    case matrixTooLarge(rows: Int, cols: Int, limit: Int)
+    case tooMany(count: Int, what: String, limit: Int)
+    case tooMuchWork(what: String, work: Double, limit: Double)
+    case listTooDeep(limit: Int)
+    case listTooLarge(limit: Int)
+    case stringTooLong(bytes: Int, limit: Int)
+
+    // MARK: The library
+    /// An error AttentionCore reported, worded by the core.
+    case core(CoreError)
+
+    // MARK: Running
+    case interrupted
+
+    /// Not yet a case of its own (transitional: the evaluator's and parser's reasons are
+    /// moving here).
+    case unclassified(DiagnosticKind, String)
+
+    /// The kind students see before the colon.
+    var kind: DiagnosticKind {
+        switch self {
+        case .argumentType, .argumentItemType, .unknownLabel, .tooManyPositional, .missingArgument, .comparesNumbers,
+            .missingField, .fieldNotMatrix, .fieldNotWhole, .blocksNotList, .notABlock, .notAModel, .paramCountType, .lenType:
+            .typeError
+        case .argumentNotWhole, .negativeSizeArgument, .notPositive, .negativeSeed, .tokenIDNotWhole, .badAxis, .labelCount,
+            .titleCount, .needsAMatrix, .needsMatrixList, .updateWithoutDisplayID, .emptyReduction, .nonPositiveTemperature,
+            .negativeTolerance, .expectShapeArity, .badNorm, .inputUnavailable, .negativeMatrixSize:
+            .valueError
+        case .sizeOverLimit, .tooManyParametersToCount, .dModelTooLarge, .tooManyAttentionWeights, .joinedMatrixTooLarge,
+            .matrixTooLarge, .tooMany, .tooMuchWork, .listTooDeep, .listTooLarge, .stringTooLong:
+            .limitError
+        case .noSuchBuiltin:
+            .nameError
+        case .undeclaredParameter:
+            .internalError
+        case .assertion, .shapeExpectation, .expectedShape, .valuesDiffer:
+            .assertionError
+        case .core(let error):
+            switch error {
+            case .shapeMismatch: .shapeError
+            case .invalidArgument: .valueError
+            case .tooLarge: .limitError
+            }
+        case .interrupted:
+            .interrupted
+        case .unclassified(let kind, _):
+            kind
+        }
+    }
+
+    /// The student's text: one or two sentences, without the kind.
+    var message: String {
+        let f = Renderer.formatNumber
+        switch self {
+        case .argumentType(let b, let p, let expected, let got):
+            return "\(b) expects \(expected) for '\(p)', got a \(got)"
+        case .argumentItemType(let b, let p, let expected, let found):
+            return "\(b) expects \(expected) for '\(p)', found a \(found)"
+        case .argumentNotWhole(let b, let p, let v):
+            return "\(b) expects a whole number for '\(p)', got \(f(v))"
+        case .negativeSizeArgument(let b, let p, let v):
+            return "\(b) expects a size ≥ 0 for '\(p)', got \(v)"
+        case .notPositive(let b, let p, let v):
+            return "\(b) expects \(p) ≥ 1, got \(v)"
+        case .sizeOverLimit(let b, let p, let v, let limit):
+            return "\(b): \(p) = \(f(v)) is more than the \(limit) elements allowed (raise ATTN_MAX_ELEMENTS to allow more)"
+        case .negativeSeed(let v):
+            return "a seed must be a whole number ≥ 0, got \(v)"
+        case .tokenIDNotWhole(let v):
+            return "token ids must be whole numbers, got \(f(v))"
+        case .badAxis(let v):
+            return "axis must be 0 (down the columns) or 1 (along the rows), got \(v)"
+        case .unknownLabel(let b, let label, let suggestion, let allowed, let usage):
+            var message = "\(b) has no argument '\(label):'"
+            if let suggestion { message += "; did you mean \(suggestion):?" }
+            message += allowed.isEmpty ? " It takes no labelled arguments." : " Its labelled arguments are \(allowed.map { "\($0):" }.joined(separator: ", "))."
+            return message + " Usage: \(usage)"
+        case .tooManyPositional(let b, let count, let labelled, let usage):
+            var message = "\(b) takes \(count) positional argument\(count == 1 ? "" : "s")"
+            if !labelled.isEmpty { message += "; pass the others by label (\(labelled.map { "\($0):" }.joined(separator: ", ")))" }
+            return message + ". Usage: \(usage)"
+        case .missingArgument(let b, let p, let labelled, let usage):
+            return "\(b) needs the argument \(labelled ? "\(p):" : "'\(p)'"). Usage: \(usage)"
+        case .undeclaredParameter(let b, let p, let signature):
+            return "the builtin \(b) read an argument '\(p)' that its signature \(signature) does not declare; this is a bug in the kernel, please report it"
+        case .labelCount(let b, let has, let axis, let given):
+            let plural = axis == "row" ? "rows" : "columns"
+            return "\(b): W has \(has) \(plural) but \(given) \(axis) labels were given"
+        case .titleCount(let matrices, let titles):
+            return "heads: \(matrices) matrices but \(titles) titles"
+        case .needsAMatrix(let b):
+            return "\(b) needs at least one matrix"
+        case .needsMatrixList(let b):
+            return "\(b) needs a non-empty list of matrices"
+        case .updateWithoutDisplayID:
+            return "update: true needs a display_id: to say which display to replace"
+        case .noSuchBuiltin(let name, let suggestion):
+            return "there is no builtin called '\(name)'" + (suggestion.map { "; did you mean \($0)?" } ?? "")
+        case .emptyReduction(let b, let shape):
+            return "\(b) of an empty \(shape) matrix has no value"
+        case .nonPositiveTemperature(let t):
+            return "temperature must be positive, got \(f(t))"
+        case .negativeTolerance(let t):
+            return "tol must be ≥ 0, got \(f(t))"
+        case .expectShapeArity(let count):
+            return "expect_shape needs the shape as [rows, cols], got \(count) numbers"
+        case .comparesNumbers(let b, let p, let found):
+            return "\(b) compares numbers and matrices; '\(p)' holds a \(found)"
+        case .missingField(let b, let p, let field):
+            return "\(b) expects '\(p)' to be a record with the field '\(field)'"
+        case .fieldNotMatrix(let b, let p, let field, let got):
+            return "\(b): the field '\(field)' of '\(p)' must be a matrix, got a \(got)"
+        case .fieldNotWhole(let b, let p, let field):
+            return "\(b): the field '\(field)' of '\(p)' must be a whole number"
+        case .blocksNotList(let b, let p):
+            return "\(b): the field 'blocks' of '\(p)' must be a list of blocks"
+        case .notABlock(let b, let p, let got):
+            return "\(b) expects the block weights from init_block for '\(p)', got a \(got)"
+        case .notAModel(let b, let p, let got):
+            return "\(b) expects a model from gpt(...) for '\(p)', got a \(got)"
+        case .paramCountType(let got):
+            return "param_count expects a model, a block, a matrix or a list of them, got a \(got)"
+        case .lenType(let got):
+            return "len expects a list, a string, a matrix or a record, got a \(got)"
+        case .badNorm(let text):
+            return "norm must be \"pre\" or \"post\", got \"\(text)\""
+        case .inputUnavailable:
+            return "input() cannot read here: this front end does not accept typed input (stdin is not allowed)"
+        case .tooManyParametersToCount:
+            return "this model would have too many parameters to count"
+        case .dModelTooLarge(let d):
+            return "d_model = \(d) is too large"
+        case .tooManyAttentionWeights:
+            return "too many attention weights"
+        case .joinedMatrixTooLarge:
+            return "the joined matrix would be too large"
+        case .assertion(let message):
+            return message
+        case .shapeExpectation(let expected, let got):
+            return "expected a \(expected) matrix, got a \(got) matrix"
+        case .expectedShape(let rows, let cols, let got):
+            return "expected shape \(rows)×\(cols), got \(got)"
+        case .valuesDiffer(let difference, let row, let col, let got, let expected, let tolerance):
+            let at = if let row, let col { " at [\(row), \(col)]" } else { "" }
+            return "the values differ by \(f(difference))\(at) (got \(f(got)), expected \(f(expected))), more than tol \(f(tolerance)) allows"
+        case .negativeMatrixSize(let rows, let cols):
+            return "a matrix cannot have a negative size (\(rows)×\(cols))"
+        case .matrixTooLarge(let rows, let cols, let limit):
+            return "a \(rows)×\(cols) matrix would have more than the \(limit) elements allowed (raise ATTN_MAX_ELEMENTS to allow more)"
+        case .tooMany(let count, let what, let limit):
+            return "\(count) \(what) are more than the \(limit) allowed (raise ATTN_MAX_ELEMENTS to allow more)"
+        case .tooMuchWork(let what, let work, let limit):
+            return "\(what) needs about \(f(work.rounded())) multiply-adds, more than the \(f(limit)) allowed in one step (raise ATTN_MAX_WORK to allow more)"
+        case .listTooDeep(let limit):
+            return "lists nested more than \(limit) levels deep are not allowed (raise ATTN_MAX_NESTING to allow more)"
+        case .listTooLarge(let limit):
+            return "this list would hold more than the \(limit) values allowed, counting the items of the lists inside it (raise ATTN_MAX_ELEMENTS to allow more)"
+        case .stringTooLong(let bytes, let limit):
+            return "this string would be \(bytes) bytes long, more than the \(limit) allowed (raise ATTN_MAX_ELEMENTS to allow more)"
+        case .core(let error):
+            return error.message
+        case .interrupted:
+            return "the cell was interrupted; bindings made before this point are kept"
+        case .unclassified(_, let message):
+            return message
+        }
+    }
+}
