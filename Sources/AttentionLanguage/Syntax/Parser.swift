@@ -342,10 +342,12 @@ struct Parser {
             }
             if check(.lparen) {
                 let open = advance()
-                expr = .call(expr, try parseArguments(), open.range)
+                let (arguments, close) = try parseArguments()
+                expr = .call(expr, arguments, open.range.through(close))
             } else if check(.lbracket) {
                 let open = advance()
-                expr = .index(expr, try parseIndex(), open.range)
+                let (parts, close) = try parseIndex()
+                expr = .index(expr, parts, open.range.through(close))
             } else if check(.dot) {
                 _ = advance()
                 let (name, range) = try expectIdentifier("a field name after '.'")
@@ -356,7 +358,8 @@ struct Parser {
         }
     }
 
-    private mutating func parseArguments() throws(LangError) -> [Argument] {
+    /// The arguments up to the closing `)`, and that parenthesis's range.
+    private mutating func parseArguments() throws(LangError) -> ([Argument], SourceRange) {
         var arguments: [Argument] = []
         var sawLabel = false
         while !check(.rparen) {
@@ -378,11 +381,12 @@ struct Parser {
             }
             if !match(.comma) { break }
         }
-        _ = try expect(.rparen, "to close the argument list")
-        return arguments
+        let close = try expect(.rparen, "to close the argument list")
+        return (arguments, close.range)
     }
 
-    private mutating func parseIndex() throws(LangError) -> [IndexPart] {
+    /// The index parts up to the closing `]`, and that bracket's range.
+    private mutating func parseIndex() throws(LangError) -> ([IndexPart], SourceRange) {
         var parts: [IndexPart] = []
         skipNewlines()
         while !check(.rbracket) {
@@ -407,8 +411,8 @@ struct Parser {
         if parts.isEmpty, check(.rbracket) {
             throw .syntax("an index needs a value, as in A[0]", at: current.range)
         }
-        _ = try expect(.rbracket, "to close the index")
-        return parts
+        let close = try expect(.rbracket, "to close the index")
+        return (parts, close.range)
     }
 
     private mutating func parsePrimary() throws(LangError) -> Expr {
