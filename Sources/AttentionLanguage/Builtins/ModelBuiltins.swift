@@ -28,6 +28,15 @@ extension BuiltinTable {
             try ModelBuiltins.checkBlockSize(a, d)
             return .record(ModelRecords.record(try a.core { () throws(CoreError) -> BlockParameters in try initBlock(dModel: d, heads: heads, seed: seed) }))
         },
+        Builtin("block_attention", .models, "block_attention(X, p, mask: nil)",
+            "The attention sublayer of a block on its own, biases included: concat_h(attention(Qₕ, Kₕ, Vₕ, mask)) W_O + b_O with Q = X W_Q + b_Q (likewise K and V), split into p.heads heads. This is what a block adds to the residual stream before the FFN (without its layer norm).",
+            example: "p = init_block(d_model: 4, heads: 2, seed: 0)\nA = block_attention(X, p, mask: causal_mask(X.rows))") { a throws(LangError) in
+            let x = try a.matrix("X")
+            let p = try ModelRecords.block(a.value("p"), a, "p")
+            let mask = try a.optionalMatrix("mask")
+            try AttentionBuiltins.checkProjection(a, x, [p.Wq])
+            return .matrix(try a.core { () throws(CoreError) -> Matrix in try blockAttention(x, p, mask: mask) })
+        },
         Builtin("transformer_block", .models, "transformer_block(X, p, mask: nil, norm: \"pre\")",
             "One transformer block with the weights p (from init_block). norm: \"pre\" (GPT-2): X + attn(ln1(X)), then + ffn(ln2(·)). norm: \"post\" (original Transformer): ln1(X + attn(X)), then ln2(· + ffn(·)).",
             example: "Y = transformer_block(X, p, mask: causal_mask(X.rows))") { a throws(LangError) in
