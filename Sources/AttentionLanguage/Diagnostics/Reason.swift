@@ -6,6 +6,45 @@ import AttentionCore
 /// never by the wording; `message` is the one place the student's text is written, and
 /// the golden transcripts pin it.
 enum Reason: Sendable, Equatable {
+    // MARK: Reading the source (decoding, lexer and parser)
+    case invalidUTF8(byte: UInt8, offset: Int)
+    case unexpectedCharacter(String)
+    case loneOperator(String)
+    case doubleDot
+    case unclosedString
+    case unknownEscape(String)
+    case exponentNeedsDigits(String)
+    case numberRunsIntoName(String, next: String)
+    case notANumber(String)
+    case unexpectedToken(String)
+    case unmatchedClosingBrace
+    case expectedPunctuation(String, context: String, found: String)
+    case expected(String, found: String)
+    case expectedExpression(found: String)
+    case expectedEndOfStatement(found: String)
+    case expectedCommaOrBracket(found: String)
+    case expectedIn(variable: String, found: String)
+    case keywordAsExpression(String)
+    case reservedWord(String)
+    case notAssignable
+    case assignmentInCondition(context: String)
+    case unclosedBrace
+    case unclosedBracket
+    case unclosedParenthesis(openedAt: SourceLocation, found: String)
+    /// The cell stops where more must come: `is_complete` answers "incomplete" for this
+    /// reason alone.
+    case cellEndsEarly
+    case returnOutsideFunction
+    case outsideLoop(keyword: String)
+    case misplacedElse
+    case duplicateParameter(String)
+    case duplicateLabel(String)
+    case positionalAfterLabelled
+    case emptyIndex
+    case tooManyIndices
+    case nestedTooDeep(limit: Int)
+    case chainTooLong(limit: Int)
+
     // MARK: Calls to builtins
     /// `value` is not what `builtin` takes for `parameter` (`expected` reads "a matrix", ...).
     case argumentType(builtin: String, parameter: String, expected: String, got: String)
@@ -82,6 +121,17 @@ enum Reason: Sendable, Equatable {
     /// The kind students see before the colon.
     var kind: DiagnosticKind {
         switch self {
+        case .invalidUTF8, .unexpectedCharacter, .loneOperator, .doubleDot, .unclosedString, .unknownEscape, .exponentNeedsDigits,
+            .numberRunsIntoName, .notANumber, .unexpectedToken, .unmatchedClosingBrace, .expectedPunctuation, .expected,
+            .expectedExpression, .expectedEndOfStatement, .expectedCommaOrBracket, .expectedIn, .keywordAsExpression,
+            .reservedWord, .notAssignable, .assignmentInCondition, .unclosedBrace, .unclosedBracket, .unclosedParenthesis,
+            .cellEndsEarly, .returnOutsideFunction, .outsideLoop, .misplacedElse, .duplicateParameter, .duplicateLabel,
+            .positionalAfterLabelled, .emptyIndex:
+            .syntaxError
+        case .tooManyIndices:
+            .indexError
+        case .nestedTooDeep, .chainTooLong:
+            .limitError
         case .argumentType, .argumentItemType, .unknownLabel, .tooManyPositional, .missingArgument, .comparesNumbers,
             .missingField, .fieldNotMatrix, .fieldNotWhole, .blocksNotList, .notABlock, .notAModel, .paramCountType, .lenType:
             .typeError
@@ -115,6 +165,77 @@ enum Reason: Sendable, Equatable {
     var message: String {
         let f = Renderer.formatNumber
         switch self {
+        case .invalidUTF8(let byte, let offset):
+            let hex = String(byte, radix: 16, uppercase: true)
+            return "the file is not valid UTF-8: byte 0x\(hex.count == 1 ? "0" + hex : hex) at byte offset \(offset) cannot start or continue a character; save the file as UTF-8"
+        case .unexpectedCharacter(let c):
+            return "unexpected character '\(c)'"
+        case .loneOperator(let c):
+            return "'\(c)' alone is not an operator: use '\(c)\(c)'"
+        case .doubleDot:
+            return "'..' is not an operator: ranges are written 0..<n"
+        case .unclosedString:
+            return "this string is not closed: add a \" before the end of the line"
+        case .unknownEscape(let c):
+            return "unknown escape '\\\(c)' in a string: use \\\", \\\\, \\n or \\t"
+        case .exponentNeedsDigits(let text):
+            return "the exponent of '\(text)e' needs digits, as in 1e-5"
+        case .numberRunsIntoName(let text, let next):
+            return "a number cannot run into a name: put an operator or a space between '\(text)' and '\(next)'"
+        case .notANumber(let text):
+            return "'\(text)' is not a number"
+        case .unexpectedToken(let token):
+            return "unexpected \(token)"
+        case .unmatchedClosingBrace:
+            return "this '}' has no matching '{'"
+        case .expectedPunctuation(let p, let context, let found):
+            return "expected '\(p)' \(context), found \(found)"
+        case .expected(let what, let found):
+            return "expected \(what), found \(found)"
+        case .expectedExpression(let found):
+            return "expected an expression, found \(found)"
+        case .expectedEndOfStatement(let found):
+            return "expected the end of the statement (a new line or ';'), found \(found)"
+        case .expectedCommaOrBracket(let found):
+            return "expected ',' or ']' in the brackets, found \(found)"
+        case .expectedIn(let variable, let found):
+            return "expected 'in' after 'for \(variable)', found \(found)"
+        case .keywordAsExpression(let k):
+            return "expected an expression, found the keyword '\(k)'"
+        case .reservedWord(let k):
+            return "'\(k)' is a reserved word and cannot be used as a name"
+        case .notAssignable:
+            return "only a name or an element like A[i, j] can be assigned to"
+        case .assignmentInCondition(let context):
+            return "expected '{' \(context), found '='; to compare, use =="
+        case .unclosedBrace:
+            return "this '{' is never closed: add a '}'"
+        case .unclosedBracket:
+            return "this '[' is never closed: add a ']'"
+        case .unclosedParenthesis(let openedAt, let found):
+            return "expected ')' to close the '(' at \(openedAt), found \(found)"
+        case .cellEndsEarly:
+            return "the cell ends in the middle of an expression"
+        case .returnOutsideFunction:
+            return "'return' can only be used inside a function"
+        case .outsideLoop(let keyword):
+            return "'\(keyword)' can only be used inside a loop"
+        case .misplacedElse:
+            return "'else' must follow the '}' of an 'if' on the same line"
+        case .duplicateParameter(let name):
+            return "the parameter '\(name)' appears twice"
+        case .duplicateLabel(let label):
+            return "the argument '\(label):' is given twice"
+        case .positionalAfterLabelled:
+            return "positional arguments must come before labelled ones like 'seed: 1'"
+        case .emptyIndex:
+            return "an index needs a value, as in A[0]"
+        case .tooManyIndices:
+            return "a matrix has two dimensions: use at most two indices, as in A[i, j]"
+        case .nestedTooDeep(let limit):
+            return "this code is nested more than \(limit) levels deep; split it into smaller steps (or raise ATTN_MAX_NESTING)"
+        case .chainTooLong(let limit):
+            return "this expression chains more than \(limit) calls, indices or fields; split it into smaller steps (or raise ATTN_MAX_NESTING)"
         case .argumentType(let b, let p, let expected, let got):
             return "\(b) expects \(expected) for '\(p)', got a \(got)"
         case .argumentItemType(let b, let p, let expected, let found):
