@@ -1,8 +1,4 @@
-#if canImport(Glibc)
 import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 
 /// A decoder-only transformer shaped like GPT-2 as in nanoGPT: token embeddings `wte`
 /// (vocab×d), learned position embeddings `wpe` (context×d), `layers` pre-norm blocks with

@@ -1,8 +1,4 @@
-#if canImport(Glibc)
 import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 
 /// A reduction over a matrix, over all elements or along one axis.
 public enum Reduction: String, Sendable, CaseIterable {
