@@ -97,10 +97,15 @@ struct Arguments {
         return try matrix(name)
     }
 
-    func number(_ name: String) throws(LangError) -> Double {
+    /// The argument `name` through `extract`, or a TypeError saying it should be `expected`.
+    private func typed<T>(_ name: String, _ expected: String, _ extract: (Value) -> T?) throws(LangError) -> T {
         let v = try value(name)
-        guard case .number(let d) = v else { throw try typeError(name, expected: "a number", got: v) }
-        return d
+        guard let t = extract(v) else { throw try typeError(name, expected: expected, got: v) }
+        return t
+    }
+
+    func number(_ name: String) throws(LangError) -> Double {
+        try typed(name, "a number") { if case .number(let d) = $0 { d } else { nil } }
     }
 
     /// A whole number within ±2⁵³.
@@ -139,15 +144,11 @@ struct Arguments {
     }
 
     func bool(_ name: String) throws(LangError) -> Bool {
-        let v = try value(name)
-        guard case .bool(let b) = v else { throw try typeError(name, expected: "true or false", got: v) }
-        return b
+        try typed(name, "true or false") { if case .bool(let b) = $0 { b } else { nil } }
     }
 
     func string(_ name: String) throws(LangError) -> String {
-        let v = try value(name)
-        guard case .string(let s) = v else { throw try typeError(name, expected: "a string", got: v) }
-        return s
+        try typed(name, "a string") { if case .string(let s) = $0 { s } else { nil } }
     }
 
     func optionalString(_ name: String) throws(LangError) -> String? {

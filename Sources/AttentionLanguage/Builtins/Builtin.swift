@@ -1,14 +1,7 @@
 /// The sections of `help()` and of the reference, in the order they are listed.
 public enum BuiltinCategory: String, CaseIterable, Sendable {
-    case build = "Build"
-    case shape = "Shape"
-    case math = "Math"
-    case attention = "Attention"
-    case positions = "Positions"
-    case models = "Blocks and models"
-    case display = "Display"
-    case grading = "Grading"
-    case other = "Other"
+    case build = "Build", shape = "Shape", math = "Math", attention = "Attention", positions = "Positions"
+    case models = "Blocks and models", display = "Display", grading = "Grading", other = "Other"
 }
 
 /// One builtin, whole: its name, category, signature, documentation, example and the

@@ -31,18 +31,14 @@ extension BuiltinTable {
         Builtin("block_attention", .models, "block_attention(X, p, mask: nil)",
             "The attention sublayer of a block on its own, biases included: concat_h(attention(Qₕ, Kₕ, Vₕ, mask)) W_O + b_O with Q = X W_Q + b_Q (likewise K and V), split into p.heads heads. This is what a block adds to the residual stream before the FFN (without its layer norm).",
             example: "p = init_block(d_model: 4, heads: 2, seed: 0)\nA = block_attention(X, p, mask: causal_mask(X.rows))") { a throws(LangError) in
-            let x = try a.matrix("X")
-            let p = try ModelRecords.block(a.value("p"), a, "p")
-            let mask = try a.optionalMatrix("mask")
+            let (x, p, mask) = try ModelBuiltins.blockInputs(a)
             try AttentionBuiltins.checkProjection(a, x, [p.Wq])
             return .matrix(try a.core { () throws(CoreError) -> Matrix in try blockAttention(x, p, mask: mask) })
         },
         Builtin("transformer_block", .models, "transformer_block(X, p, mask: nil, norm: \"pre\")",
             "One transformer block with the weights p (from init_block). norm: \"pre\" (GPT-2): X + attn(ln1(X)), then + ffn(ln2(·)). norm: \"post\" (original Transformer): ln1(X + attn(X)), then ln2(· + ffn(·)).",
             example: "Y = transformer_block(X, p, mask: causal_mask(X.rows))") { a throws(LangError) in
-            let x = try a.matrix("X")
-            let p = try ModelRecords.block(a.value("p"), a, "p")
-            let mask = try a.optionalMatrix("mask")
+            let (x, p, mask) = try ModelBuiltins.blockInputs(a)
             let normText = try a.string("norm")
             guard let norm = NormPlacement(rawValue: normText) else { throw LangError(.badNorm(normText), at: try a.range(of: "norm")) }
             try AttentionBuiltins.checkProjection(a, x, [p.Wq, p.W1])
@@ -103,6 +99,11 @@ extension BuiltinTable {
 
 /// Size and work checks shared by the model builtins.
 enum ModelBuiltins {
+    /// X, the block record p and the optional mask of block_attention and transformer_block.
+    static func blockInputs(_ a: Arguments) throws(LangError) -> (Matrix, BlockParameters, Matrix?) {
+        (try a.matrix("X"), try ModelRecords.block(a.value("p"), a, "p"), try a.optionalMatrix("mask"))
+    }
+
     static func checkBlockSize(_ a: Arguments, _ d: Int) throws(LangError) {
         let (hidden, overflow) = d.multipliedReportingOverflow(by: 4)
         if overflow { throw LangError(.dModelTooLarge(d), at: a.range) }

@@ -164,189 +164,105 @@ enum Reason: Sendable, Equatable {
     /// The student's text: one or two sentences, without the kind.
     var message: String {
         let f = Renderer.formatNumber
-        switch self {
-        case .invalidUTF8(let byte, let offset):
-            let hex = String(byte, radix: 16, uppercase: true)
-            return "the file is not valid UTF-8: byte 0x\(hex.count == 1 ? "0" + hex : hex) at byte offset \(offset) cannot start or continue a character; save the file as UTF-8"
-        case .unexpectedCharacter(let c):
-            return "unexpected character '\(c)'"
-        case .loneOperator(let c):
-            return "'\(c)' alone is not an operator: use '\(c)\(c)'"
-        case .doubleDot:
-            return "'..' is not an operator: ranges are written 0..<n"
-        case .unclosedString:
-            return "this string is not closed: add a \" before the end of the line"
-        case .unknownEscape(let c):
-            return "unknown escape '\\\(c)' in a string: use \\\", \\\\, \\n or \\t"
-        case .exponentNeedsDigits(let text):
-            return "the exponent of '\(text)e' needs digits, as in 1e-5"
-        case .numberRunsIntoName(let text, let next):
-            return "a number cannot run into a name: put an operator or a space between '\(text)' and '\(next)'"
-        case .notANumber(let text):
-            return "'\(text)' is not a number"
-        case .unexpectedToken(let token):
-            return "unexpected \(token)"
-        case .unmatchedClosingBrace:
-            return "this '}' has no matching '{'"
-        case .expectedPunctuation(let p, let context, let found):
-            return "expected '\(p)' \(context), found \(found)"
-        case .expected(let what, let found):
-            return "expected \(what), found \(found)"
-        case .expectedExpression(let found):
-            return "expected an expression, found \(found)"
-        case .expectedEndOfStatement(let found):
-            return "expected the end of the statement (a new line or ';'), found \(found)"
-        case .expectedCommaOrBracket(let found):
-            return "expected ',' or ']' in the brackets, found \(found)"
-        case .expectedIn(let variable, let found):
-            return "expected 'in' after 'for \(variable)', found \(found)"
-        case .keywordAsExpression(let k):
-            return "expected an expression, found the keyword '\(k)'"
-        case .reservedWord(let k):
-            return "'\(k)' is a reserved word and cannot be used as a name"
-        case .notAssignable:
-            return "only a name or an element like A[i, j] can be assigned to"
-        case .assignmentInCondition(let context):
-            return "expected '{' \(context), found '='; to compare, use =="
-        case .unclosedBrace:
-            return "this '{' is never closed: add a '}'"
-        case .unclosedBracket:
-            return "this '[' is never closed: add a ']'"
-        case .unclosedParenthesis(let openedAt, let found):
-            return "expected ')' to close the '(' at \(openedAt), found \(found)"
-        case .cellEndsEarly:
-            return "the cell ends in the middle of an expression"
-        case .returnOutsideFunction:
-            return "'return' can only be used inside a function"
-        case .outsideLoop(let keyword):
-            return "'\(keyword)' can only be used inside a loop"
-        case .misplacedElse:
-            return "'else' must follow the '}' of an 'if' on the same line"
-        case .duplicateParameter(let name):
-            return "the parameter '\(name)' appears twice"
-        case .duplicateLabel(let label):
-            return "the argument '\(label):' is given twice"
-        case .positionalAfterLabelled:
-            return "positional arguments must come before labelled ones like 'seed: 1'"
-        case .emptyIndex:
-            return "an index needs a value, as in A[0]"
-        case .tooManyIndices:
-            return "a matrix has two dimensions: use at most two indices, as in A[i, j]"
-        case .nestedTooDeep(let limit):
-            return "this code is nested more than \(limit) levels deep; split it into smaller steps (or raise ATTN_MAX_NESTING)"
-        case .chainTooLong(let limit):
-            return "this expression chains more than \(limit) calls, indices or fields; split it into smaller steps (or raise ATTN_MAX_NESTING)"
-        case .argumentType(let b, let p, let expected, let got):
-            return "\(b) expects \(expected) for '\(p)', got a \(got)"
-        case .argumentItemType(let b, let p, let expected, let found):
-            return "\(b) expects \(expected) for '\(p)', found a \(found)"
-        case .argumentNotWhole(let b, let p, let v):
-            return "\(b) expects a whole number for '\(p)', got \(f(v))"
-        case .negativeSizeArgument(let b, let p, let v):
-            return "\(b) expects a size ≥ 0 for '\(p)', got \(v)"
-        case .notPositive(let b, let p, let v):
-            return "\(b) expects \(p) ≥ 1, got \(v)"
-        case .sizeOverLimit(let b, let p, let v, let limit):
-            return "\(b): \(p) = \(f(v)) is more than the \(limit) elements allowed (raise ATTN_MAX_ELEMENTS to allow more)"
-        case .negativeSeed(let v):
-            return "a seed must be a whole number ≥ 0, got \(v)"
-        case .tokenIDNotWhole(let v):
-            return "token ids must be whole numbers, got \(f(v))"
-        case .badAxis(let v):
-            return "axis must be 0 (down the columns) or 1 (along the rows), got \(v)"
-        case .unknownLabel(let b, let label, let suggestion, let allowed, let usage):
-            var message = "\(b) has no argument '\(label):'"
-            if let suggestion { message += "; did you mean \(suggestion):?" }
-            message += allowed.isEmpty ? " It takes no labelled arguments." : " Its labelled arguments are \(allowed.map { "\($0):" }.joined(separator: ", "))."
-            return message + " Usage: \(usage)"
-        case .tooManyPositional(let b, let count, let labelled, let usage):
-            var message = "\(b) takes \(count) positional argument\(count == 1 ? "" : "s")"
-            if !labelled.isEmpty { message += "; pass the others by label (\(labelled.map { "\($0):" }.joined(separator: ", ")))" }
-            return message + ". Usage: \(usage)"
-        case .missingArgument(let b, let p, let labelled, let usage):
-            return "\(b) needs the argument \(labelled ? "\(p):" : "'\(p)'"). Usage: \(usage)"
-        case .undeclaredParameter(let b, let p, let signature):
-            return "the builtin \(b) read an argument '\(p)' that its signature \(signature) does not declare; this is a bug in the kernel, please report it"
-        case .labelCount(let b, let has, let axis, let given):
-            let plural = axis == "row" ? "rows" : "columns"
-            return "\(b): W has \(has) \(plural) but \(given) \(axis) labels were given"
-        case .titleCount(let matrices, let titles):
-            return "heads: \(matrices) matrices but \(titles) titles"
-        case .needsAMatrix(let b):
-            return "\(b) needs at least one matrix"
-        case .needsMatrixList(let b):
-            return "\(b) needs a non-empty list of matrices"
-        case .updateWithoutDisplayID:
-            return "update: true needs a display_id: to say which display to replace"
-        case .noSuchBuiltin(let name, let suggestion):
-            return "there is no builtin called '\(name)'" + (suggestion.map { "; did you mean \($0)?" } ?? "")
-        case .emptyReduction(let b, let shape):
-            return "\(b) of an empty \(shape) matrix has no value"
-        case .nonPositiveTemperature(let t):
-            return "temperature must be positive, got \(f(t))"
-        case .negativeTolerance(let t):
-            return "tol must be ≥ 0, got \(f(t))"
-        case .expectShapeArity(let count):
-            return "expect_shape needs the shape as [rows, cols], got \(count) numbers"
-        case .comparesNumbers(let b, let p, let found):
-            return "\(b) compares numbers and matrices; '\(p)' holds a \(found)"
-        case .missingField(let b, let p, let field):
-            return "\(b) expects '\(p)' to be a record with the field '\(field)'"
-        case .fieldNotMatrix(let b, let p, let field, let got):
-            return "\(b): the field '\(field)' of '\(p)' must be a matrix, got a \(got)"
-        case .fieldNotWhole(let b, let p, let field):
-            return "\(b): the field '\(field)' of '\(p)' must be a whole number"
-        case .blocksNotList(let b, let p):
-            return "\(b): the field 'blocks' of '\(p)' must be a list of blocks"
-        case .notABlock(let b, let p, let got):
-            return "\(b) expects the block weights from init_block for '\(p)', got a \(got)"
-        case .notAModel(let b, let p, let got):
-            return "\(b) expects a model from gpt(...) for '\(p)', got a \(got)"
-        case .paramCountType(let got):
-            return "param_count expects a model, a block, a matrix or a list of them, got a \(got)"
-        case .lenType(let got):
-            return "len expects a list, a string, a matrix or a record, got a \(got)"
-        case .badNorm(let text):
-            return "norm must be \"pre\" or \"post\", got \"\(text)\""
-        case .inputUnavailable:
-            return "input() cannot read here: this front end does not accept typed input (stdin is not allowed)"
-        case .tooManyParametersToCount:
-            return "this model would have too many parameters to count"
-        case .dModelTooLarge(let d):
-            return "d_model = \(d) is too large"
-        case .tooManyAttentionWeights:
-            return "too many attention weights"
-        case .joinedMatrixTooLarge:
-            return "the joined matrix would be too large"
-        case .assertion(let message):
-            return message
-        case .shapeExpectation(let expected, let got):
-            return "expected a \(expected) matrix, got a \(got) matrix"
-        case .expectedShape(let rows, let cols, let got):
-            return "expected shape \(rows)×\(cols), got \(got)"
-        case .valuesDiffer(let difference, let row, let col, let got, let expected, let tolerance):
-            let at = if let row, let col { " at [\(row), \(col)]" } else { "" }
-            return "the values differ by \(f(difference))\(at) (got \(f(got)), expected \(f(expected))), more than tol \(f(tolerance)) allows"
-        case .negativeMatrixSize(let rows, let cols):
-            return "a matrix cannot have a negative size (\(rows)×\(cols))"
-        case .matrixTooLarge(let rows, let cols, let limit):
-            return "a \(rows)×\(cols) matrix would have more than the \(limit) elements allowed (raise ATTN_MAX_ELEMENTS to allow more)"
-        case .tooMany(let count, let what, let limit):
-            return "\(count) \(what) are more than the \(limit) allowed (raise ATTN_MAX_ELEMENTS to allow more)"
-        case .tooMuchWork(let what, let work, let limit):
-            return "\(what) needs about \(f(work.rounded())) multiply-adds, more than the \(f(limit)) allowed in one step (raise ATTN_MAX_WORK to allow more)"
-        case .listTooDeep(let limit):
-            return "lists nested more than \(limit) levels deep are not allowed (raise ATTN_MAX_NESTING to allow more)"
-        case .listTooLarge(let limit):
-            return "this list would hold more than the \(limit) values allowed, counting the items of the lists inside it (raise ATTN_MAX_ELEMENTS to allow more)"
-        case .stringTooLong(let bytes, let limit):
-            return "this string would be \(bytes) bytes long, more than the \(limit) allowed (raise ATTN_MAX_ELEMENTS to allow more)"
-        case .core(let error):
-            return error.message
-        case .interrupted:
-            return "the cell was interrupted; bindings made before this point are kept"
-        case .unclassified(_, let message):
-            return message
+        return switch self {
+        case .invalidUTF8(let byte, let offset): "the file is not valid UTF-8: byte 0x\(Self.twoHexDigits(byte)) at byte offset \(offset) cannot start or continue a character; save the file as UTF-8"
+        case .unexpectedCharacter(let c): "unexpected character '\(c)'"
+        case .loneOperator(let c): "'\(c)' alone is not an operator: use '\(c)\(c)'"
+        case .doubleDot: "'..' is not an operator: ranges are written 0..<n"
+        case .unclosedString: "this string is not closed: add a \" before the end of the line"
+        case .unknownEscape(let c): "unknown escape '\\\(c)' in a string: use \\\", \\\\, \\n or \\t"
+        case .exponentNeedsDigits(let text): "the exponent of '\(text)e' needs digits, as in 1e-5"
+        case .numberRunsIntoName(let text, let next): "a number cannot run into a name: put an operator or a space between '\(text)' and '\(next)'"
+        case .notANumber(let text): "'\(text)' is not a number"
+        case .unexpectedToken(let token): "unexpected \(token)"
+        case .unmatchedClosingBrace: "this '}' has no matching '{'"
+        case .expectedPunctuation(let p, let context, let found): "expected '\(p)' \(context), found \(found)"
+        case .expected(let what, let found): "expected \(what), found \(found)"
+        case .expectedExpression(let found): "expected an expression, found \(found)"
+        case .expectedEndOfStatement(let found): "expected the end of the statement (a new line or ';'), found \(found)"
+        case .expectedCommaOrBracket(let found): "expected ',' or ']' in the brackets, found \(found)"
+        case .expectedIn(let variable, let found): "expected 'in' after 'for \(variable)', found \(found)"
+        case .keywordAsExpression(let k): "expected an expression, found the keyword '\(k)'"
+        case .reservedWord(let k): "'\(k)' is a reserved word and cannot be used as a name"
+        case .notAssignable: "only a name or an element like A[i, j] can be assigned to"
+        case .assignmentInCondition(let context): "expected '{' \(context), found '='; to compare, use =="
+        case .unclosedBrace: "this '{' is never closed: add a '}'"
+        case .unclosedBracket: "this '[' is never closed: add a ']'"
+        case .unclosedParenthesis(let openedAt, let found): "expected ')' to close the '(' at \(openedAt), found \(found)"
+        case .cellEndsEarly: "the cell ends in the middle of an expression"
+        case .returnOutsideFunction: "'return' can only be used inside a function"
+        case .outsideLoop(let keyword): "'\(keyword)' can only be used inside a loop"
+        case .misplacedElse: "'else' must follow the '}' of an 'if' on the same line"
+        case .duplicateParameter(let name): "the parameter '\(name)' appears twice"
+        case .duplicateLabel(let label): "the argument '\(label):' is given twice"
+        case .positionalAfterLabelled: "positional arguments must come before labelled ones like 'seed: 1'"
+        case .emptyIndex: "an index needs a value, as in A[0]"
+        case .tooManyIndices: "a matrix has two dimensions: use at most two indices, as in A[i, j]"
+        case .nestedTooDeep(let limit): "this code is nested more than \(limit) levels deep; split it into smaller steps (or raise ATTN_MAX_NESTING)"
+        case .chainTooLong(let limit): "this expression chains more than \(limit) calls, indices or fields; split it into smaller steps (or raise ATTN_MAX_NESTING)"
+        case .argumentType(let b, let p, let expected, let got): "\(b) expects \(expected) for '\(p)', got a \(got)"
+        case .argumentItemType(let b, let p, let expected, let found): "\(b) expects \(expected) for '\(p)', found a \(found)"
+        case .argumentNotWhole(let b, let p, let v): "\(b) expects a whole number for '\(p)', got \(f(v))"
+        case .negativeSizeArgument(let b, let p, let v): "\(b) expects a size ≥ 0 for '\(p)', got \(v)"
+        case .notPositive(let b, let p, let v): "\(b) expects \(p) ≥ 1, got \(v)"
+        case .sizeOverLimit(let b, let p, let v, let limit): "\(b): \(p) = \(f(v)) is more than the \(limit) elements allowed (raise ATTN_MAX_ELEMENTS to allow more)"
+        case .negativeSeed(let v): "a seed must be a whole number ≥ 0, got \(v)"
+        case .tokenIDNotWhole(let v): "token ids must be whole numbers, got \(f(v))"
+        case .badAxis(let v): "axis must be 0 (down the columns) or 1 (along the rows), got \(v)"
+        case .unknownLabel(let b, let label, let suggestion, let allowed, let usage): "\(b) has no argument '\(label):'"
+            + (suggestion.map { "; did you mean \($0):?" } ?? "")
+            + (allowed.isEmpty ? " It takes no labelled arguments." : " Its labelled arguments are \(Self.labels(allowed)).") + " Usage: \(usage)"
+        case .tooManyPositional(let b, let count, let labelled, let usage): "\(b) takes \(count) positional argument\(count == 1 ? "" : "s")"
+            + (labelled.isEmpty ? "" : "; pass the others by label (\(Self.labels(labelled)))") + ". Usage: \(usage)"
+        case .missingArgument(let b, let p, let labelled, let usage): "\(b) needs the argument \(labelled ? "\(p):" : "'\(p)'"). Usage: \(usage)"
+        case .undeclaredParameter(let b, let p, let signature): "the builtin \(b) read an argument '\(p)' that its signature \(signature) does not declare; this is a bug in the kernel, please report it"
+        case .labelCount(let b, let has, let axis, let given): "\(b): W has \(has) \(axis == "row" ? "rows" : "columns") but \(given) \(axis) labels were given"
+        case .titleCount(let matrices, let titles): "heads: \(matrices) matrices but \(titles) titles"
+        case .needsAMatrix(let b): "\(b) needs at least one matrix"
+        case .needsMatrixList(let b): "\(b) needs a non-empty list of matrices"
+        case .updateWithoutDisplayID: "update: true needs a display_id: to say which display to replace"
+        case .noSuchBuiltin(let name, let suggestion): "there is no builtin called '\(name)'" + (suggestion.map { "; did you mean \($0)?" } ?? "")
+        case .emptyReduction(let b, let shape): "\(b) of an empty \(shape) matrix has no value"
+        case .nonPositiveTemperature(let t): "temperature must be positive, got \(f(t))"
+        case .negativeTolerance(let t): "tol must be ≥ 0, got \(f(t))"
+        case .expectShapeArity(let count): "expect_shape needs the shape as [rows, cols], got \(count) numbers"
+        case .comparesNumbers(let b, let p, let found): "\(b) compares numbers and matrices; '\(p)' holds a \(found)"
+        case .missingField(let b, let p, let field): "\(b) expects '\(p)' to be a record with the field '\(field)'"
+        case .fieldNotMatrix(let b, let p, let field, let got): "\(b): the field '\(field)' of '\(p)' must be a matrix, got a \(got)"
+        case .fieldNotWhole(let b, let p, let field): "\(b): the field '\(field)' of '\(p)' must be a whole number"
+        case .blocksNotList(let b, let p): "\(b): the field 'blocks' of '\(p)' must be a list of blocks"
+        case .notABlock(let b, let p, let got): "\(b) expects the block weights from init_block for '\(p)', got a \(got)"
+        case .notAModel(let b, let p, let got): "\(b) expects a model from gpt(...) for '\(p)', got a \(got)"
+        case .paramCountType(let got): "param_count expects a model, a block, a matrix or a list of them, got a \(got)"
+        case .lenType(let got): "len expects a list, a string, a matrix or a record, got a \(got)"
+        case .badNorm(let text): "norm must be \"pre\" or \"post\", got \"\(text)\""
+        case .inputUnavailable: "input() cannot read here: this front end does not accept typed input (stdin is not allowed)"
+        case .tooManyParametersToCount: "this model would have too many parameters to count"
+        case .dModelTooLarge(let d): "d_model = \(d) is too large"
+        case .tooManyAttentionWeights: "too many attention weights"
+        case .joinedMatrixTooLarge: "the joined matrix would be too large"
+        case .assertion(let message): message
+        case .shapeExpectation(let expected, let got): "expected a \(expected) matrix, got a \(got) matrix"
+        case .expectedShape(let rows, let cols, let got): "expected shape \(rows)×\(cols), got \(got)"
+        case .valuesDiffer(let difference, let row, let col, let got, let expected, let tolerance): "the values differ by \(f(difference))\(row.flatMap { r in col.map { " at [\(r), \($0)]" } } ?? "") (got \(f(got)), expected \(f(expected))), more than tol \(f(tolerance)) allows"
+        case .negativeMatrixSize(let rows, let cols): "a matrix cannot have a negative size (\(rows)×\(cols))"
+        case .matrixTooLarge(let rows, let cols, let limit): "a \(rows)×\(cols) matrix would have more than the \(limit) elements allowed (raise ATTN_MAX_ELEMENTS to allow more)"
+        case .tooMany(let count, let what, let limit): "\(count) \(what) are more than the \(limit) allowed (raise ATTN_MAX_ELEMENTS to allow more)"
+        case .tooMuchWork(let what, let work, let limit): "\(what) needs about \(f(work.rounded())) multiply-adds, more than the \(f(limit)) allowed in one step (raise ATTN_MAX_WORK to allow more)"
+        case .listTooDeep(let limit): "lists nested more than \(limit) levels deep are not allowed (raise ATTN_MAX_NESTING to allow more)"
+        case .listTooLarge(let limit): "this list would hold more than the \(limit) values allowed, counting the items of the lists inside it (raise ATTN_MAX_ELEMENTS to allow more)"
+        case .stringTooLong(let bytes, let limit): "this string would be \(bytes) bytes long, more than the \(limit) allowed (raise ATTN_MAX_ELEMENTS to allow more)"
+        case .core(let error): error.message
+        case .interrupted: "the cell was interrupted; bindings made before this point are kept"
+        case .unclassified(_, let message): message
         }
+    }
+
+    /// `axis:, temperature:`: labels as a signature writes them.
+    private static func labels(_ names: [String]) -> String { names.map { "\($0):" }.joined(separator: ", ") }
+
+    private static func twoHexDigits(_ byte: UInt8) -> String {
+        let hex = String(byte, radix: 16, uppercase: true)
+        return hex.count == 1 ? "0" + hex : hex
     }
 }

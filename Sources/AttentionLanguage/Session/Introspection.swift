@@ -204,6 +204,7 @@ public enum SourceDecoding {
         let byte = offset < bytes.count ? bytes[offset] : 0
         let reason = Reason.invalidUTF8(byte: byte, offset: offset)
         return .failure(Diagnostic(
-            kind: reason.kind, message: reason.message, location: SourceLocation(line: line, column: column), sourceLine: lines.last))
+            kind: reason.kind, message: reason.message, location: SourceLocation(line: line, column: column), sourceLine: lines.last,
+            function: nil, callers: []))
     }
 }

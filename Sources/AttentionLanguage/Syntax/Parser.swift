@@ -245,7 +245,7 @@ struct Parser {
     // MARK: - Expressions
 
     mutating func parseExpression() throws(LangError) -> Expr {
-        try nested { (p: inout Parser) throws(LangError) -> Expr in try p.parseOr() }
+        try nested { (p: inout Parser) throws(LangError) -> Expr in try p.parseBinary() }
     }
 
     private mutating func binaryOp(_ ops: [Punct: BinaryOp]) -> (BinaryOp, SourceRange)? {
@@ -270,38 +270,21 @@ struct Parser {
         return links.isEmpty ? first : .chain(first, links)
     }
 
-    private static let orOps: [Punct: BinaryOp] = [.or: .or]
-    private static let andOps: [Punct: BinaryOp] = [.and: .and]
-    private static let comparisons: [Punct: BinaryOp] = [
-        .equal: .equal, .notEqual: .notEqual, .less: .less, .lessEqual: .lessEqual,
-        .greater: .greater, .greaterEqual: .greaterEqual,
+    /// The binary operators by precedence, loosest first: `||`; `&&`; comparisons; `..<`;
+    /// `+ -`; `* / @`. Each level's operands are the next level's expressions.
+    private static let precedence: [[Punct: BinaryOp]] = [
+        [.or: .or],
+        [.and: .and],
+        [.equal: .equal, .notEqual: .notEqual, .less: .less, .lessEqual: .lessEqual, .greater: .greater, .greaterEqual: .greaterEqual],
+        [.range: .range],
+        [.plus: .add, .minus: .subtract],
+        [.star: .multiply, .slash: .divide, .at: .matmul],
     ]
-    private static let rangeOps: [Punct: BinaryOp] = [.range: .range]
-    private static let additive: [Punct: BinaryOp] = [.plus: .add, .minus: .subtract]
-    private static let multiplicative: [Punct: BinaryOp] = [.star: .multiply, .slash: .divide, .at: .matmul]
 
-    private mutating func parseOr() throws(LangError) -> Expr {
-        try parseChain(Parser.orOps) { (p: inout Parser) throws(LangError) -> Expr in try p.parseAnd() }
-    }
-
-    private mutating func parseAnd() throws(LangError) -> Expr {
-        try parseChain(Parser.andOps) { (p: inout Parser) throws(LangError) -> Expr in try p.parseComparison() }
-    }
-
-    private mutating func parseComparison() throws(LangError) -> Expr {
-        try parseChain(Parser.comparisons) { (p: inout Parser) throws(LangError) -> Expr in try p.parseRange() }
-    }
-
-    private mutating func parseRange() throws(LangError) -> Expr {
-        try parseChain(Parser.rangeOps) { (p: inout Parser) throws(LangError) -> Expr in try p.parseAdditive() }
-    }
-
-    private mutating func parseAdditive() throws(LangError) -> Expr {
-        try parseChain(Parser.additive) { (p: inout Parser) throws(LangError) -> Expr in try p.parseMultiplicative() }
-    }
-
-    private mutating func parseMultiplicative() throws(LangError) -> Expr {
-        try parseChain(Parser.multiplicative) { (p: inout Parser) throws(LangError) -> Expr in try p.parseUnary() }
+    /// A run of operators of precedence `level` (0 is `||`); past the last level, a unary expression.
+    private mutating func parseBinary(level: Int = 0) throws(LangError) -> Expr {
+        guard level < Parser.precedence.count else { return try parseUnary() }
+        return try parseChain(Parser.precedence[level]) { (p: inout Parser) throws(LangError) -> Expr in try p.parseBinary(level: level + 1) }
     }
 
     private mutating func parseUnary() throws(LangError) -> Expr {
