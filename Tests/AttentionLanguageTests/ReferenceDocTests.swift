@@ -44,6 +44,17 @@ import Testing
         #expect(hasHeading, "docs/LANGUAGE.md needs a heading #### `\(info.signature)` for \(name)")
     }
 
+    /// The reference's "Coming from NumPy" table is the builtin table's NumPy twins, in order.
+    @Test func numpyTableMatchesTheBuiltinTable() throws {
+        let text = try Self.reference()
+        let section = try #require(text.range(of: "### Coming from NumPy").map { text[$0.upperBound...] })
+        let rows = section.split(separator: "\n").drop { !$0.hasPrefix("| `") }.prefix { $0.hasPrefix("| `") }
+        let documented = rows.map { String($0) }
+        let expected = BuiltinTable.all.compactMap { b in b.numpy.map { "| `\(b.signature)` | `\($0.replacingOccurrences(of: "|", with: "\\|"))` |" } }
+        #expect(documented == expected, "regenerate the table from help(\"numpy\")")
+        #expect(expected.count >= 50)
+    }
+
     @Test func everyDocumentedBuiltinExists() throws {
         let signatures = Set(BuiltinTable.all.map(\.signature))
         let headings = Self.builtinHeadings(try Self.reference())

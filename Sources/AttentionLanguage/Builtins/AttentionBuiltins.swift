@@ -5,7 +5,7 @@ extension BuiltinTable {
     static let attention: [Builtin] = [
         Builtin("raw_attention_weights", .attention, "raw_attention_weights(X)",
             "Lesson 1: softmax(X Xᵀ), every token attending to every token by plain dot products: no projections, no scaling. Row i holds token i's weights; each row sums to 1.",
-            example: "X = embed(tokens(\"the cat sat\"), dim: 4, seed: 0)\nheatmap(raw_attention_weights(X))") { a throws(LangError) in
+            example: "X = embed(tokens(\"the cat sat\"), dim: 4, seed: 0)\nheatmap(raw_attention_weights(X))", numpy: "scipy.special.softmax(X @ X.T, axis=1)") { a throws(LangError) in
             let x = try a.matrix("X")
             try AttentionBuiltins.checkScores(a, queries: x.rows, keys: x.rows, width: x.cols)
             return .matrix(try a.core { () throws(CoreError) -> Matrix in try rawAttentionWeights(x) })
@@ -18,7 +18,7 @@ extension BuiltinTable {
         },
         Builtin("attention_weights", .attention, "attention_weights(Q, K, mask: nil, scaled: true)",
             "Lesson 2: softmax(Q Kᵀ/√d_k + mask), d_k = K.cols. The mask is additive (0 to keep, -inf to hide); scaled: false leaves out the 1/√d_k. A row whose keys are all masked gives zeros.",
-            example: "W = attention_weights(X @ Wq, X @ Wk, mask: causal_mask(X.rows))") { a throws(LangError) in
+            example: "W = attention_weights(X @ Wq, X @ Wk, mask: causal_mask(X.rows))", numpy: "scipy.special.softmax(Q @ K.T / np.sqrt(d_k) + mask, axis=1)") { a throws(LangError) in
             let q = try a.matrix("Q"), k = try a.matrix("K")
             let mask = try a.optionalMatrix("mask")
             let scaled = try a.bool("scaled")
@@ -66,7 +66,7 @@ extension BuiltinTable {
         },
         Builtin("causal_mask", .attention, "causal_mask(n)",
             "The additive n×n causal mask: 0 on and below the diagonal, -inf above, so token i attends only to tokens 0...i.",
-            example: "M = causal_mask(4)") { a throws(LangError) in
+            example: "M = causal_mask(4)", numpy: "np.triu(np.full((n, n), -np.inf), k=1)") { a throws(LangError) in
             let n = try a.size("n")
             try a.checkSize(rows: n, cols: n)
             return .matrix(try a.core { () throws(CoreError) -> Matrix in try causalMask(n) })

@@ -3,34 +3,34 @@ import AttentionCore
 extension BuiltinTable {
     /// Building matrices and token lists.
     static let build: [Builtin] = [
-        Builtin("zeros", .build, "zeros(r, c)", "An r×c matrix of zeros.", example: "Z = zeros(2, 3)") { a throws(LangError) in
+        Builtin("zeros", .build, "zeros(r, c)", "An r×c matrix of zeros.", example: "Z = zeros(2, 3)", numpy: "np.zeros((r, c))") { a throws(LangError) in
             try BuildBuiltins.filled(a, 0)
         },
-        Builtin("ones", .build, "ones(r, c)", "An r×c matrix of ones.", example: "O = ones(2, 3)") { a throws(LangError) in
+        Builtin("ones", .build, "ones(r, c)", "An r×c matrix of ones.", example: "O = ones(2, 3)", numpy: "np.ones((r, c))") { a throws(LangError) in
             try BuildBuiltins.filled(a, 1)
         },
-        Builtin("eye", .build, "eye(n)", "The n×n identity matrix: ones on the diagonal, zeros elsewhere.", example: "I = eye(3)") { a throws(LangError) in
+        Builtin("eye", .build, "eye(n)", "The n×n identity matrix: ones on the diagonal, zeros elsewhere.", example: "I = eye(3)", numpy: "np.eye(n)") { a throws(LangError) in
             let n = try a.size("n")
             try a.checkSize(rows: n, cols: n)
             return .matrix(try a.core { () throws(CoreError) -> Matrix in try eye(n) })
         },
-        Builtin("full", .build, "full(r, c, v)", "An r×c matrix with every element equal to v.", example: "M = full(2, 2, 0.5)") { a throws(LangError) in
+        Builtin("full", .build, "full(r, c, v)", "An r×c matrix with every element equal to v.", example: "M = full(2, 2, 0.5)", numpy: "np.full((r, c), v)") { a throws(LangError) in
             try BuildBuiltins.filled(a, a.number("v"))
         },
         Builtin("randn", .build, "randn(r, c, seed: 0)",
             "An r×c matrix of samples from the standard normal distribution N(0, 1). The same seed always gives the same matrix.",
-            example: "W = randn(4, 3, seed: 1)") { a throws(LangError) in
+            example: "W = randn(4, 3, seed: 1)", numpy: "rng.standard_normal((r, c)), other numbers") { a throws(LangError) in
             let (r, c, seed) = try BuildBuiltins.randomShape(a)
             return .matrix(try a.core { () throws(CoreError) -> Matrix in try randn(r, c, seed: seed) })
         },
         Builtin("rand", .build, "rand(r, c, seed: 0)",
-            "An r×c matrix of samples uniform on [0, 1). The same seed always gives the same matrix.", example: "U = rand(2, 2, seed: 7)") { a throws(LangError) in
+            "An r×c matrix of samples uniform on [0, 1). The same seed always gives the same matrix.", example: "U = rand(2, 2, seed: 7)", numpy: "rng.random((r, c)), other numbers") { a throws(LangError) in
             let (r, c, seed) = try BuildBuiltins.randomShape(a)
             return .matrix(try a.core { () throws(CoreError) -> Matrix in try rand(r, c, seed: seed) })
         },
         Builtin("tokens", .build, "tokens(text)",
             "Splits text on spaces into a list of token strings (empty pieces are dropped).",
-            example: "toks = tokens(\"the cat sat\")\nlen(toks)  // 3") { a throws(LangError) in
+            example: "toks = tokens(\"the cat sat\")\nlen(toks)  // 3", numpy: "text.split()") { a throws(LangError) in
             .list(Tokenizer.tokens(try a.string("text")).map(Value.string))
         },
         Builtin("embed", .build, "embed(toks, dim:, seed: 0)",

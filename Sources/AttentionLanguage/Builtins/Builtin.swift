@@ -20,13 +20,16 @@ public struct Builtin: Sendable {
     public let doc: String
     /// A line or two of code that uses it.
     public let example: String
+    /// Its NumPy (or Python, SciPy) twin, for students who know those: `np.triu(A, k)`.
+    /// `help("numpy")` and the reference's table are made from these.
+    public let numpy: String?
 
     let parsed: Signature
     /// Runs the builtin on arguments already matched to `signature`.
     let implementation: @Sendable (Arguments) throws(LangError) -> Value
 
     init(
-        _ name: String, _ category: BuiltinCategory, _ signature: String, _ doc: String, example: String,
+        _ name: String, _ category: BuiltinCategory, _ signature: String, _ doc: String, example: String, numpy: String? = nil,
         _ implementation: @escaping @Sendable (Arguments) throws(LangError) -> Value
     ) {
         self.name = name
@@ -34,13 +37,14 @@ public struct Builtin: Sendable {
         self.signature = signature
         self.doc = doc
         self.example = example
+        self.numpy = numpy
         self.parsed = Signature(signature)
         self.implementation = implementation
     }
 
     /// The help page text: signature, doc, example.
     public var helpText: String {
-        "\(signature)\n\n\(doc)\n\nExample:\n" + example.split(separator: "\n", omittingEmptySubsequences: false).map { "    " + $0 }.joined(separator: "\n") + "\n"
+        "\(signature)\n\n\(doc)\n" + (numpy.map { "\nNumPy: \($0)\n" } ?? "") + "\nExample:\n" + example.split(separator: "\n", omittingEmptySubsequences: false).map { "    " + $0 }.joined(separator: "\n") + "\n"
     }
 }
 

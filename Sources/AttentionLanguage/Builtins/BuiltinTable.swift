@@ -14,6 +14,18 @@ public enum BuiltinTable {
     /// The entry for `name`, if it is a builtin.
     public static func info(_ name: String) -> Builtin? { byName[name] }
 
+    /// The `help("numpy")` page: each builtin that has a NumPy twin, beside it.
+    public static var numpyTable: String {
+        let pairs: [(signature: String, twin: String)] = all.compactMap { b in b.numpy.map { (b.signature, $0) } }
+        let width = pairs.map(\.signature.count).max() ?? 0
+        var out = "Builtins and their NumPy twins (np is numpy, rng = np.random.default_rng(seed)):\n\n"
+        for pair in pairs {
+            let padding = String(repeating: " ", count: width - pair.signature.count)
+            out += "    \(pair.signature)\(padding)   \(pair.twin)\n"
+        }
+        return out
+    }
+
     /// The `help()` page without a topic: every builtin's signature, by category.
     public static var overview: String {
         var out = "Builtins (help(name) for details):\n"

@@ -4,7 +4,7 @@ import JSONValues
 extension BuiltinTable {
     /// Printing and displays: they emit outputs through the host.
     static let display: [Builtin] = [
-        Builtin("print", .display, "print(values...)", "Writes the values to stdout, separated by spaces, with a newline.", example: "print(\"loss\", 0.25)") { a throws(LangError) in
+        Builtin("print", .display, "print(values...)", "Writes the values to stdout, separated by spaces, with a newline.", example: "print(\"loss\", 0.25)", numpy: "print(...)") { a throws(LangError) in
             a.evaluator.host.emit(.stdout(DisplayBuiltins.line(a)))
             return .nil
         },
@@ -50,7 +50,7 @@ extension BuiltinTable {
             return .nil
         },
         Builtin("help", .display, "help(topic = nil)",
-            "Shows the documentation of a builtin: help(softmax) or help(\"softmax\"). Without a topic, lists all builtins.", example: "help(attention)") { a throws(LangError) in
+            "Shows the documentation of a builtin: help(softmax) or help(\"softmax\"). Without a topic, lists all builtins; help(\"numpy\") lists each builtin beside its NumPy twin.", example: "help(attention)") { a throws(LangError) in
             let text = try DisplayBuiltins.helpText(a.value("topic"), a)
             a.evaluator.host.emit(.page(MimeBundle(data: ["text/plain": .string(text)])))
             return .nil
@@ -83,6 +83,8 @@ enum DisplayBuiltins {
             return BuiltinTable.info(name)?.helpText ?? name
         case .function(.user(let f)):
             return "\(f.signature)\n\nA function defined in this notebook.\n"
+        case .string("numpy"):
+            return BuiltinTable.numpyTable
         case .string(let name):
             if let info = BuiltinTable.info(name) { return info.helpText }
             if let value = a.evaluator.globals.values[name] {

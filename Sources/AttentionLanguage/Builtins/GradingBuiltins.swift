@@ -4,7 +4,7 @@ extension BuiltinTable {
     /// Checks for exercises and auto-grading.
     static let grading: [Builtin] = [
         Builtin("assert", .grading, "assert(condition, message = \"assertion failed\")",
-            "Stops the cell with an AssertionError carrying message when condition is false.", example: "assert(W.rows == 3, \"W needs 3 rows\")") { a throws(LangError) in
+            "Stops the cell with an AssertionError carrying message when condition is false.", example: "assert(W.rows == 3, \"W needs 3 rows\")", numpy: "assert condition, message") { a throws(LangError) in
             let ok = try a.bool("condition")
             let message = switch try a.value("message") {
             case .string(let s): s
@@ -14,7 +14,7 @@ extension BuiltinTable {
             return .nil
         },
         Builtin("close", .grading, "close(A, B, tol: 1e-6)",
-            "true when A and B have the same shape and every |a − b| ≤ tol·(1 + |b|). Numbers count as 1×1.", example: "close(softmax([0, 0]), [0.5, 0.5])") { a throws(LangError) in
+            "true when A and B have the same shape and every |a − b| ≤ tol·(1 + |b|). Numbers count as 1×1.", example: "close(softmax([0, 0]), [0.5, 0.5])", numpy: "np.allclose(A, B, rtol=tol, atol=tol)") { a throws(LangError) in
             let (x, y) = (try GradingBuiltins.operand(a, "A"), try GradingBuiltins.operand(a, "B"))
             let tol = try GradingBuiltins.tolerance(a)
             guard x.rows == y.rows, x.cols == y.cols else { return .bool(false) }
@@ -22,7 +22,7 @@ extension BuiltinTable {
         },
         Builtin("expect_close", .grading, "expect_close(A, B, tol: 1e-6)",
             "Like close, but fails with an AssertionError naming the largest difference and where it is (or both shapes).",
-            example: "expect_close(sum(W, axis: 1), ones(3, 1))") { a throws(LangError) in
+            example: "expect_close(sum(W, axis: 1), ones(3, 1))", numpy: "np.testing.assert_allclose(A, B, rtol=tol, atol=tol)") { a throws(LangError) in
             let (x, y) = (try GradingBuiltins.operand(a, "A"), try GradingBuiltins.operand(a, "B"))
             let tol = try GradingBuiltins.tolerance(a)
             guard x.rows == y.rows, x.cols == y.cols else {

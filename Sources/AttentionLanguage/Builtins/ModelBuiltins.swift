@@ -5,7 +5,7 @@ extension BuiltinTable {
     static let models: [Builtin] = [
         Builtin("layer_norm", .models, "layer_norm(X, gamma: nil, beta: nil, eps: 1e-5)",
             "Normalizes each row: (x − mean)/√(var + eps) with the biased variance, then × gamma + beta (1×d rows; default ones and zeros).",
-            example: "Y = layer_norm(X)") { a throws(LangError) in
+            example: "Y = layer_norm(X)", numpy: "(X - X.mean(1, keepdims=True)) / np.sqrt(X.var(1, keepdims=True) + eps) * gamma + beta") { a throws(LangError) in
             let x = try a.matrix("X")
             let gamma = try a.optionalMatrix("gamma"), beta = try a.optionalMatrix("beta")
             let eps = try a.number("eps")

@@ -3,7 +3,7 @@ extension BuiltinTable {
     static let other: [Builtin] = [
         Builtin("input", .other, "input(prompt = \"\")",
             "Reads a line of text from the user (through the notebook's input box). Fails clearly where the front end does not allow input.",
-            example: "name = input(\"your name: \")") { a throws(LangError) in
+            example: "name = input(\"your name: \")", numpy: "input(prompt)") { a throws(LangError) in
             let prompt = try a.string("prompt")
             guard let line = a.evaluator.host.readInput(prompt: prompt) else {
                 // An interrupt while waiting for the line ends the cell as any interrupt does.
@@ -12,7 +12,7 @@ extension BuiltinTable {
             }
             return .string(line)
         },
-        Builtin("len", .other, "len(x)", "The number of items of a list, characters of a string, or rows of a matrix.", example: "len(tokens(\"a b c\"))  // 3") { a throws(LangError) in
+        Builtin("len", .other, "len(x)", "The number of items of a list, characters of a string, or rows of a matrix.", example: "len(tokens(\"a b c\"))  // 3", numpy: "len(x)") { a throws(LangError) in
             switch try a.value("x") {
             case .list(let items): return .number(Double(items.count))
             case .string(let s): return .number(Double(s.count))
@@ -22,13 +22,13 @@ extension BuiltinTable {
             }
         },
         Builtin("range", .other, "range(a, b = nil)",
-            "The list of whole numbers 0..<a, or a..<b with two arguments.", example: "range(3)  // [0, 1, 2]") { a throws(LangError) in
+            "The list of whole numbers 0..<a, or a..<b with two arguments.", example: "range(3)  // [0, 1, 2]", numpy: "list(range(a, b))") { a throws(LangError) in
             let first = try a.int("a")
             if case .nil = try a.value("b") { return try a.evaluator.makeRange(.number(0), .number(Double(first)), at: a.range) }
             let second = try a.int("b")
             return try a.evaluator.makeRange(.number(Double(first)), .number(Double(second)), at: a.range)
         },
-        Builtin("str", .other, "str(x)", "The text print would write for x, as a string.", example: "\"loss: \" + str(0.5)") { a throws(LangError) in
+        Builtin("str", .other, "str(x)", "The text print would write for x, as a string.", example: "\"loss: \" + str(0.5)", numpy: "str(x)") { a throws(LangError) in
             .string(Renderer.plainText(try a.value("x")))
         },
     ]
