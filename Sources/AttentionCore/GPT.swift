@@ -76,7 +76,7 @@ public func forward(_ model: GPTModel, ids: [Int]) throws(CoreError) -> Matrix {
     if let bad = ids.first(where: { $0 < 0 || $0 >= model.vocab }) {
         throw .invalidArgument("token id \(bad) is outside the vocabulary 0..<\(model.vocab)")
     }
-    var x = try add(try model.wte.select(rows: ids, cols: Array(0..<model.dModel)), model.wpe.select(rows: Array(0..<ids.count), cols: Array(0..<model.dModel)))
+    var x = try Matrix.add(try model.wte.select(rows: ids, cols: Array(0..<model.dModel)), model.wpe.select(rows: Array(0..<ids.count), cols: Array(0..<model.dModel)))
     let mask = try causalMask(ids.count)
     for block in model.blocks { x = try transformerBlock(x, block, mask: mask, norm: .pre) }
     let final = try layerNorm(x, gamma: model.lnFGamma, beta: model.lnFBeta)

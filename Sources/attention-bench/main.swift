@@ -61,7 +61,7 @@ for size in sizes {
     let (n, d, h) = (size.n, size.d, size.heads)
     let x = try randn(n, d, seed: 1)
     let weightScale = Matrix(scalar: 1 / Double(d).squareRoot())
-    let w = try (0..<4).map { try multiply(try randn(d, d, seed: 10 + UInt64($0)), weightScale) }
+    let w = try (0..<4).map { try Matrix.multiply(try randn(d, d, seed: 10 + UInt64($0)), weightScale) }
     let causal = try causalMask(n)
     for masked in [false, true] {
         let mask: Matrix? = masked ? causal : nil

@@ -250,7 +250,7 @@ final class Evaluator {
             for argument in arguments {
                 values.append(EvaluatedArgument(
                     label: argument.label, labelRange: argument.labelRange,
-                    value: try evaluate(argument.value), range: argument.value.fullRange, expr: argument.value))
+                    value: try evaluate(argument.value), expr: argument.value))
             }
             return try call(callable, values, at: range, calleeRange: callee.fullRange)
         case .index(let target, let parts, let range):
@@ -303,8 +303,9 @@ final class Evaluator {
         let label: String?
         let labelRange: SourceRange?
         let value: Value
-        let range: SourceRange
         let expr: Expr
+        /// The argument's source, worked out only when a message needs it (a walk of `expr`).
+        var range: SourceRange { expr.fullRange }
     }
 
     func call(_ callable: Callable, _ arguments: [EvaluatedArgument], at range: SourceRange, calleeRange: SourceRange) throws(LangError) -> Value {

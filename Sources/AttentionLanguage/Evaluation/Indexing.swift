@@ -62,9 +62,10 @@ extension Evaluator {
     }
 
     /// A single index checked against `count`, negative counting from the end.
+    /// The messages are built only on failure: this runs for every element a loop touches.
     func position(_ d: Double, count: Int, axis: String, at range: SourceRange) throws(LangError) -> Int {
-        let plural = count == 1 ? axis : axis + "s"
-        let valid = count == 0 ? "there are none" : "use 0 to \(count - 1), or -\(count) to -1"
+        var plural: String { count == 1 ? axis : axis + "s" }
+        var valid: String { count == 0 ? "there are none" : "use 0 to \(count - 1), or -\(count) to -1" }
         guard d.isFinite, d == d.rounded() else {
             throw .index("an index must be a whole number, got \(Renderer.formatNumber(d))", at: range)
         }
