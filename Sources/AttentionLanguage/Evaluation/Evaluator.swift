@@ -223,15 +223,23 @@ final class Evaluator {
     // MARK: - Expressions
 
     func evaluate(_ expr: Expr) throws(LangError) -> Value {
-        guard !stackGuard.isExhausted else {
-            throw .limit("this computation nests too deeply (calls inside calls inside calls); simplify it or lower the recursion", at: expr.range)
-        }
         switch expr {
+        // Leaves first: they cannot nest, so they skip the stack check.
         case .number(let v, _): return .number(v)
         case .string(let s, _): return .string(s)
         case .bool(let b, _): return .bool(b)
         case .nil: return .nil
         case .name(let name, let range): return try lookup(name, at: range)
+        default: return try evaluateCompound(expr)
+        }
+    }
+
+    private func evaluateCompound(_ expr: Expr) throws(LangError) -> Value {
+        guard !stackGuard.isExhausted else {
+            throw .limit("this computation nests too deeply (calls inside calls inside calls); simplify it or lower the recursion", at: expr.range)
+        }
+        switch expr {
+        case .number, .string, .bool, .nil, .name: return try evaluate(expr)
         case .bracket(let rows, let range): return try evaluateBracket(rows, range: range)
         case .unary(let op, let operand, let range):
             return try unary(op, try evaluate(operand), at: range)

@@ -112,8 +112,9 @@ indirect enum Stmt: Sendable {
     case `continue`(SourceRange)
 }
 
-/// A function definition, kept with the source it was written in.
-struct FunctionDecl: Sendable {
+/// A function definition, kept with the source it was written in. A class: a call reads
+/// it through one reference instead of copying five.
+final class FunctionDecl: Sendable {
     let name: String
     let parameters: [String]
     let body: [Stmt]
