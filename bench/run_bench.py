@@ -38,7 +38,7 @@ scalar loop, a 48×48 triple-loop matrix product, a matrix filled element by ele
 100, 200 and 400 (per-element cost printed: it must not grow with the size), 20,000 list
 appends and recursive ``fib``. Only the interpreter is timed: ``attention-bench --interpreter``
 times ``Session.run`` in-process, and the Python worker times ``exec`` of the compiled twin;
-both report the median of ``--interp-runs`` runs after one warm-up, rounds alternating.
+both report the best of ``--interp-runs`` runs after one warm-up, rounds alternating.
 ``--interpreter-only`` (``make bench-interp``) measures just this table and replaces only its
 section of bench/latest.md.
 
@@ -248,7 +248,7 @@ def python_interp_worker(args) -> None:
 
 
 def measure_interpreter(args, bench_bin: Path) -> dict:
-    names = [name for name, _, _ in INTERP_PROGRAMS]
+    names = [name for name, _, _ in INTERP_PROGRAMS] + ["empty"]
     runs = ["--min-runs", str(args.interp_runs)]
     per: dict[str, dict[str, list[float]]] = {n: {"ours": [], "python": []} for n in names}
     outputs: dict[str, dict[str, str]] = {n: {} for n in names}
@@ -262,8 +262,8 @@ def measure_interpreter(args, bench_bin: Path) -> dict:
         py = run_json([python, str(Path(__file__).resolve()), "--python-interp-worker", "--interp-programs", ",".join(names),
                        "--interp-dir", str(directory), "--interp-runs", str(args.interp_runs)], dict(os.environ), 1800)
         for n, a, b in zip(names, ours["results"], py["results"]):
-            per[n]["ours"].append(a["median_s"])
-            per[n]["python"].append(b["median_s"])
+            per[n]["ours"].append(a["best_s"])
+            per[n]["python"].append(b["best_s"])
             outputs[n] = {"ours": a["output"], "python": b["output"]}
             if a.get("error"):
                 errors[n] = a["error"]
@@ -275,23 +275,31 @@ def measure_interpreter(args, bench_bin: Path) -> dict:
 
 def interpreter_report(it: dict) -> list[str]:
     lines = [INTERPRETER_HEADING, "",
-             f"Median of {it['runs']} runs per round, median over {it['rounds']} round(s); the interpreter only "
+             f"Best of {it['runs']} runs per round (a short run on a shared machine loses whole time slices), median over {it['rounds']} round(s); the interpreter only "
              f"(`Session.run` in-process, CPython {it['python']} `exec` of the twin in bench/interpreter/). "
              "Speed ratio = CPython time / our time (≥ 1.0× means at least as fast).", "",
              "| program | ours | CPython | speed vs CPython | per element, ours | per element, CPython | target ≥ 1.0× | met |",
              "| --- | --- | --- | --- | --- | --- | --- | --- |"]
+    empty = it["per"]["empty"]
+
+    def per_element(name: str, side: str, elements: int) -> float:
+        """Seconds per element, the fixed cost of running a cell (empty.attn / empty.py) taken off."""
+        return max(it["per"][name][side] - empty[side], 0.0) / elements
+
     for name, label, elements in INTERP_PROGRAMS:
         t = it["per"][name]
         ratio = t["python"] / t["ours"] if t["ours"] else None
-        per_ours = f"{t['ours'] / elements * 1e9:.0f} ns" if elements else ""
-        per_py = f"{t['python'] / elements * 1e9:.0f} ns" if elements else ""
+        per_ours = f"{per_element(name, 'ours', elements) * 1e9:.0f} ns" if elements else ""
+        per_py = f"{per_element(name, 'python', elements) * 1e9:.0f} ns" if elements else ""
         error = it["errors"].get(name)
         lines.append(f"| {label} | {fmt_time(t['ours'])} | {fmt_time(t['python'])} | {ratio:.2f}× | {per_ours} | {per_py} | ≥ 1.0× | "
                      f"{verdict(None if error else ratio >= 1.0)} |")
-    fills = [it["per"][n]["ours"] / e for n, _, e in INTERP_PROGRAMS if e]
-    if fills:
+    fills = [per_element(n, "ours", e) for n, _, e in INTERP_PROGRAMS if e]
+    if fills and min(fills) > 0:
         spread = max(fills) / min(fills)
-        lines += ["", f"Element assignment costs {', '.join(f'{f * 1e9:.0f} ns' for f in fills)} per element at 100, 200 and 400 "
+        lines += ["", f"Running an empty cell takes {fmt_time(empty['ours'])} (CPython's exec {fmt_time(empty['python'])}); "
+                  "per-element figures have it taken off. "
+                  f"Element assignment costs {', '.join(f'{f * 1e9:.0f} ns' for f in fills)} per element at 100, 200 and 400 "
                   f"(largest / smallest {spread:.2f}; target: the same at every size, ≤ 1.5: {verdict(spread <= 1.5)})."]
     def same(a: str | None, b: str | None) -> bool:  # numbers print differently (1e+17 vs an int)
         try:
@@ -299,7 +307,7 @@ def interpreter_report(it: dict) -> list[str]:
         except (TypeError, ValueError):
             return a == b
     # matmul48's matrices come from different generators (randn vs random.gauss): not compared.
-    mismatched = [n for n, o in it["outputs"].items() if n != "matmul48" and not same(o.get("ours"), o.get("python"))]
+    mismatched = [n for n, o in it["outputs"].items() if n not in ("matmul48", "empty") and not same(o.get("ours"), o.get("python"))]
     if mismatched or it["errors"]:
         lines += ["", "Outputs that differ from the CPython twin: " + ", ".join(mismatched) +
                   "".join(f"; {n} failed: {e}" for n, e in it["errors"].items())]
@@ -703,7 +711,7 @@ def main() -> None:
     parser.add_argument("--python-interp-worker", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--interp-programs", default="", help=argparse.SUPPRESS)
     parser.add_argument("--interp-dir", default=str(INTERP_DIR), help=argparse.SUPPRESS)
-    parser.add_argument("--interp-runs", type=int, default=3, help="timed runs of each interpreter program per round (default 3)")
+    parser.add_argument("--interp-runs", type=int, default=5, help="timed runs of each interpreter program per round (default 5)")
     parser.add_argument("--interpreter-only", action="store_true",
                         help="only the interpreter table (make bench-interp); replaces only its section of --out")
     parser.add_argument("--sizes", default=";".join(f"{n},{d},{h}" for n, d, h in SIZES), help=argparse.SUPPRESS)
