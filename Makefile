@@ -8,7 +8,7 @@ export PATH := $(VENV)/bin:$(PATH)
 DEBUG_BIN := .build/debug/attention-kernel
 RELEASE_BIN := .build/release/attention-kernel
 
-.PHONY: setup build release install-debug install lab test test-swift test-jupyter fixtures bench clean fuzz fuzz-short sanitize
+.PHONY: setup build release install-debug install lab test test-swift test-jupyter fixtures bench bench-interp clean fuzz fuzz-short sanitize
 
 setup:
 	@bash scripts/setup.sh
@@ -47,10 +47,17 @@ test-jupyter: install-debug
 	$(PY) -m pytest integration -q
 
 # Not part of `make test`: kernel start, round trips, memory, notebooks and multi_head
-# against ipykernel and numpy (bench/run_bench.py); prints a table, writes bench/latest.md.
+# against ipykernel and numpy, and student loops against CPython (bench/run_bench.py);
+# prints a table, writes bench/latest.md.
 bench: install
 	swift build $(RELEASE_FLAGS) --product attention-bench
 	$(PY) bench/run_bench.py
+
+# Just the interpreter table (bench/interpreter/*.attn against their CPython twins), about a
+# minute; replaces only that section of bench/latest.md.
+bench-interp: setup
+	swift build $(RELEASE_FLAGS) --product attention-bench
+	$(PY) bench/run_bench.py --interpreter-only
 
 # The language fuzzer (libFuzzer + AddressSanitizer, built apart in .build-fuzz): make fuzz SECONDS=600
 SECONDS ?= 60

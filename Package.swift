@@ -15,13 +15,16 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
+        .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
     ],
     targets: [
         .target(name: "CAttentionMath", linkerSettings: [.linkedLibrary("dl")]),
         .target(name: "Threading"),
         .target(name: "AttentionCore", dependencies: ["CAttentionMath", "Threading"]),
         .target(name: "JSONValues"),
-        .target(name: "AttentionLanguage", dependencies: ["AttentionCore", "JSONValues", "Threading"]),
+        .target(
+            name: "AttentionLanguage",
+            dependencies: ["AttentionCore", "JSONValues", "Threading", .product(name: "OrderedCollections", package: "swift-collections")]),
         .target(name: "JupyterProtocol", dependencies: ["JSONValues", "Threading", .product(name: "Crypto", package: "swift-crypto")]),
         .systemLibrary(name: "CZeroMQ", pkgConfig: "libzmq", providers: [.apt(["libzmq3-dev"])]),
         .target(name: "JupyterZMQ", dependencies: ["CZeroMQ", "JupyterProtocol", "Threading"]),
@@ -33,7 +36,7 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        .executableTarget(name: "attention-bench", dependencies: ["AttentionCore"]),
+        .executableTarget(name: "attention-bench", dependencies: ["AttentionCore", "AttentionLanguage"]),
         .testTarget(name: "AttentionCoreTests", dependencies: ["AttentionCore", "CAttentionMath"], resources: [.copy("Fixtures")]),
         .testTarget(name: "AttentionLanguageTests", dependencies: ["AttentionLanguage"], resources: [.copy("Golden")]),
         .testTarget(name: "JupyterProtocolTests", dependencies: ["JupyterProtocol", "JSONValues"]),

@@ -32,6 +32,16 @@ alternate over ``--rounds`` rounds so slow phases of a shared machine hit both; 
 figure is the median over rounds of the per-round median time, and the peak is the best
 matmul over all rounds.
 
+Interpreter (issue #10): student-style loops in the attention language against the same
+algorithm in plain CPython (``bench/interpreter/NAME.attn`` and its twin ``NAME.py``): a
+scalar loop, a 48×48 triple-loop matrix product, a matrix filled element by element at
+100, 200 and 400 (per-element cost printed: it must not grow with the size), 20,000 list
+appends and recursive ``fib``. Only the interpreter is timed: ``attention-bench --interpreter``
+times ``Session.run`` in-process, and the Python worker times ``exec`` of the compiled twin;
+both report the best of ``--interp-runs`` runs after one warm-up, rounds alternating.
+``--interpreter-only`` (``make bench-interp``) measures just this table and replaces only its
+section of bench/latest.md.
+
 The table goes to stdout and to bench/latest.md. The kernel parts need the ``attention``
 kernelspec (``make install``); when a part cannot run, its rows say why.
 """
@@ -185,6 +195,136 @@ def run_json(cmd: list[str], env: dict[str, str], timeout: float) -> dict:
     if out.returncode != 0:
         raise RuntimeError(f"{' '.join(cmd)} failed ({out.returncode}): {out.stderr.strip()[-500:]}")
     return json.loads(out.stdout)
+
+
+# --------------------------------------------------------------------------------------
+# interpreter: bench/interpreter/*.attn against their CPython twins
+# --------------------------------------------------------------------------------------
+
+INTERP_DIR = ROOT / "bench" / "interpreter"
+FILL_SIZES = (100, 200, 400)
+# (program, label, elements filled: per-element ns is printed when set). fillN is fill.attn
+# and fill.py with the line `n = 200` set to N (interpreter_programs writes them).
+INTERP_PROGRAMS = [
+    ("scalar_loop", "scalar loop, 1,000,000 × (s = s + i * i)", None),
+    ("matmul48", "48×48 product as three loops over A[i, k]", None),
+    *[(f"fill{n}", f"fill {n}×{n} element by element, W[i, j] = i + j", n * n) for n in FILL_SIZES],
+    ("append", "20,000 appends, xs = xs + [item]", None),
+    ("fib", "recursive fib(25), 242,785 user-function calls", None),
+]
+
+
+def interpreter_programs(directory: Path) -> None:
+    """Copies bench/interpreter/ into `directory`, adding the fill programs at each size."""
+    for path in INTERP_DIR.iterdir():
+        if path.suffix in (".attn", ".py"):
+            shutil.copy(path, directory / path.name)
+            if path.stem == "fill":
+                for n in FILL_SIZES:
+                    (directory / f"fill{n}{path.suffix}").write_text(path.read_text().replace("\nn = 200\n", f"\nn = {n}\n"))
+INTERPRETER_HEADING = "## Interpreter (student loops against CPython)"
+
+
+def python_interp_worker(args) -> None:
+    """Times ``exec`` of each twin (compiled once, fresh globals per run); prints JSON."""
+    import io
+    import contextlib
+    results = []
+    for name in args.interp_programs.split(","):
+        path = Path(args.interp_dir) / f"{name}.py"
+        code = compile(path.read_text(), str(path), "exec")
+        times, printed = [], ""
+        for r in range(args.interp_runs + 1):
+            out = io.StringIO()
+            with contextlib.redirect_stdout(out):
+                t0 = time.perf_counter()
+                exec(code, {"__name__": "__bench__"})
+                elapsed = time.perf_counter() - t0
+            printed = out.getvalue().strip()
+            if r > 0:
+                times.append(elapsed)
+        results.append({"file": str(path), "median_s": statistics.median(times), "best_s": min(times), "output": printed})
+    print(json.dumps({"python": platform.python_version(), "results": results}))
+
+
+def measure_interpreter(args, bench_bin: Path) -> dict:
+    names = [name for name, _, _ in INTERP_PROGRAMS] + ["empty"]
+    runs = ["--min-runs", str(args.interp_runs)]
+    per: dict[str, dict[str, list[float]]] = {n: {"ours": [], "python": []} for n in names}
+    outputs: dict[str, dict[str, str]] = {n: {} for n in names}
+    errors: dict[str, str] = {}
+    python = shutil.which("python3.11") or sys.executable
+    directory = Path(tempfile.mkdtemp(prefix="attn-interp-"))
+    interpreter_programs(directory)
+    for r in range(args.rounds):
+        print(f"bench: interpreter round {r + 1}/{args.rounds}", file=sys.stderr)
+        ours = run_json([str(bench_bin), "--interpreter", *runs, *[str(directory / f"{n}.attn") for n in names]], dict(os.environ), 1800)
+        py = run_json([python, str(Path(__file__).resolve()), "--python-interp-worker", "--interp-programs", ",".join(names),
+                       "--interp-dir", str(directory), "--interp-runs", str(args.interp_runs)], dict(os.environ), 1800)
+        for n, a, b in zip(names, ours["results"], py["results"]):
+            per[n]["ours"].append(a["best_s"])
+            per[n]["python"].append(b["best_s"])
+            outputs[n] = {"ours": a["output"], "python": b["output"]}
+            if a.get("error"):
+                errors[n] = a["error"]
+        python_version = py["python"]
+    shutil.rmtree(directory, ignore_errors=True)
+    return {"per": {n: {k: statistics.median(v) for k, v in d.items()} for n, d in per.items()},
+            "outputs": outputs, "errors": errors, "python": python_version, "rounds": args.rounds, "runs": args.interp_runs}
+
+
+def interpreter_report(it: dict) -> list[str]:
+    lines = [INTERPRETER_HEADING, "",
+             f"Best of {it['runs']} runs per round (a short run on a shared machine loses whole time slices), median over {it['rounds']} round(s); the interpreter only "
+             f"(`Session.run` in-process, CPython {it['python']} `exec` of the twin in bench/interpreter/). "
+             "Speed ratio = CPython time / our time (≥ 1.0× means at least as fast).", "",
+             "| program | ours | CPython | speed vs CPython | per element, ours | per element, CPython | target ≥ 1.0× | met |",
+             "| --- | --- | --- | --- | --- | --- | --- | --- |"]
+    empty = it["per"]["empty"]
+
+    def per_element(name: str, side: str, elements: int) -> float:
+        """Seconds per element, the fixed cost of running a cell (empty.attn / empty.py) taken off."""
+        return max(it["per"][name][side] - empty[side], 0.0) / elements
+
+    for name, label, elements in INTERP_PROGRAMS:
+        t = it["per"][name]
+        ratio = t["python"] / t["ours"] if t["ours"] else None
+        per_ours = f"{per_element(name, 'ours', elements) * 1e9:.0f} ns" if elements else ""
+        per_py = f"{per_element(name, 'python', elements) * 1e9:.0f} ns" if elements else ""
+        error = it["errors"].get(name)
+        lines.append(f"| {label} | {fmt_time(t['ours'])} | {fmt_time(t['python'])} | {ratio:.2f}× | {per_ours} | {per_py} | ≥ 1.0× | "
+                     f"{verdict(None if error else ratio >= 1.0)} |")
+    fills = [per_element(n, "ours", e) for n, _, e in INTERP_PROGRAMS if e]
+    if fills and min(fills) > 0:
+        spread = max(fills) / min(fills)
+        lines += ["", f"Running an empty cell takes {fmt_time(empty['ours'])} (CPython's exec {fmt_time(empty['python'])}); "
+                  "per-element figures have it taken off. "
+                  f"Element assignment costs {', '.join(f'{f * 1e9:.0f} ns' for f in fills)} per element at 100, 200 and 400 "
+                  f"(largest / smallest {spread:.2f}; target: the same at every size, ≤ 1.5: {verdict(spread <= 1.5)})."]
+    def same(a: str | None, b: str | None) -> bool:  # numbers print differently (1e+17 vs an int)
+        try:
+            return math.isclose(float(a), float(b), rel_tol=1e-9)
+        except (TypeError, ValueError):
+            return a == b
+    # matmul48's matrices come from different generators (randn vs random.gauss): not compared.
+    mismatched = [n for n, o in it["outputs"].items() if n not in ("matmul48", "empty") and not same(o.get("ours"), o.get("python"))]
+    if mismatched or it["errors"]:
+        lines += ["", "Outputs that differ from the CPython twin: " + ", ".join(mismatched) +
+                  "".join(f"; {n} failed: {e}" for n, e in it["errors"].items())]
+    lines.append("")
+    return lines
+
+
+def replace_interpreter_section(text: str, section: list[str]) -> str:
+    """bench/latest.md with only the interpreter section replaced (or appended), the rest kept."""
+    lines = text.rstrip("\n").split("\n") if text else []
+    if INTERPRETER_HEADING in lines:
+        start = lines.index(INTERPRETER_HEADING)
+        end = next((i for i in range(start + 1, len(lines)) if lines[i].startswith("## ")), len(lines))
+        lines[start:end] = section
+    else:
+        lines += [""] + section
+    return "\n".join(lines).rstrip("\n") + "\n"
 
 
 def measure_multi_head(args, bench_bin: Path) -> dict:
@@ -462,7 +602,7 @@ def verdict(ok: bool | None) -> str:
     return "—" if ok is None else ("yes" if ok else "**no**")
 
 
-def report(info: dict, mh: dict | None, kernels: dict | None, notebooks: dict | None) -> str:
+def report(info: dict, mh: dict | None, kernels: dict | None, notebooks: dict | None, interp: dict | None = None) -> str:
     lines = ["# Benchmark (`make bench`)", ""]
     lines.append(f"- Machine: {info['cpu']}, {info['cores']} cores, Linux {info['kernel']}; {info['date']}")
     lines.append(f"- {info['swift']}; Python {info['python']}")
@@ -560,12 +700,20 @@ def report(info: dict, mh: dict | None, kernels: dict | None, notebooks: dict | 
             lines += ["", "attention-bench resident memory after each size: "
                       + ", ".join(f"{k[:3]}: {v / 1024:.0f} MiB" for k, v in rss) + "."]
     lines.append("")
+    if interp:
+        lines += interpreter_report(interp)
     return "\n".join(lines)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--numpy-worker", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--python-interp-worker", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--interp-programs", default="", help=argparse.SUPPRESS)
+    parser.add_argument("--interp-dir", default=str(INTERP_DIR), help=argparse.SUPPRESS)
+    parser.add_argument("--interp-runs", type=int, default=5, help="timed runs of each interpreter program per round (default 5)")
+    parser.add_argument("--interpreter-only", action="store_true",
+                        help="only the interpreter table (make bench-interp); replaces only its section of --out")
     parser.add_argument("--sizes", default=";".join(f"{n},{d},{h}" for n, d, h in SIZES), help=argparse.SUPPRESS)
     parser.add_argument("--peak-runs", type=int, default=5, help=argparse.SUPPRESS)
     parser.add_argument("--rounds", type=int, default=3, help="alternating rounds of numpy and AttentionCore (default 3)")
@@ -582,6 +730,9 @@ def main() -> None:
     if args.numpy_worker:
         numpy_worker(args)
         return
+    if args.python_interp_worker:
+        python_interp_worker(args)
+        return
     if args.quick:
         args.rounds, args.min_time, args.starts, args.cells = 1, 0.2, 3, 100
 
@@ -590,12 +741,22 @@ def main() -> None:
         print("bench: building attention-bench (swift build -c release --static-swift-stdlib)", file=sys.stderr)
         subprocess.run(["swift", "build", "-c", "release", "--static-swift-stdlib", "--product", "attention-bench"], cwd=ROOT, check=True)
 
+    if args.interpreter_only:
+        interp = measure_interpreter(args, bench_bin)
+        section = interpreter_report(interp)
+        print("\n".join(section))
+        out = Path(args.out)
+        out.write_text(replace_interpreter_section(out.read_text() if out.exists() else "", section))
+        print(f"bench: wrote the interpreter section of {os.path.relpath(args.out, Path.cwd())}", file=sys.stderr)
+        return
+
     info = machine()
     kernels = None if args.skip_kernel else measure_kernels(args)
     notebooks = None if args.skip_notebooks else measure_notebooks()
     mh = measure_multi_head(args, bench_bin)
+    interp = measure_interpreter(args, bench_bin)
     info["load_end"] = load_average()
-    text = report(info, mh, kernels, notebooks)
+    text = report(info, mh, kernels, notebooks, interp)
     print(text)
     Path(args.out).write_text(text)
     print(f"bench: wrote {os.path.relpath(args.out, Path.cwd())}", file=sys.stderr)

@@ -63,16 +63,24 @@ public enum ElementwiseOperation: Sendable {
     }
 }
 
-/// The broadcast result shape of `a ∘ b`, or nil when the shapes do not broadcast.
-func broadcastShape(_ a: Matrix, _ b: Matrix) -> (rows: Int, cols: Int)? {
-    func fits(_ x: Int, _ y: Int) -> Int? { x == y ? x : x == 1 ? y : y == 1 ? x : nil }
-    guard let r = fits(a.rows, b.rows), let c = fits(a.cols, b.cols) else { return nil }
-    return (r, c)
+extension Matrix {
+    /// The result shape of `a ∘ b` under the language's broadcasting rule (docs/LANGUAGE.md,
+    /// "Broadcasting"), or nil when the shapes do not broadcast. Allowed: equal shapes; a 1×1
+    /// operand with any matrix; a 1×C row with an R×C matrix; an R×1 column with an R×C
+    /// matrix. NumPy would also pair a 1×C row with an R×1 column (an outer sum); that is
+    /// refused here, so that no caller of the library can do what the language forbids.
+    public static func broadcastShape(_ a: Matrix, _ b: Matrix) -> (rows: Int, cols: Int)? {
+        func fits(_ x: Int, _ y: Int) -> Int? { x == y ? x : x == 1 ? y : y == 1 ? x : nil }
+        guard let r = fits(a.rows, b.rows), let c = fits(a.cols, b.cols) else { return nil }
+        // Both axes stretched (1×C with R×1) only when one side is a single number.
+        guard a.rows == b.rows || a.cols == b.cols || a.count == 1 || b.count == 1 else { return nil }
+        return (r, c)
+    }
 }
 
 /// `a ∘ b` element by element, IEEE semantics (1/0 = inf), with broadcasting.
 public func elementwise(_ op: ElementwiseOperation, _ a: Matrix, _ b: Matrix) throws(CoreError) -> Matrix {
-    guard let (rows, cols) = broadcastShape(a, b) else {
+    guard let (rows, cols) = Matrix.broadcastShape(a, b) else {
         throw .shapeMismatch(
             operation: op.verb, lhs: a.shapeDescription, rhs: b.shapeDescription,
             hint: a.rows == b.cols && a.cols == b.rows ? "one of them may need a transpose (.T)" : nil)
@@ -103,16 +111,20 @@ public func elementwise(_ op: ElementwiseOperation, _ a: Matrix, _ b: Matrix) th
     return Matrix(uncheckedRows: rows, cols: cols, storage: out)
 }
 
-/// A + B with broadcasting.
-public func add(_ a: Matrix, _ b: Matrix) throws(CoreError) -> Matrix { try elementwise(.add, a, b) }
-/// A − B with broadcasting.
-public func subtract(_ a: Matrix, _ b: Matrix) throws(CoreError) -> Matrix { try elementwise(.subtract, a, b) }
-/// A ⊙ B (element-wise product) with broadcasting.
-public func multiply(_ a: Matrix, _ b: Matrix) throws(CoreError) -> Matrix { try elementwise(.multiply, a, b) }
-/// A ⊘ B (element-wise quotient) with broadcasting; IEEE division (x/0 = ±inf, 0/0 = nan).
-public func divide(_ a: Matrix, _ b: Matrix) throws(CoreError) -> Matrix { try elementwise(.divide, a, b) }
-/// Aᵢⱼ ** Bᵢⱼ (element-wise power, `pow`) with broadcasting.
-public func power(_ a: Matrix, _ b: Matrix) throws(CoreError) -> Matrix { try elementwise(.power, a, b) }
+extension Matrix {
+    // Namespaced (`Matrix.add`, not a global `add`) so that the library's names never shadow
+    // the language's builtins of the same name in code that imports both.
 
-/// s·A for a scalar s.
-public func scale(_ a: Matrix, by s: Double) -> Matrix { a.map { $0 * s } }
+    /// A + B with broadcasting.
+    public static func add(_ a: Matrix, _ b: Matrix) throws(CoreError) -> Matrix { try elementwise(.add, a, b) }
+    /// A − B with broadcasting.
+    public static func subtract(_ a: Matrix, _ b: Matrix) throws(CoreError) -> Matrix { try elementwise(.subtract, a, b) }
+    /// A ⊙ B (element-wise product) with broadcasting.
+    public static func multiply(_ a: Matrix, _ b: Matrix) throws(CoreError) -> Matrix { try elementwise(.multiply, a, b) }
+    /// A ⊘ B (element-wise quotient) with broadcasting; IEEE division (x/0 = ±inf, 0/0 = nan).
+    public static func divide(_ a: Matrix, _ b: Matrix) throws(CoreError) -> Matrix { try elementwise(.divide, a, b) }
+    /// Aᵢⱼ ** Bᵢⱼ (element-wise power, `pow`) with broadcasting.
+    public static func power(_ a: Matrix, _ b: Matrix) throws(CoreError) -> Matrix { try elementwise(.power, a, b) }
+    /// s·A for a scalar s.
+    public static func scale(_ a: Matrix, by s: Double) -> Matrix { a.map { $0 * s } }
+}

@@ -73,7 +73,7 @@ extension GPTModel {
         if let bad = ids.first(where: { $0 < 0 || $0 >= vocab }) {
             throw .invalidArgument("token id \(bad) is outside the vocabulary 0..<\(vocab)")
         }
-        var x = try add(try wte.select(rows: ids, cols: Array(0..<dModel)), wpe.select(rows: Array(0..<ids.count), cols: Array(0..<dModel)))
+        var x = try Matrix.add(try wte.select(rows: ids, cols: Array(0..<dModel)), wpe.select(rows: Array(0..<ids.count), cols: Array(0..<dModel)))
         let mask = try causalMask(ids.count)
         for block in blocks { x = try transformerBlock(x, block, mask: mask, norm: .pre) }
         let final = try layerNorm(x, gamma: lnFGamma, beta: lnFBeta)

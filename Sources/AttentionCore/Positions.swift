@@ -14,7 +14,7 @@ public func sinusoidal(_ n: Int, _ d: Int) throws(CoreError) -> Matrix {
 /// N(0, 0.02²) samples from `SeededGenerator(seed:)`. (Untrained here: the point of the
 /// comparison with `sinusoidal` is that these carry no structure until trained.)
 public func learnedPositions(_ n: Int, _ d: Int, seed: UInt64) throws(CoreError) -> Matrix {
-    scale(try randn(n, d, seed: seed), by: 0.02)
+    Matrix.scale(try randn(n, d, seed: seed), by: 0.02)
 }
 
 /// Rotary position embedding (RoPE, Su et al.): row p (the position, from 0) has each pair

@@ -27,8 +27,8 @@ public func layerNorm(_ x: Matrix, gamma: Matrix? = nil, beta: Matrix? = nil, ep
 /// The position-wise feed-forward network: gelu(X·W₁ + b₁)·W₂ + b₂ (exact GELU).
 /// X n×d, W₁ d×h, b₁ 1×h, W₂ h×d, b₂ 1×d (h = 4d in `initBlock`).
 public func ffn(_ x: Matrix, _ w1: Matrix, _ b1: Matrix, _ w2: Matrix, _ b2: Matrix) throws(CoreError) -> Matrix {
-    let hidden = gelu(try add(try matmul(x, w1), b1))
-    return try add(try matmul(hidden, w2), b2)
+    let hidden = gelu(try Matrix.add(try matmul(x, w1), b1))
+    return try Matrix.add(try matmul(hidden, w2), b2)
 }
 
 /// All weights of one transformer block (names as in the language's `init_block` record).
@@ -95,11 +95,11 @@ public enum NormPlacement: String, Sendable {
 /// Multi-head self-attention with biases, as inside a block:
 /// concat_h(attention(Qₕ, Kₕ, Vₕ, mask))·W_O + b_O with Q = X·W_Q + b_Q (likewise K, V).
 public func blockAttention(_ x: Matrix, _ p: BlockParameters, mask: Matrix?) throws(CoreError) -> Matrix {
-    let q = try add(try matmul(x, p.Wq), p.bq)
-    let k = try add(try matmul(x, p.Wk), p.bk)
-    let v = try add(try matmul(x, p.Wv), p.bv)
+    let q = try Matrix.add(try matmul(x, p.Wq), p.bq)
+    let k = try Matrix.add(try matmul(x, p.Wk), p.bk)
+    let v = try Matrix.add(try matmul(x, p.Wv), p.bv)
     let heads = try multiHeadConcat(q, k, v, heads: p.heads, mask: mask)
-    return try add(try matmul(heads, p.Wo), p.bo)
+    return try Matrix.add(try matmul(heads, p.Wo), p.bo)
 }
 
 /// One transformer block on X (n×d): attention reads from the residual stream and adds
@@ -111,12 +111,12 @@ public func transformerBlock(_ x: Matrix, _ p: BlockParameters, mask: Matrix? = 
     }
     switch norm {
     case .pre:
-        let afterAttention = try add(x, try blockAttention(try layerNorm(x, gamma: p.ln1Gamma, beta: p.ln1Beta), p, mask: mask))
+        let afterAttention = try Matrix.add(x, try blockAttention(try layerNorm(x, gamma: p.ln1Gamma, beta: p.ln1Beta), p, mask: mask))
         let normed = try layerNorm(afterAttention, gamma: p.ln2Gamma, beta: p.ln2Beta)
-        return try add(afterAttention, try ffn(normed, p.W1, p.b1, p.W2, p.b2))
+        return try Matrix.add(afterAttention, try ffn(normed, p.W1, p.b1, p.W2, p.b2))
     case .post:
-        let afterAttention = try layerNorm(try add(x, try blockAttention(x, p, mask: mask)), gamma: p.ln1Gamma, beta: p.ln1Beta)
-        let afterFFN = try add(afterAttention, try ffn(afterAttention, p.W1, p.b1, p.W2, p.b2))
+        let afterAttention = try layerNorm(try Matrix.add(x, try blockAttention(x, p, mask: mask)), gamma: p.ln1Gamma, beta: p.ln1Beta)
+        let afterFFN = try Matrix.add(afterAttention, try ffn(afterAttention, p.W1, p.b1, p.W2, p.b2))
         return try layerNorm(afterFFN, gamma: p.ln2Gamma, beta: p.ln2Beta)
     }
 }

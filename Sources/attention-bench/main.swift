@@ -1,6 +1,7 @@
 // attention-bench: times AttentionCore's `multiHead` and prints JSON for bench/run_bench.py.
 //
 //     attention-bench [--sizes n,d,h;n,d,h;...] [--min-time SECONDS] [--min-runs N]
+//     attention-bench --interpreter [--min-runs N] FILE.attn ...   (see Interpreter.swift)
 //
 // For each size and mask (none, causal): X n×d and W_Q, W_K, W_V, W_O d×d drawn from
 // `randn` (weights scaled by 1/√d), two warm-up calls, then timed calls until both
@@ -16,8 +17,11 @@ var sizes = [Size(n: 8, d: 16, heads: 2), Size(n: 128, d: 64, heads: 4), Size(n:
 var minTime = 0.5
 var minRuns = 5
 var arguments = CommandLine.arguments.dropFirst().makeIterator()
+var interpreterFiles: [String]?
 while let argument = arguments.next() {
     switch argument {
+    case "--interpreter": interpreterFiles = []
+    case _ where interpreterFiles != nil && !argument.hasPrefix("--"): interpreterFiles?.append(argument)
     case "--sizes":
         guard let text = arguments.next() else { fatalError("--sizes needs n,d,h;n,d,h") }
         sizes = text.split(separator: ";").map { part in
@@ -28,10 +32,12 @@ while let argument = arguments.next() {
     case "--min-time": minTime = Double(arguments.next() ?? "") ?? minTime
     case "--min-runs": minRuns = Int(arguments.next() ?? "") ?? minRuns
     default:
-        FileHandle.standardError.write("usage: attention-bench [--sizes n,d,h;...] [--min-time S] [--min-runs N]\n".data(using: .utf8)!)
+        FileHandle.standardError.write("usage: attention-bench [--sizes n,d,h;...] [--min-time S] [--min-runs N]; attention-bench --interpreter [--min-runs N] FILE.attn ...\n".data(using: .utf8)!)
         exit(2)
     }
 }
+
+if let interpreterFiles { InterpreterBench.run(files: interpreterFiles, minRuns: minRuns) }
 
 func now() -> Double {
     var t = timespec()
@@ -55,7 +61,7 @@ for size in sizes {
     let (n, d, h) = (size.n, size.d, size.heads)
     let x = try randn(n, d, seed: 1)
     let weightScale = Matrix(scalar: 1 / Double(d).squareRoot())
-    let w = try (0..<4).map { try multiply(try randn(d, d, seed: 10 + UInt64($0)), weightScale) }
+    let w = try (0..<4).map { try Matrix.multiply(try randn(d, d, seed: 10 + UInt64($0)), weightScale) }
     let causal = try causalMask(n)
     for masked in [false, true] {
         let mask: Matrix? = masked ? causal : nil

@@ -161,8 +161,8 @@ struct BLASProductTests {
 struct FusedAttentionTests {
     static func unfusedWeights(_ q: Matrix, _ k: Matrix, mask: Matrix?, scaled: Bool = true) throws -> Matrix {
         var scores = MatrixProduct.referenceMultiplyTransposed(q, k)
-        if scaled && q.cols > 0 { scores = scale(scores, by: 1 / Double(q.cols).squareRoot()) }
-        if let mask { scores = try add(scores, mask) }
+        if scaled && q.cols > 0 { scores = Matrix.scale(scores, by: 1 / Double(q.cols).squareRoot()) }
+        if let mask { scores = try Matrix.add(scores, mask) }
         return try softmax(scores)
     }
 
@@ -194,7 +194,7 @@ struct FusedAttentionTests {
     @Test(arguments: [(1, 1, 1), (2, 4, 2), (8, 16, 2), (63, 32, 4), (65, 48, 3), (130, 64, 8), (200, 40, 5)])
     func multiHeadMatchesUnfused(n: Int, d: Int, heads: Int) throws {
         let x = try randn(n, d, seed: 3)
-        let w = try (0..<4).map { try scale(randn(d, d, seed: 20 + UInt64($0)), by: 1 / Double(d).squareRoot()) }
+        let w = try (0..<4).map { try Matrix.scale(randn(d, d, seed: 20 + UInt64($0)), by: 1 / Double(d).squareRoot()) }
         let masks: [(String, Matrix?)] = [
             ("none", nil), ("causal", try causalMask(n)), ("general", Self.generalMask(n, n, seed: 5)),
             ("row", Self.generalMask(1, n, seed: 6).map { $0 == -.infinity ? 0 : $0 }),

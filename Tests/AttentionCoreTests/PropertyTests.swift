@@ -179,11 +179,27 @@ struct GeneratorTests {
 struct ArithmeticTests {
     @Test func broadcastingRules() throws {
         let a = try Matrix([[1, 2, 3], [4, 5, 6]])
-        #expect(try add(a, try Matrix([[10, 20, 30]])).storage == [11, 22, 33, 14, 25, 36])
-        #expect(try add(a, try Matrix([[10], [20]])).storage == [11, 12, 13, 24, 25, 26])
-        #expect(try multiply(a, Matrix(scalar: 2)).storage == [2, 4, 6, 8, 10, 12])
-        #expect(throws: CoreError.self) { try add(a, try Matrix([[1, 2]])) }
-        #expect(try divide(Matrix(scalar: 1), Matrix(scalar: 0)).storage == [.infinity])
+        #expect(try Matrix.add(a, try Matrix([[10, 20, 30]])).storage == [11, 22, 33, 14, 25, 36])
+        #expect(try Matrix.add(a, try Matrix([[10], [20]])).storage == [11, 12, 13, 24, 25, 26])
+        #expect(try Matrix.multiply(a, Matrix(scalar: 2)).storage == [2, 4, 6, 8, 10, 12])
+        #expect(throws: CoreError.self) { try Matrix.add(a, try Matrix([[1, 2]])) }
+        #expect(try Matrix.divide(Matrix(scalar: 1), Matrix(scalar: 0)).storage == [.infinity])
+    }
+
+    /// The language's rule, enforced by the library itself: a 1×C row with an R×1 column is no
+    /// outer sum (NumPy would make one), whichever side each is on and whatever the operation.
+    @Test func rowWithColumnDoesNotBroadcast() throws {
+        let row = try Matrix([[1, 2, 3]]), column = try Matrix([[10], [20]])
+        #expect(Matrix.broadcastShape(row, column) == nil)
+        #expect(Matrix.broadcastShape(column, row) == nil)
+        #expect(throws: CoreError.self) { try Matrix.add(row, column) }
+        #expect(throws: CoreError.self) { try Matrix.add(column, row) }
+        #expect(throws: CoreError.self) { try elementwise(.multiply, row, column) }
+        // What the language allows still broadcasts: a 1×1 with anything, a row or a column
+        // with a matrix of its width or height, and empty matrices keep their zero axis.
+        #expect(Matrix.broadcastShape(Matrix(scalar: 2), row)! == (1, 3))
+        #expect(Matrix.broadcastShape(column, Matrix(rows: 2, cols: 4, repeating: 0))! == (2, 4))
+        #expect(Matrix.broadcastShape(Matrix(rows: 0, cols: 3, repeating: 0), row)! == (0, 3))
     }
 
     @Test func productAndHint() throws {

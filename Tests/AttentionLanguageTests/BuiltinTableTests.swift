@@ -31,7 +31,7 @@ import Testing
             globals: GlobalScope(), host: RecordingHost(), limits: Limits(), interruptFlag: InterruptFlag(), source: source,
             stackGuard: StackGuard(budget: 1 << 20))
         let range = SourceRange.none
-        let arguments = [Evaluator.EvaluatedArgument(label: nil, labelRange: nil, value: .number(1), range: range, expr: .number(1, range))]
+        let arguments = [Evaluator.EvaluatedArgument(label: nil, labelRange: nil, value: .number(1), expr: .number(1, range))]
         do {
             _ = try faulty.implementation(try Arguments(info: faulty, evaluator: evaluator, range: range, arguments: arguments))
             Issue.record("reading an undeclared argument should fail")

@@ -46,9 +46,12 @@ extension Evaluator {
     /// 40 times is a small value whose unfolded size is 2⁴⁰, and printing, comparing or
     /// even measuring it would never end. The walk stops as soon as a bound is passed, so
     /// this check itself visits at most `maxElements` + 1 values.
-    func checkListDepth(_ items: [Value], at range: SourceRange) throws(LangError) {
+    ///
+    /// `alreadyCounted` values (items of a list being appended to that hold no lists or
+    /// records) are taken off the size budget without a walk.
+    func checkListDepth(_ items: [Value], at range: SourceRange, alreadyCounted: Int = 0) throws(LangError) {
         let cap = limits.maxNestingDepth
-        var budget = limits.maxElements
+        var budget = limits.maxElements - alreadyCounted
         enum Violation { case depth, size }
         func walk(_ v: Value, _ level: Int) -> Violation? {
             budget -= 1

@@ -10,29 +10,72 @@ enum Flow {
 
 /// The session's top-level bindings, shared by reference with the evaluator so that a
 /// binding is stored the moment its statement finishes (and survives a later error).
+///
+/// The bindings live behind a pointer, not in a stored property: Swift checks every access
+/// to a class's stored `var` for exclusivity at run time, and in `s = s + i * i` those checks
+/// took a fifth of the time. Only the one running cell's evaluator (or the session between
+/// cells) touches them, and no access overlaps another (`modifyBinding`'s body evaluates
+/// nothing), so the unchecked accesses are safe.
 final class GlobalScope {
-    var values: [String: Value] = [:]
+    let storage = UncheckedBox(Bindings())
+
+    var values: Bindings {
+        _read { yield storage.pointer.pointee }
+        _modify { yield &storage.pointer.pointee }
+    }
+}
+
+/// One value on the heap, read and changed through a pointer: no run-time exclusivity
+/// checks (see `GlobalScope`). Freed with its owner.
+final class UncheckedBox<T> {
+    let pointer: UnsafeMutablePointer<T>
+
+    init(_ value: T) {
+        pointer = .allocate(capacity: 1)
+        pointer.initialize(to: value)
+    }
+
+    deinit {
+        pointer.deinitialize(count: 1)
+        pointer.deallocate()
+    }
 }
 
 /// One running cell: a tree-walking evaluator, a `switch` over the syntax tree.
 final class Evaluator {
-    struct Frame {
-        var locals: [String: Value]
-    }
-
     let globals: GlobalScope
     let host: CellHost
     let limits: Limits
     let interruptFlag: InterruptFlag
     /// The source of the code running now (a function's own source while it runs).
     var source: SourceText
-    var frames: [Frame] = []
+    /// The running user function's bindings (empty at the top level); a call saves the
+    /// caller's and restores them when it returns.
+    var locals: LocalBindings {
+        _read { yield frame.pointer.pointee.locals }
+        _modify { yield &frame.pointer.pointee.locals }
+    }
+    /// How many user-function calls are running (0 at the top level).
+    var callDepth: Int {
+        get { frame.pointer.pointee.callDepth }
+        set { frame.pointer.pointee.callDepth = newValue }
+    }
+    /// `locals` and `callDepth`, unchecked as `GlobalScope`'s bindings are (one thread, no
+    /// overlapping access).
+    private struct FrameState {
+        var locals = LocalBindings()
+        var callDepth = 0
+    }
+    private let frame = UncheckedBox(FrameState())
+    /// `globals.values`, reached without an accessor call (the evaluator holds `globals`).
+    private let globalBindings: UnsafeMutablePointer<Bindings>
     /// Bounds stack use whatever the configured call and nesting limits.
     let stackGuard: StackGuard
 
     init(globals: GlobalScope, host: CellHost, limits: Limits, interruptFlag: InterruptFlag, source: SourceText, stackGuard: StackGuard) {
         self.stackGuard = stackGuard
         self.globals = globals
+        self.globalBindings = globals.storage.pointer
         self.host = host
         self.limits = limits
         self.interruptFlag = interruptFlag
@@ -56,39 +99,60 @@ final class Evaluator {
         return result
     }
 
-    func checkInterrupt(at range: SourceRange?) throws(LangError) {
+    /// Polled between statements, at every loop iteration and every call. The range is an
+    /// autoclosure: working out a statement's range walks its expression, and is only
+    /// needed when the check fails.
+    func checkInterrupt(at range: @autoclosure () -> SourceRange?) throws(LangError) {
         if interruptFlag.isSet || host.isInterruptRequested {
-            throw LangError(.interrupted, "the cell was interrupted; bindings made before this point are kept", at: range)
+            throw LangError(.interrupted, "the cell was interrupted; bindings made before this point are kept", at: range())
         }
     }
 
     // MARK: - Names
 
-    func lookup(_ name: String, at range: SourceRange) throws(LangError) -> Value {
-        if let frame = frames.last, let v = frame.locals[name] { return v }
-        if let v = globals.values[name] { return v }
+    /// A name's value: the running function's binding, else the session's, else a builtin.
+    /// Bindings are found by the name's interned id (an array index), not by its text.
+    func lookup(_ name: Name, at range: SourceRange) throws(LangError) -> Value {
+        if callDepth > 0, let v = locals[id: name.id] { return v }
+        if let v = globalBindings.pointee[id: name.id] { return v }
+        return try lookupBuiltin(name.text, at: range)
+    }
+
+    private func lookupBuiltin(_ name: String, at range: SourceRange) throws(LangError) -> Value {
         if BuiltinTable.info(name) != nil { return .function(.builtin(name: name)) }
         var message = "'\(name)' is not defined"
         if let suggestion = Suggestions.closest(to: name, among: namesInScope()) {
             message += "; did you mean \(suggestion)?"
-        } else if frames.isEmpty {
+        } else if callDepth == 0 {
             message += "; run the cell that defines it first"
         }
         throw .name(message, at: range)
     }
 
     func namesInScope() -> [String] {
-        var names = Array(globals.values.keys) + BuiltinTable.names
-        if let frame = frames.last { names += frame.locals.keys }
+        var names = globals.values.keys + BuiltinTable.names
+        if callDepth > 0 { names += locals.keys }
         return names
     }
 
-    func bind(_ name: String, _ value: Value) {
-        if frames.isEmpty {
-            globals.values[name] = value
+    /// Binds in the running function (a local) or, at the top level, in the session.
+    func bind(_ id: Int, _ value: Value) {
+        if callDepth == 0 {
+            globalBindings.pointee[id: id] = value
         } else {
-            frames[frames.count - 1].locals[name] = value
+            locals[id: id] = value
         }
+    }
+
+    /// Changes the value bound to `id` where it is stored, as `bind` would bind it: inside a
+    /// function a global is first copied into a local (assignment there never changes the
+    /// session's binding). The slot is the value's only holder while `body` runs, so a
+    /// matrix or list whose storage nothing else shares is changed without a copy. `body`
+    /// must not evaluate anything (the binding is being modified). Nil when unbound.
+    func modifyBinding<R>(_ id: Int, _ body: (inout Value) throws(LangError) -> R) throws(LangError) -> R? {
+        if callDepth == 0 { return try globalBindings.pointee.modify(id: id, body) }
+        if locals[id: id] == nil, let global = globalBindings.pointee[id: id] { locals[id: id] = global }
+        return try locals.modify(id: id, body)
     }
 
     // MARK: - Statements
@@ -105,19 +169,21 @@ final class Evaluator {
 
     func execute(_ statement: Stmt) throws(LangError) -> Flow {
         switch statement {
+        case .assign(let name, .chain(.name(let left, let leftRange), let links), _)
+        where links.count == 1 && links[0].op == .add && left.id == name.id:
+            try assignSum(name, at: leftRange, links[0])
+            return .normal
         case .assign(let name, let value, _):
-            bind(name, try evaluate(value))
+            bind(name.id, try evaluate(value))
             return .normal
         case .assignIndex(let name, let indices, let value, let range):
-            let target = try lookup(name, at: range)
-            let newValue = try evaluate(value)
-            bind(name, try assignElements(of: target, name: name, indices: indices, to: newValue, at: range))
+            try assignElements(of: name, indices: indices, value: value, at: range)
             return .normal
         case .expression(let e):
             _ = try evaluate(e)
             return .normal
         case .function(let decl):
-            bind(decl.name, .function(.user(UserFunction(decl))))
+            bind(decl.nameID, .function(.user(UserFunction(decl))))
             return .normal
         case .return(let e, _):
             return .returned(try e.map { (e) throws(LangError) -> Value in try evaluate(e) } ?? .nil)
@@ -157,10 +223,10 @@ final class Evaluator {
     }
 
     /// `for x in 0..<n` counts without building a list; lists give their items; a matrix its rows (1×C each).
-    private func executeFor(name: String, iterable: Expr, body: [Stmt], range: SourceRange) throws(LangError) -> Flow {
+    private func executeFor(name: Name, iterable: Expr, body: [Stmt], range: SourceRange) throws(LangError) -> Flow {
         func run(_ value: Value) throws(LangError) -> Flow? {
             try checkInterrupt(at: range)
-            bind(name, value)
+            bind(name.id, value)
             switch try execute(body) {
             case .normal, .continueLoop: return nil
             case .breakLoop: return .normal
@@ -200,15 +266,23 @@ final class Evaluator {
     // MARK: - Expressions
 
     func evaluate(_ expr: Expr) throws(LangError) -> Value {
-        guard !stackGuard.isExhausted else {
-            throw .limit("this computation nests too deeply (calls inside calls inside calls); simplify it or lower the recursion", at: expr.range)
-        }
         switch expr {
+        // Leaves first: they cannot nest, so they skip the stack check.
         case .number(let v, _): return .number(v)
         case .string(let s, _): return .string(s)
         case .bool(let b, _): return .bool(b)
         case .nil: return .nil
         case .name(let name, let range): return try lookup(name, at: range)
+        default: return try evaluateCompound(expr)
+        }
+    }
+
+    private func evaluateCompound(_ expr: Expr) throws(LangError) -> Value {
+        guard !stackGuard.isExhausted else {
+            throw .limit("this computation nests too deeply (calls inside calls inside calls); simplify it or lower the recursion", at: expr.range)
+        }
+        switch expr {
+        case .number, .string, .bool, .nil, .name: return try evaluate(expr)
         case .bracket(let rows, let range): return try evaluateBracket(rows, range: range)
         case .unary(let op, let operand, let range):
             return try unary(op, try evaluate(operand), at: range)
@@ -227,7 +301,7 @@ final class Evaluator {
             for argument in arguments {
                 values.append(EvaluatedArgument(
                     label: argument.label, labelRange: argument.labelRange,
-                    value: try evaluate(argument.value), range: argument.value.fullRange, expr: argument.value))
+                    value: try evaluate(argument.value), expr: argument.value))
             }
             return try call(callable, values, at: range, calleeRange: callee.fullRange)
         case .index(let target, let parts, let range):
@@ -280,8 +354,9 @@ final class Evaluator {
         let label: String?
         let labelRange: SourceRange?
         let value: Value
-        let range: SourceRange
         let expr: Expr
+        /// The argument's source, worked out only when a message needs it (a walk of `expr`).
+        var range: SourceRange { expr.fullRange }
     }
 
     func call(_ callable: Callable, _ arguments: [EvaluatedArgument], at range: SourceRange, calleeRange: SourceRange) throws(LangError) -> Value {
@@ -295,40 +370,44 @@ final class Evaluator {
     }
 
     private func callUser(_ function: UserFunction, _ arguments: [EvaluatedArgument], at range: SourceRange) throws(LangError) -> Value {
-        guard frames.count < limits.maxCallDepth else {
+        guard callDepth < limits.maxCallDepth else {
             throw .limit(
                 "more than \(limits.maxCallDepth) nested function calls; does \(function.name) call itself without ever stopping? (raise ATTN_MAX_DEPTH to allow more)",
                 at: range)
         }
         let parameters = function.parameters
-        var locals: [String: Value] = [:]
+        let decl = function.declaration
+        let ids = decl.parameterIDs
+        var bound = LocalBindings(capacity: parameters.count)
         var positional = 0
         for argument in arguments {
             if let label = argument.label {
-                guard parameters.contains(label) else {
+                guard let k = parameters.firstIndex(of: label) else {
                     throw .type("\(function.signature) has no parameter '\(label)'", at: argument.labelRange ?? range)
                 }
-                guard locals[label] == nil else {
+                guard bound[id: ids[k]] == nil else {
                     throw .type("the argument '\(label)' of \(function.signature) is given twice", at: argument.labelRange ?? range)
                 }
-                locals[label] = argument.value
+                bound[id: ids[k]] = argument.value
             } else {
                 guard positional < parameters.count else {
                     throw .type("\(function.signature) takes \(parameters.count) argument\(parameters.count == 1 ? "" : "s"), got \(arguments.count)", at: argument.range)
                 }
-                locals[parameters[positional]] = argument.value
+                bound[id: ids[positional]] = argument.value
                 positional += 1
             }
         }
-        if let missing = parameters.first(where: { locals[$0] == nil }) {
-            throw .type("\(function.signature) is missing the argument '\(missing)'", at: range)
+        if let missing = parameters.indices.first(where: { bound[id: ids[$0]] == nil }) {
+            throw .type("\(function.signature) is missing the argument '\(parameters[missing])'", at: range)
         }
-        let decl = function.declaration
         let callerSource = source
-        frames.append(Frame(locals: locals))
+        let callerLocals = locals
+        locals = bound
+        callDepth += 1
         source = decl.source
         defer {
-            frames.removeLast()
+            locals = callerLocals
+            callDepth -= 1
             source = callerSource
         }
         do {

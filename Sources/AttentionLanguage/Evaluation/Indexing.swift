@@ -62,9 +62,10 @@ extension Evaluator {
     }
 
     /// A single index checked against `count`, negative counting from the end.
+    /// The messages are built only on failure: this runs for every element a loop touches.
     func position(_ d: Double, count: Int, axis: String, at range: SourceRange) throws(LangError) -> Int {
-        let plural = count == 1 ? axis : axis + "s"
-        let valid = count == 0 ? "there are none" : "use 0 to \(count - 1), or -\(count) to -1"
+        var plural: String { count == 1 ? axis : axis + "s" }
+        var valid: String { count == 0 ? "there are none" : "use 0 to \(count - 1), or -\(count) to -1" }
         guard d.isFinite, d == d.rounded() else {
             throw .index("an index must be a whole number, got \(Renderer.formatNumber(d))", at: range)
         }
@@ -112,37 +113,6 @@ extension Evaluator {
     private func select(_ m: Matrix, rows: [Int], cols: [Int], at range: SourceRange) throws(LangError) -> Matrix {
         try checkSize(rows: rows.count, cols: cols.count, at: range)
         return try core(at: range) { () throws(CoreError) -> Matrix in try m.select(rows: rows, cols: cols) }
-    }
-
-    /// `A[i, j] = v` and `xs[i] = v`: a copy of `target` with the chosen elements replaced.
-    func assignElements(of target: Value, name: String, indices parts: [IndexPart], to value: Value, at range: SourceRange) throws(LangError) -> Value {
-        switch target {
-        case .matrix(var m):
-            let rows = try resolve(parts[0], count: m.rows, axis: "row", at: range).indices
-            let cols = parts.count > 1 ? try resolve(parts[1], count: m.cols, axis: "column", at: range).indices : Array(0..<m.cols)
-            switch value {
-            case .number(let d):
-                for i in rows { for j in cols { m[i, j] = d } }
-            case .matrix(let v) where v.rows == rows.count && v.cols == cols.count:
-                for (a, i) in rows.enumerated() { for (b, j) in cols.enumerated() { m[i, j] = v[a, b] } }
-            case .matrix(let v) where v.count == 1:
-                for i in rows { for j in cols { m[i, j] = v.storage[0] } }
-            case .matrix(let v):
-                throw .shape("cannot assign a \(v.shapeDescription) matrix to a \(rows.count)×\(cols.count) part of \(name)", at: range)
-            default:
-                throw .type("only numbers and matrices can be stored in a matrix, got a \(value.kindDescription)", at: range)
-            }
-            return .matrix(m)
-        case .list(var items):
-            guard parts.count == 1, case .one(let i) = try resolve(parts[0], count: items.count, axis: "item", at: range) else {
-                throw .index("assign to one item of a list at a time, as in xs[0] = v", at: range)
-            }
-            items[i] = value
-            try checkListDepth(items, at: range)
-            return .list(items)
-        default:
-            throw .type("\(name) is a \(target.kindDescription); only matrices and lists have elements to assign", at: range)
-        }
     }
 
     /// `.T`, `.shape`, `.rows`, `.cols` of a matrix; `r.name` of a record.

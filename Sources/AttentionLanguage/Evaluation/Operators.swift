@@ -14,7 +14,7 @@ extension Evaluator {
     }
 
     /// `+ - * / ** @`: numbers, matrices (broadcasting a number or a 1×1 matrix, a 1×C row
-    /// or an R×1 column), string and list concatenation with `+`.
+    /// or an R×1 column, as `Matrix.broadcastShape` allows), string and list concatenation with `+`.
     func arithmetic(_ op: BinaryOp, _ lhs: Value, _ rhs: Value, at range: SourceRange, rhs rhsExpr: Expr) throws(LangError) -> Value {
         switch (lhs, rhs) {
         case (.number(let a), .number(let b)):
@@ -58,22 +58,20 @@ extension Evaluator {
         case .divide: verb = "divide elementwise"
         default: verb = "raise to a power"
         }
-        let fits = (a.rows == b.rows || a.rows == 1 || b.rows == 1) && (a.cols == b.cols || a.cols == 1 || b.cols == 1)
-        let scalar = a.count == 1 || b.count == 1
-        let rowOrColumn = (a.rows == b.rows && (a.cols == 1 || b.cols == 1)) || (a.cols == b.cols && (a.rows == 1 || b.rows == 1))
-        guard fits, scalar || rowOrColumn || (a.rows == b.rows && a.cols == b.cols) else {
+        // The rule is AttentionCore's (`Matrix.broadcastShape`); the language words the error.
+        guard let shape = Matrix.broadcastShape(a, b) else {
             throw .shape(
                 "cannot \(verb) a \(a.shapeDescription) matrix and a \(b.shapeDescription) matrix: shapes must match, or one must be a number, a 1×\(max(a.cols, b.cols)) row or a \(max(a.rows, b.rows))×1 column",
                 at: range)
         }
-        try checkSize(rows: max(a.rows, b.rows), cols: max(a.cols, b.cols), at: range)
+        try checkSize(rows: shape.rows, cols: shape.cols, at: range)
         return try core(at: range) { () throws(CoreError) -> Matrix in
             switch op {
-            case .add: try add(a, b)
-            case .subtract: try subtract(a, b)
-            case .multiply: try multiply(a, b)
-            case .divide: try divide(a, b)
-            default: try power(a, b)
+            case .add: try Matrix.add(a, b)
+            case .subtract: try Matrix.subtract(a, b)
+            case .multiply: try Matrix.multiply(a, b)
+            case .divide: try Matrix.divide(a, b)
+            default: try Matrix.power(a, b)
             }
         }
     }

@@ -1,6 +1,9 @@
 /// A function the student defined with `func`. It keeps its syntax tree and the source it
 /// was written in (so errors inside it point at the right line, even from a later cell).
-public struct UserFunction: Sendable {
+///
+/// A class, so that `Value.function` holds one reference (a `Value` stays 32 bytes without
+/// `indirect`); it is immutable, so sharing it is the same as copying it.
+public final class UserFunction: Sendable {
     public let name: String
     public let parameters: [String]
     let declaration: FunctionDecl
@@ -13,7 +16,7 @@ public struct UserFunction: Sendable {
 
     /// A function with this name and parameters and an empty body (returns nil), for
     /// tests and tools that need a function value without source.
-    public init(name: String, parameters: [String]) {
+    public convenience init(name: String, parameters: [String]) {
         self.init(FunctionDecl(name: name, parameters: parameters, body: [], range: .none, source: SourceText("")))
     }
 

@@ -1,9 +1,16 @@
 import AttentionCore
+import OrderedCollections
 
 /// A runtime value of the attention language.
 ///
 /// Evaluation is a `switch` over these cases; there is no `Any` anywhere.
-public indirect enum Value: Sendable {
+///
+/// Not `indirect`: a number or a bool lives inline (32 bytes, no heap allocation), which
+/// is what makes `s = s + i * i` cheap. The cases that hold more own their heap storage
+/// already (the arrays of a matrix or list, a record's dictionary, a string's buffer, a
+/// user function's class instance), and their copy-on-write lets `A[i, j] = v` and
+/// `xs = xs + [v]` change a uniquely held binding in place.
+public enum Value: Sendable {
     case number(Double)
     case bool(Bool)
     case string(String)
@@ -45,26 +52,24 @@ public indirect enum Value: Sendable {
     }
 }
 
-/// An insertion-ordered set of named fields.
+/// An insertion-ordered set of named fields: fields print and compare in the order they
+/// were made (`init_block`'s Wq before Wk). swift-collections' `OrderedDictionary` keeps that
+/// order; setting an existing field keeps its place, setting one to nil removes it.
 public struct Record: Sendable {
-    public private(set) var keys: [String] = []
-    private var storage: [String: Value] = [:]
+    private var storage: OrderedDictionary<String, Value> = [:]
 
     public init() {}
     public init(_ pairs: [(String, Value)]) { for (k, v) in pairs { self[k] = v } }
 
+    /// The field names in insertion order.
+    public var keys: [String] { storage.keys.elements }
+
     public subscript(key: String) -> Value? {
         get { storage[key] }
-        set {
-            if let newValue {
-                if storage.updateValue(newValue, forKey: key) == nil { keys.append(key) }
-            } else if storage.removeValue(forKey: key) != nil {
-                keys.removeAll { $0 == key }
-            }
-        }
+        set { storage[key] = newValue }
     }
 
-    public var fields: [(name: String, value: Value)] { keys.map { ($0, storage[$0]!) } }
+    public var fields: [(name: String, value: Value)] { storage.map { ($0.key, $0.value) } }
 }
 
 /// Something that can be called: a builtin by name, or a function the student wrote.

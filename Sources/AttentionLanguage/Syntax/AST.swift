@@ -45,7 +45,7 @@ indirect enum Expr: Sendable {
     case string(String, SourceRange)
     case bool(Bool, SourceRange)
     case `nil`(SourceRange)
-    case name(String, SourceRange)
+    case name(Name, SourceRange)
     /// `[a, b; c, d]`: rows of elements. One row without `;` or line breaks may also be a list.
     case bracket(rows: [[Expr]], SourceRange)
     case unary(UnaryOp, Expr, SourceRange)
@@ -96,15 +96,15 @@ indirect enum Expr: Sendable {
 /// A statement.
 indirect enum Stmt: Sendable {
     /// `let x = e` or `x = e`.
-    case assign(name: String, value: Expr, SourceRange)
+    case assign(name: Name, value: Expr, SourceRange)
     /// `A[i, j] = e`: replaces elements of a bound matrix or list.
-    case assignIndex(name: String, indices: [IndexPart], value: Expr, SourceRange)
+    case assignIndex(name: Name, indices: [IndexPart], value: Expr, SourceRange)
     case expression(Expr)
     /// `func f(a, b) { ... }` or `func f(x) = e` (stored as a body returning `e`).
     case function(FunctionDecl)
     case `return`(Expr?, SourceRange)
     /// `for name in iterable { body }`.
-    case `for`(name: String, iterable: Expr, body: [Stmt], SourceRange)
+    case `for`(name: Name, iterable: Expr, body: [Stmt], SourceRange)
     case `while`(condition: Expr, body: [Stmt], SourceRange)
     /// `if c1 { } else if c2 { } else { }`: the branches in order, and the final else.
     case `if`(branches: [(condition: Expr, body: [Stmt])], elseBody: [Stmt]?, SourceRange)
@@ -112,11 +112,25 @@ indirect enum Stmt: Sendable {
     case `continue`(SourceRange)
 }
 
-/// A function definition, kept with the source it was written in.
-struct FunctionDecl: Sendable {
+/// A function definition, kept with the source it was written in. A class: a call reads
+/// it through one reference instead of copying five.
+final class FunctionDecl: Sendable {
     let name: String
     let parameters: [String]
     let body: [Stmt]
     let range: SourceRange
     let source: SourceText
+    /// `name` and `parameters` interned (see `Name`).
+    let nameID: Int
+    let parameterIDs: [Int]
+
+    init(name: String, parameters: [String], body: [Stmt], range: SourceRange, source: SourceText) {
+        self.name = name
+        self.parameters = parameters
+        self.body = body
+        self.range = range
+        self.source = source
+        self.nameID = NameTable.shared.id(for: name)
+        self.parameterIDs = parameters.map { NameTable.shared.id(for: $0) }
+    }
 }

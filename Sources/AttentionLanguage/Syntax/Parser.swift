@@ -135,7 +135,7 @@ struct Parser {
             let (name, nameRange) = try expectIdentifier("a name after 'let'")
             _ = try expect(.assign, "after 'let \(name)'")
             let value = try parseExpression()
-            return .assign(name: name, value: value, nameRange)
+            return .assign(name: Name(name), value: value, nameRange)
         case .keyword(.func):
             return .function(try parseFunction())
         case .keyword(.return):
@@ -158,7 +158,7 @@ struct Parser {
             loopDepth += 1
             defer { loopDepth -= 1 }
             let body = try parseBlock("to start the loop body")
-            return .for(name: name, iterable: iterable, body: body, start.range)
+            return .for(name: Name(name), iterable: iterable, body: body, start.range)
         case .keyword(.while):
             _ = advance()
             let condition = try parseExpression()
@@ -416,7 +416,7 @@ struct Parser {
             return .nil(token.range)
         case .identifier(let name):
             _ = advance()
-            return .name(name, token.range)
+            return .name(Name(name), token.range)
         case .punct(.lparen):
             _ = advance()
             let inner = try parseExpression()

@@ -1,0 +1,130 @@
+import AttentionCore
+
+/// Assignments that change part of a bound value: `A[i, j] = v`, `xs[i] = v`, and
+/// `xs = xs + ys` (`s = s + t` for strings).
+///
+/// Values keep value semantics (`B = A; A[0, 0] = 5` leaves B as it was), but a binding that
+/// alone holds its matrix, list or string is changed where it lives instead of copied: every
+/// check that can fail runs first, with nothing changed (a failed statement keeps the old
+/// binding), then `modifyBinding` hands the stored value over while it is its only holder,
+/// so copy-on-write finds the storage unshared. Filling an n×n matrix element by element
+/// then costs O(n²) in all, not O(n⁴), and n appends O(n), not O(n²).
+extension Evaluator {
+    /// `A[i, j] = v` and `xs[i] = v`.
+    func assignElements(of name: Name, indices parts: [IndexPart], value valueExpr: Expr, at range: SourceRange) throws(LangError) {
+        // Only the shape of the target is kept, not a second reference to its storage.
+        enum Target { case matrix(rows: Int, cols: Int), list(count: Int), other(kind: String) }
+        let target: Target
+        switch try lookup(name, at: range) {
+        case .matrix(let m): target = .matrix(rows: m.rows, cols: m.cols)
+        case .list(let items): target = .list(count: items.count)
+        case let other: target = .other(kind: other.kindDescription)
+        }
+        let value = try evaluate(valueExpr)
+        switch target {
+        case .matrix(let rowCount, let colCount):
+            let rowSelection = try resolve(parts[0], count: rowCount, axis: "row", at: range)
+            let colSelection = parts.count > 1 ? try resolve(parts[1], count: colCount, axis: "column", at: range) : .many(Array(0..<colCount))
+            if case .one(let i) = rowSelection, case .one(let j) = colSelection, case .number(let d) = value {
+                modifyMatrix(name) { $0[i, j] = d }  // the common case, without building index lists
+                return
+            }
+            let rows = rowSelection.indices, cols = colSelection.indices
+            switch value {
+            case .number(let d):
+                modifyMatrix(name) { m in for i in rows { for j in cols { m[i, j] = d } } }
+            case .matrix(let v) where v.rows == rows.count && v.cols == cols.count:
+                modifyMatrix(name) { m in for (a, i) in rows.enumerated() { for (b, j) in cols.enumerated() { m[i, j] = v[a, b] } } }
+            case .matrix(let v) where v.count == 1:
+                modifyMatrix(name) { m in for i in rows { for j in cols { m[i, j] = v.storage[0] } } }
+            case .matrix(let v):
+                throw .shape("cannot assign a \(v.shapeDescription) matrix to a \(rows.count)×\(cols.count) part of \(name)", at: range)
+            default:
+                throw .type("only numbers and matrices can be stored in a matrix, got a \(value.kindDescription)", at: range)
+            }
+        case .list(let count):
+            guard parts.count == 1, case .one(let i) = try resolve(parts[0], count: count, axis: "item", at: range) else {
+                throw .index("assign to one item of a list at a time, as in xs[0] = v", at: range)
+            }
+            if value.holdsItems, case .list(var items) = try lookup(name, at: range) {
+                // A list or record going in may deepen or widen the list: check the list it makes.
+                items[i] = value
+                try checkListDepth(items, at: range)
+            }
+            _ = try modifyBinding(name.id) { (bound: inout Value) throws(LangError) in
+                guard case .list(var items) = bound else { return }
+                bound = .nil
+                items[i] = value
+                bound = .list(items)
+            }
+        case .other(let kind):
+            throw .type("\(name) is a \(kind); only matrices and lists have elements to assign", at: range)
+        }
+    }
+
+    /// Runs `body` on the matrix bound to `name`, in place (see the type's comment).
+    private func modifyMatrix(_ name: Name, _ body: (inout Matrix) -> Void) {
+        _ = try? modifyBinding(name.id) { (bound: inout Value) throws(LangError) in
+            guard case .matrix(var m) = bound else { return }
+            bound = .nil  // `m` is now the storage's only holder
+            body(&m)
+            bound = .matrix(m)
+        }
+    }
+
+    /// `x = x + e`: the left operand is looked up and `e` evaluated as for any `+`; when both
+    /// are lists (or both strings) and the limits allow the result, `e` is appended to the
+    /// bound value in place. Anything else is the ordinary `+`.
+    func assignSum(_ name: Name, at nameRange: SourceRange, _ link: ChainLink) throws(LangError) {
+        let tail: Value
+        do {
+            let lhs = try lookup(name, at: nameRange)
+            let rhs = try evaluate(link.operand)
+            switch (lhs, rhs) {
+            case (.list(let a), .list(let b)):
+                try checkCount(a.count + b.count, at: link.range)
+                try checkAppendedList(a, b, at: link.range)
+            case (.string(let a), .string(let b)):
+                try checkStringLength(a.utf8.count + b.utf8.count, at: link.range)
+            default:
+                bind(name.id, try arithmetic(.add, lhs, rhs, at: link.range, rhs: link.operand))
+                return
+            }
+            tail = rhs
+        }  // `lhs` ends here, so the binding is the only holder below
+        _ = try modifyBinding(name.id) { (bound: inout Value) throws(LangError) in bound.append(tail) }
+    }
+
+    /// `checkListDepth(a + b)` without walking `a` when `a` holds no lists or records (the
+    /// usual list of tokens or matrices): its items then add exactly `a.count` to the size
+    /// and nothing to the depth, so only `b` needs the walk.
+    private func checkAppendedList(_ a: [Value], _ b: [Value], at range: SourceRange) throws(LangError) {
+        guard !a.contains(where: \.holdsItems) else { return try checkListDepth(a + b, at: range) }
+        try checkListDepth(b, at: range, alreadyCounted: a.count)
+    }
+}
+
+extension Value {
+    /// True for the values that hold other values (lists and records), the only ones that
+    /// count towards the nesting and size limits beyond themselves.
+    var holdsItems: Bool {
+        switch self {
+        case .list, .record: true
+        default: false
+        }
+    }
+
+    /// `self + tail` for two lists or two strings, in place: `self` is set to nil while its
+    /// payload grows, so the payload's storage is not shared with `self`.
+    mutating func append(_ tail: Value) {
+        if case .list(var items) = self, case .list(let more) = tail {
+            self = .nil
+            items.append(contentsOf: more)
+            self = .list(items)
+        } else if case .string(var text) = self, case .string(let more) = tail {
+            self = .nil
+            text += more
+            self = .string(text)
+        }
+    }
+}

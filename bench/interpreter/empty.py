@@ -1,0 +1,2 @@
+# Nothing: the fixed cost of exec, taken off the fill programs per element.
+None

@@ -1,0 +1,6 @@
+# Recursive Fibonacci: about 240,000 user-function calls.
+def fib(n):
+    if n < 2:
+        return n
+    return fib(n - 1) + fib(n - 2)
+print(fib(25))
