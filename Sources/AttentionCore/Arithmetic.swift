@@ -41,6 +41,10 @@ extension Matrix {
 /// matrix; a 1×C row with an R×C matrix (a bias row); an R×1 column with an R×C matrix.
 public enum ElementwiseOperation: Sendable {
     case add, subtract, multiply, divide, power
+    /// np.maximum / np.minimum: the larger (smaller) of the two; NaN if either is NaN.
+    case maximum, minimum
+    /// Comparisons giving 1 (true) or 0 (false); any comparison with NaN is 0, except ≠ (1).
+    case less, lessEqual, greater, greaterEqual, equal, notEqual
 
     var verb: String {
         switch self {
@@ -49,16 +53,32 @@ public enum ElementwiseOperation: Sendable {
         case .multiply: "multiply element-wise (*)"
         case .divide: "divide element-wise (/)"
         case .power: "raise element-wise (**)"
+        case .maximum: "take the element-wise maximum of"
+        case .minimum: "take the element-wise minimum of"
+        case .less: "compare element-wise (<)"
+        case .lessEqual: "compare element-wise (<=)"
+        case .greater: "compare element-wise (>)"
+        case .greaterEqual: "compare element-wise (>=)"
+        case .equal: "compare element-wise (eq)"
+        case .notEqual: "compare element-wise (ne)"
         }
     }
 
-    @inline(__always) func apply(_ x: Double, _ y: Double) -> Double {
+    @inline(__always) public func apply(_ x: Double, _ y: Double) -> Double {
         switch self {
         case .add: x + y
         case .subtract: x - y
         case .multiply: x * y
         case .divide: x / y
         case .power: pow(x, y)
+        case .maximum: x.isNaN || y.isNaN ? .nan : Swift.max(x, y)
+        case .minimum: x.isNaN || y.isNaN ? .nan : Swift.min(x, y)
+        case .less: x < y ? 1 : 0
+        case .lessEqual: x <= y ? 1 : 0
+        case .greater: x > y ? 1 : 0
+        case .greaterEqual: x >= y ? 1 : 0
+        case .equal: x == y ? 1 : 0
+        case .notEqual: x != y ? 1 : 0
         }
     }
 }
@@ -70,10 +90,16 @@ extension Matrix {
     /// matrix. NumPy would also pair a 1×C row with an R×1 column (an outer sum); that is
     /// refused here, so that no caller of the library can do what the language forbids.
     public static func broadcastShape(_ a: Matrix, _ b: Matrix) -> (rows: Int, cols: Int)? {
+        broadcastShape((a.rows, a.cols), (b.rows, b.cols))
+    }
+
+    /// `broadcastShape` on shapes alone.
+    public static func broadcastShape(_ a: (rows: Int, cols: Int), _ b: (rows: Int, cols: Int)) -> (rows: Int, cols: Int)? {
         func fits(_ x: Int, _ y: Int) -> Int? { x == y ? x : x == 1 ? y : y == 1 ? x : nil }
         guard let r = fits(a.rows, b.rows), let c = fits(a.cols, b.cols) else { return nil }
         // Both axes stretched (1×C with R×1) only when one side is a single number.
-        guard a.rows == b.rows || a.cols == b.cols || a.count == 1 || b.count == 1 else { return nil }
+        let single = (a.rows == 1 && a.cols == 1) || (b.rows == 1 && b.cols == 1)
+        guard a.rows == b.rows || a.cols == b.cols || single else { return nil }
         return (r, c)
     }
 }
@@ -127,4 +153,19 @@ extension Matrix {
     public static func power(_ a: Matrix, _ b: Matrix) throws(CoreError) -> Matrix { try elementwise(.power, a, b) }
     /// s·A for a scalar s.
     public static func scale(_ a: Matrix, by s: Double) -> Matrix { a.map { $0 * s } }
+
+    /// np.where(cond, a, b): aᵢⱼ where condᵢⱼ ≠ 0, else bᵢⱼ, the three broadcast together
+    /// under the same rule as `+`.
+    public static func choose(where condition: Matrix, _ a: Matrix, _ b: Matrix) throws(CoreError) -> Matrix {
+        // The shape all three broadcast to, and each must reach it by the rule on its own.
+        guard let ab = broadcastShape(a, b), let (rows, cols) = broadcastShape((condition.rows, condition.cols), ab),
+            [condition, a, b].allSatisfy({ broadcastShape(($0.rows, $0.cols), (rows, cols)).map { $0 == (rows, cols) } ?? false })
+        else {
+            throw .shapeMismatch(
+                operation: "choose elements (where) from", lhs: condition.shapeDescription, rhs: "\(a.shapeDescription) / \(b.shapeDescription)",
+                hint: "the condition and both choices must broadcast to one shape")
+        }
+        func element(_ m: Matrix, _ i: Int, _ j: Int) -> Double { m[m.rows == 1 ? 0 : i, m.cols == 1 ? 0 : j] }
+        return Matrix(rows: rows, cols: cols) { i, j in element(condition, i, j) != 0 ? element(a, i, j) : element(b, i, j) }
+    }
 }

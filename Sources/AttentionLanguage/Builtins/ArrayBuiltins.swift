@@ -51,6 +51,32 @@ extension BuiltinTable {
             example: "stack([[1, 2], [3, 4]])  // 2×2", numpy: "np.stack(rows)") { a throws(LangError) in
             .matrix(try ArrayBuiltins.stack(a))
         },
+        Builtin("where", .arrays, "where(cond, a, b)",
+            "Element by element, a where cond is not 0 and b where it is (np.where); cond, a and b broadcast as in +. A causal mask by hand: where(triu(ones(n, n), k: 1) > 0, -inf, 0).",
+            example: "where([1, 0, 1], [1, 2, 3], 0)  // [1, 0, 3]", numpy: "np.where(cond, a, b)") { a throws(LangError) in
+            let (condition, x, y) = (try a.matrix("cond"), try a.matrix("a"), try a.matrix("b"))
+            return .matrix(try a.core { () throws(CoreError) -> Matrix in try Matrix.choose(where: condition, x, y) })
+        },
+        Builtin("maximum", .arrays, "maximum(a, b)",
+            "The larger of a and b element by element (np.maximum), broadcast as in +; NaN if either is NaN. maximum(x, 0) is relu.",
+            example: "maximum([1, 5, 3], 2)  // [2, 5, 3]", numpy: "np.maximum(a, b)") { a throws(LangError) in
+            try ArrayBuiltins.elementwise(a, .maximum)
+        },
+        Builtin("minimum", .arrays, "minimum(a, b)",
+            "The smaller of a and b element by element (np.minimum), broadcast as in +; NaN if either is NaN.",
+            example: "minimum([1, 5, 3], 2)  // [1, 2, 2]", numpy: "np.minimum(a, b)") { a throws(LangError) in
+            try ArrayBuiltins.elementwise(a, .minimum)
+        },
+        Builtin("eq", .arrays, "eq(a, b)",
+            "Element-wise equality as 1 and 0 (NumPy's a == b); == itself compares whole values and gives one true or false.",
+            example: "eq([1, 2, 3], 2)  // [0, 1, 0]", numpy: "(a == b).astype(float)") { a throws(LangError) in
+            try ArrayBuiltins.elementwise(a, .equal)
+        },
+        Builtin("ne", .arrays, "ne(a, b)",
+            "Element-wise inequality as 1 and 0 (NumPy's a != b); NaN is not equal to anything, itself included.",
+            example: "ne([1, 2, 3], 2)  // [1, 0, 1]", numpy: "(a != b).astype(float)") { a throws(LangError) in
+            try ArrayBuiltins.elementwise(a, .notEqual)
+        },
         Builtin("var", .arrays, "var(A, axis: nil)",
             "The biased variance (1/n)·Σ(x − mean)² (np.var, ddof=0): of all elements, or per column (axis: 0) or row (axis: 1) as in sum.",
             example: "var([1, 2, 3, 4])  // 1.25", numpy: "np.var(A, axis=0, keepdims=True)") { a throws(LangError) in
@@ -96,6 +122,14 @@ extension BuiltinTable {
 
 /// Helpers of the array builtins.
 enum ArrayBuiltins {
+    /// `op` on the arguments a and b with broadcasting: two numbers give a number.
+    static func elementwise(_ a: Arguments, _ op: ElementwiseOperation) throws(LangError) -> Value {
+        if case .number(let x) = try a.value("a"), case .number(let y) = try a.value("b") { return .number(op.apply(x, y)) }
+        let (x, y) = (try a.matrix("a"), try a.matrix("b"))
+        if let shape = Matrix.broadcastShape(x, y) { try a.checkSize(rows: shape.rows, cols: shape.cols) }
+        return .matrix(try a.core { () throws(CoreError) -> Matrix in try AttentionCore.elementwise(op, x, y) })
+    }
+
     /// stack(list): numbers → one row; rows (1×C matrices or lists of numbers) → one row each.
     static func stack(_ a: Arguments) throws(LangError) -> Matrix {
         let value = try a.value("list")
