@@ -213,13 +213,14 @@ struct Arguments {
     }
 
     /// The axis of a reduction or softmax: nil (when allowed), 0 or 1.
+    /// Counted from the end as in NumPy, -1 is the last axis (1) and -2 the first (0).
     func axis(_ name: String = "axis", optional: Bool) throws(LangError) -> Int? {
         if optional, case .nil = try value(name) { return nil }
         let i = try int(name)
-        guard i == 0 || i == 1 else {
+        guard (-2...1).contains(i) else {
             throw LangError(.badAxis(i), at: try range(of: name))
         }
-        return i
+        return i < 0 ? i + 2 : i
     }
 
     /// Runs a library call with errors located at this call.

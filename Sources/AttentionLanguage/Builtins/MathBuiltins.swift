@@ -38,11 +38,15 @@ extension BuiltinTable {
         Builtin("mean", .math, "mean(A, axis: nil)", "The mean of the elements; axis as in sum.", example: "mean([1, 2, 3])  // 2", numpy: "np.mean(A, axis=0, keepdims=True)") { a throws(LangError) in
             try MathBuiltins.reduction(a, .mean)
         },
-        Builtin("max", .math, "max(A, axis: nil)", "The largest element; axis as in sum.", example: "max([1, 5, 3])  // 5", numpy: "np.max(A, axis=0, keepdims=True)") { a throws(LangError) in
-            try MathBuiltins.reduction(a, .max)
+        Builtin("max", .math, "max(A, B = nil, axis: nil)",
+            "The largest element; axis as in sum. With two arguments, the larger of each pair as maximum(A, B) (so max(3, 5) is 5, as in Python).",
+            example: "max([1, 5, 3])  // 5\nmax(3, 5)       // 5", numpy: "np.max(A, axis=0, keepdims=True)") { a throws(LangError) in
+            try MathBuiltins.reductionOrPair(a, .max, .maximum)
         },
-        Builtin("min", .math, "min(A, axis: nil)", "The smallest element; axis as in sum.", example: "min([1, 5, 3])  // 1", numpy: "np.min(A, axis=0, keepdims=True)") { a throws(LangError) in
-            try MathBuiltins.reduction(a, .min)
+        Builtin("min", .math, "min(A, B = nil, axis: nil)",
+            "The smallest element; axis as in sum. With two arguments, the smaller of each pair as minimum(A, B).",
+            example: "min([1, 5, 3])  // 1\nmin(3, 5)       // 3", numpy: "np.min(A, axis=0, keepdims=True)") { a throws(LangError) in
+            try MathBuiltins.reductionOrPair(a, .min, .minimum)
         },
         Builtin("argmax", .math, "argmax(A, axis: nil)",
             "The position of the largest element: without axis the index into the row-major elements; axis: 1 gives each row's column index (R×1), axis: 0 each column's row index (1×C).",
@@ -78,6 +82,12 @@ enum MathBuiltins {
     static func elementwiseMatrix(_ a: Arguments, _ name: String, _ f: (Matrix) -> Matrix) throws(LangError) -> Value {
         if case .number(let d) = try a.value(name) { return .number(f(Matrix(scalar: d)).storage[0]) }
         return .matrix(f(try a.matrix(name)))
+    }
+
+    /// max and min: a reduction of A, or with a second argument B the element-wise `pair`.
+    static func reductionOrPair(_ a: Arguments, _ op: Reduction, _ pair: ElementwiseOperation) throws(LangError) -> Value {
+        if case .nil = try a.value("B") { return try reduction(a, op) }
+        return try ArrayBuiltins.elementwise(a, pair, "A", "B")
     }
 
     /// sum, mean, max, min, argmax, var, std: a number without axis, else a row or a column.

@@ -28,8 +28,20 @@ extension BuiltinTable {
             let second = try a.int("b")
             return try a.evaluator.makeRange(.number(Double(first)), .number(Double(second)), at: a.range)
         },
-        Builtin("str", .other, "str(x)", "The text print would write for x, as a string.", example: "\"loss: \" + str(0.5)", numpy: "str(x)") { a throws(LangError) in
-            .string(Renderer.plainText(try a.value("x")))
+        Builtin("str", .other, "str(x, digits: nil)",
+            "The text print would write for x, as a string. With digits: a number is written with exactly that many decimals (Python's f\"{x:.3f}\"), and a matrix's elements are rounded to them.",
+            example: "\"loss: \" + str(0.5)\nstr(3.14159, digits: 3)  // \"3.142\"", numpy: "str(x), f\"{x:.3f}\"") { a throws(LangError) in
+            let x = try a.value("x")
+            guard case .number = try a.value("digits") else { return .string(Renderer.plainText(x)) }
+            let digits = try a.int("digits")
+            guard (0...20).contains(digits) else {
+                throw LangError(.argumentOutOfRange(builtin: "str", parameter: "digits", range: "0...20"), at: try a.range(of: "digits"))
+            }
+            switch x {
+            case .number(let d): return .string(Renderer.formatFixed(d, decimals: digits))
+            case .matrix(let m): return .string(Renderer.plainText(.matrix(m.rounded(digits: digits))))
+            default: return .string(Renderer.plainText(x))
+            }
         },
     ]
 }

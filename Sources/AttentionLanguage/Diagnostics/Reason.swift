@@ -210,7 +210,7 @@ enum Reason: Sendable, Equatable {
         case .argumentOutOfRange(let b, let p, let range): "\(b) expects '\(p)' in \(range)"
         case .negativeSeed(let v): "a seed must be a whole number ≥ 0, got \(v)"
         case .tokenIDNotWhole(let v): "token ids must be whole numbers, got \(f(v))"
-        case .badAxis(let v): "axis must be 0 (down the columns) or 1 (along the rows), got \(v)"
+        case .badAxis(let v): "axis must be 0 (down the columns) or 1 (along the rows), or -1 for the last, got \(v)"
         case .unknownLabel(let b, let label, let suggestion, let allowed, let usage): "\(b) has no argument '\(label):'"
             + (suggestion.map { "; did you mean \($0):?" } ?? "")
             + (allowed.isEmpty ? " It takes no labelled arguments." : " Its labelled arguments are \(Self.labels(allowed)).") + " Usage: \(usage)"

@@ -35,6 +35,12 @@ extension Renderer {
         return s == "-0.00" ? "0.00" : s
     }
 
+    /// A number with exactly `decimals` decimals (`%.3f`: `3.142`), as `str(x, digits:)`
+    /// writes it; non-finite as `nan`/`inf`/`-inf`.
+    static func formatFixed(_ d: Double, decimals: Int) -> String {
+        d.isFinite ? cFormat("%.\(decimals)f", d) : formatNumber(d)
+    }
+
     /// Coordinates in SVG: at most one decimal, no trailing `.0`.
     static func px(_ d: Double) -> String {
         let r = (d * 10).rounded() / 10
