@@ -44,6 +44,14 @@ extension BuiltinTable {
             try DisplayBuiltins.emitDisplay(Renderer.heads(ms, labels: labels, titles: titles), a)
             return .nil
         },
+        Builtin("table", .display, "table(rows, header: nil)",
+            "Displays a small table: rows is a list of rows (each a list of numbers and strings, or a 1×C matrix) or a matrix; header: a list of column names. Numbers are right-aligned, as in a matrix table.",
+            example: "table([[\"dk\", 4], [\"std\", 2.1]], header: [\"name\", \"value\"])", numpy: "pandas.DataFrame(rows, columns=header)") { a throws(LangError) in
+            let rows = try DisplayBuiltins.tableRows(a)
+            let header = try a.optionalLabels("header")
+            a.evaluator.host.emit(.display(Renderer.dataTable(rows, header: header), displayID: nil, update: false))
+            return .nil
+        },
         Builtin("clear_output", .display, "clear_output(wait: false)",
             "Clears this cell's output; wait: true waits until new output arrives (smooth animations).", example: "clear_output(wait: true)") { a throws(LangError) in
             a.evaluator.host.emit(.clearOutput(wait: try a.bool("wait")))
@@ -72,6 +80,25 @@ enum DisplayBuiltins {
         let update = try a.bool("update")
         if update && displayID == nil { throw LangError(.updateWithoutDisplayID, at: try a.range(of: "update")) }
         a.evaluator.host.emit(.display(bundle, displayID: displayID, update: update))
+    }
+
+    /// table's rows: a matrix's rows, or a list whose items are rows (lists of values or
+    /// 1×C matrices) or single values (a one-column table).
+    static func tableRows(_ a: Arguments) throws(LangError) -> [[Value]] {
+        switch try a.value("rows") {
+        case .matrix(let m):
+            return (0..<m.rows).map { i in m.row(i).map(Value.number) }
+        case .list(let items):
+            return items.map { item in
+                switch item {
+                case .list(let cells): cells
+                case .matrix(let m) where m.rows == 1: m.storage.map(Value.number)
+                default: [item]
+                }
+            }
+        case let v:
+            throw LangError(.argumentType(builtin: "table", parameter: "rows", expected: "a list of rows or a matrix", got: v.kindDescription), at: try a.range(of: "rows"))
+        }
     }
 
     /// The help page for a builtin, a user function, a name, or (no topic) the overview.
