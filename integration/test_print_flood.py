@@ -59,8 +59,10 @@ def run_flood_notebook(tmp_path, venv_env, n: int, budget: str | None = None):
     # The next cell ran normally after the flood.
     assert [o.output_type for o in after] == ["execute_result"] and after[0].data["text/plain"] == "2", after
     assert all(o.output_type == "stream" and o.name == "stdout" for o in flood), [o.output_type for o in flood]
-    # A handful of outputs, not thousands (nbclient also joins consecutive stream messages).
-    assert 1 <= len(flood) <= 5, f"{len(flood)} outputs"
+    # A handful of outputs, not thousands: nbclient keeps each stream message as one
+    # output, and the kernel sends one per 64 KiB and one per 0.2 s of loop (ipykernel: one
+    # per 0.2 s; ~24 for 200,000 lines in the ratio test below).
+    assert 1 <= len(flood) <= 50, f"{len(flood)} outputs"
     return "".join(o.text for o in flood)
 
 
