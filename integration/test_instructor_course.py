@@ -29,6 +29,8 @@ costs seconds, not the course's 30 s.
 from __future__ import annotations
 
 import csv
+import html
+import re
 import shutil
 
 import nbformat
@@ -172,7 +174,9 @@ def scores(course) -> dict[str, dict[str, tuple[float | None, bool]]]:
 
 
 def feedback_html(course, student) -> str:
-    return (course / "feedback" / student / ASSIGNMENT / f"{NOTEBOOK}.html").read_text()
+    """The feedback page's text (the code is highlighted: tags between the tokens)."""
+    page = (course / "feedback" / student / ASSIGNMENT / f"{NOTEBOOK}.html").read_text()
+    return html.unescape(re.sub(r"<[^>]+>", "", page))
 
 
 def test_author_checks_pass(course):
@@ -180,6 +184,15 @@ def test_author_checks_pass(course):
     assert "Success! Your notebook passes all the tests." in logs["validate"].stdout, describe(logs["validate"])
     assert "Success! The notebook does not pass any tests." in logs["validate_invert"].stdout, \
         describe(logs["validate_invert"])
+
+
+def test_hidden_tests_give_the_harmless_checksum_warning(course):
+    """The guide's "harmless warning": the student's copy of a test cell lacks the hidden
+    lines, so nbgrader reports its checksum and puts the source's cell back."""
+    _, logs = course
+    log = logs["autograde"].stdout + logs["autograde"].stderr
+    assert f"Attribute 'checksum' for cell {WEIGHTS_TEST} has changed" in log, log[-3000:]
+    assert f"for cell {SOFTMAX_TEST} has changed" not in log  # no hidden tests there
 
 
 def test_release_hides_solutions_answers_and_hidden_tests(course):
@@ -221,7 +234,8 @@ def test_the_looping_student_timed_out_in_the_test_cell_and_the_rest_ran(course)
     nb = nbformat.read(course_dir / "autograded" / "forever" / ASSIGNMENT / f"{NOTEBOOK}.ipynb", as_version=4)
     test = next(c for c in nb.cells if nbgrader_meta(c).get("grade_id") == WEIGHTS_TEST)
     errors = [o for o in test.outputs if o.output_type == "error"]
-    assert [e.ename for e in errors] == ["Interrupted"], test.outputs
+    # The kernel's own error for the interrupt, then nbgrader's record of the time-out.
+    assert [e.ename for e in errors] == ["Interrupted", "CellTimeoutError"], test.outputs
     later = next(c for c in nb.cells if nbgrader_meta(c).get("grade_id") == SOFTMAX_TEST)
     assert [o.output_type for o in later.outputs] == ["execute_result"] and later.outputs[0].data["text/plain"] == "3"
     log = logs["autograde_forever"].stdout + logs["autograde_forever"].stderr
