@@ -14,8 +14,6 @@ public final class AttentionInterpreter: KernelInterpreter, @unchecked Sendable 
     /// The bindings of this kernel process (one notebook).
     public let session: Session
     private let outputLimit: OutputLimit
-    /// When a cell's `print`/`warn` text is sent (`StreamCoalescer`); tests shorten it.
-    var streamPolicy = StreamPolicy.ipykernel
 
     public static let version = "0.1.0"
 
@@ -55,7 +53,7 @@ public final class AttentionInterpreter: KernelInterpreter, @unchecked Sendable 
     }
 
     public func execute(_ request: ExecuteRequest, context: ExecutionContext) -> ExecuteOutcome {
-        let host = JupyterHost(context: context, limit: outputLimit, policy: streamPolicy)
+        let host = JupyterHost(context: context, limit: outputLimit)
         let result = session.run(request.code, host: host)
         // Buffered text goes out before the result, the error and the reply, in that order.
         host.finish()
