@@ -8,7 +8,7 @@ export PATH := $(VENV)/bin:$(PATH)
 DEBUG_BIN := .build/debug/attention-kernel
 RELEASE_BIN := .build/release/attention-kernel
 
-.PHONY: setup build release install-debug install lab test test-swift test-jupyter fixtures bench bench-interp clean fuzz fuzz-short sanitize
+.PHONY: setup build release install-debug install lab test test-swift test-jupyter fixtures bench bench-interp clean fuzz fuzz-short sanitize course
 
 setup:
 	@bash scripts/setup.sh
@@ -82,3 +82,18 @@ clean:
 .PHONY: html
 html: install-debug
 	jupyter nbconvert --to html --execute --output-dir build-html notebooks/[0-9][0-9]-*.ipynb
+
+# An nbgrader course for an instructor's own exercises (docs/INSTRUCTORS.md):
+#   make course DIR=~/my-course [SRC=folder of NN-name.md] [ASSIGNMENT=week1]
+# lays out DIR/source/ASSIGNMENT/NN-name.ipynb (default SRC: the template exercise in
+# notebooks/template; without ASSIGNMENT each notebook NN is assignment lessonN), the
+# folders nbgrader fills later, and a copy of nbgrader_config.py (kept if DIR has one).
+# Run it again after editing the sources: it rewrites only source/.
+SRC ?= notebooks/template
+ASSIGNMENT ?=
+course: setup
+	@test -n "$(DIR)" || { echo "usage: make course DIR=PATH [SRC=folder of NN-name.md sources] [ASSIGNMENT=name]" >&2; exit 2; }
+	$(PY) notebooks/src/build_notebooks.py "$(SRC)" --course "$(DIR)" $(if $(ASSIGNMENT),--assignment "$(ASSIGNMENT)")
+	mkdir -p "$(DIR)/release" "$(DIR)/submitted" "$(DIR)/autograded" "$(DIR)/feedback"
+	test -e "$(DIR)/nbgrader_config.py" || cp nbgrader_config.py "$(DIR)/nbgrader_config.py"
+	@echo "course ready in $(DIR); next (docs/INSTRUCTORS.md): make install, then in $(DIR): nbgrader validate source/*/*.ipynb, nbgrader generate_assignment NAME"

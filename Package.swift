@@ -28,7 +28,7 @@ let package = Package(
         .target(name: "JupyterProtocol", dependencies: ["JSONValues", "Threading", .product(name: "Crypto", package: "swift-crypto")]),
         .systemLibrary(name: "CZeroMQ", pkgConfig: "libzmq", providers: [.apt(["libzmq3-dev"])]),
         .target(name: "JupyterZMQ", dependencies: ["CZeroMQ", "JupyterProtocol", "Threading"]),
-        .target(name: "AttentionKernel", dependencies: ["AttentionLanguage", "JupyterProtocol"]),
+        .target(name: "AttentionKernel", dependencies: ["AttentionLanguage", "JupyterProtocol", "Threading"]),
         .executableTarget(
             name: "attention-kernel",
             dependencies: [

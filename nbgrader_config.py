@@ -1,7 +1,8 @@
-# nbgrader configuration for the attention course (nbgrader 0.9.x).
-# The course directory is the repository root: the lesson notebooks are laid out as
-# source/lessonN/NN-name.ipynb by `python3 notebooks/src/build_notebooks.py --course .`
-# (or copied there by hand); see notebooks/README.md.
+# nbgrader configuration for a course with the attention kernel (nbgrader 0.9.x).
+# nbgrader reads this file from the directory it runs in, and that directory is the course
+# directory (source/, release/, submitted/, autograded/, feedback/, gradebook.db). Keep
+# courses outside the repository: `make course DIR=~/my-course [SRC=...] [ASSIGNMENT=...]`
+# lays one out with a copy of this file (docs/INSTRUCTORS.md, notebooks/README.md).
 c = get_config()  # noqa: F821 (provided by traitlets when nbgrader loads this file)
 
 c.CourseDirectory.course_id = "attention"
@@ -18,6 +19,14 @@ c.ClearSolutions.end_solution_delimeter = "END SOLUTION"
 c.ClearHiddenTests.begin_test_delimeter = "BEGIN HIDDEN TESTS"
 c.ClearHiddenTests.end_test_delimeter = "END HIDDEN TESTS"
 
-# Autograding: 30 s per cell, interrupt the kernel on a time-out (losing only that cell).
+# Autograding: 30 s per cell, interrupt the kernel on a time-out (losing only that cell:
+# the kernel keeps running and the rest of the notebook is graded).
 c.Execute.timeout = 30
 c.Execute.interrupt_on_timeout = True
+
+# Feedback shows the hidden tests (autograde restored them). To strip them, uncomment:
+# c.GenerateFeedback.preprocessors = [
+#     "nbgrader.preprocessors.GetGrades",
+#     "nbgrader.preprocessors.ClearHiddenTests",
+#     "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
+# ]

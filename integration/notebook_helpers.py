@@ -1,9 +1,12 @@
-"""Shared helpers for the lesson-notebook tests (test_notebooks.py, test_nbgrader.py):
-where the lessons are, how to run the venv's Jupyter tools, what a lesson's code asks for."""
+"""Shared helpers for the notebook tests (test_notebooks.py, test_nbgrader.py,
+test_instructor_course.py): where the lessons are, how to run the venv's Jupyter tools
+(nbgrader included), what a lesson's code asks for, how a fake student fills in a notebook."""
 from __future__ import annotations
 
 import re
 import subprocess
+
+import nbformat
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -11,8 +14,11 @@ from conftest import VENV_BIN
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOK_DIR = ROOT / "notebooks"
-BUILDER = NOTEBOOK_DIR / "src" / "build_notebooks.py"
-LESSONS = sorted(NOTEBOOK_DIR.glob("[0-9][0-9]-*.ipynb"))
+SOURCE_DIR = NOTEBOOK_DIR / "src"
+BUILDER = SOURCE_DIR / "build_notebooks.py"
+# The lessons follow their sources (notebooks/src/NN-name.md), however many there are.
+SOURCES = sorted(SOURCE_DIR.glob("[0-9][0-9]-*.md"))
+LESSONS = [NOTEBOOK_DIR / f"{source.stem}.ipynb" for source in SOURCES]
 
 # heatmap(...) and heads(...) calls: each one displays one SVG (heads: a grid in one SVG)
 DISPLAY_CALL = re.compile(r"(?<![\w.])(heatmap|heads)\s*\(")
@@ -122,3 +128,41 @@ def count_output_svgs(html: str) -> OutputSVGCounter:
     counter.feed(html)
     counter.close()
     return counter
+
+
+# --- nbgrader -----------------------------------------------------------------------------
+
+
+def nbgrader_meta(cell) -> dict:
+    return cell.metadata.get("nbgrader", {})
+
+
+def solution_sources(nb) -> dict[str, str]:
+    """grade_id → the source notebook's solution cell, without the BEGIN/END SOLUTION
+    marker lines (a student's cell would not have them)."""
+    out = {}
+    for cell in nb.cells:
+        meta = nbgrader_meta(cell)
+        if meta.get("solution") and not meta.get("grade"):
+            lines = [l for l in cell.source.splitlines() if "BEGIN SOLUTION" not in l and "END SOLUTION" not in l]
+            out[meta["grade_id"]] = "\n".join(lines)
+    return out
+
+
+def fill_in(student_nb, solutions: dict[str, str]):
+    """The student version with every solution cell replaced by `solutions[grade_id]`."""
+    nb = nbformat.from_dict(student_nb)
+    filled = set()
+    for cell in nb.cells:
+        grade_id = nbgrader_meta(cell).get("grade_id")
+        if nbgrader_meta(cell).get("solution") and grade_id in solutions:
+            cell.source = solutions[grade_id]
+            filled.add(grade_id)
+    assert filled == set(solutions), (sorted(filled), sorted(solutions))
+    return nb
+
+
+def nbgrader(course, env, *args, timeout=600):
+    proc = run([venv_tool("nbgrader"), *args], env=env, cwd=course, timeout=timeout)
+    assert proc.returncode == 0, describe(proc)
+    return proc

@@ -1,4 +1,4 @@
-"""nbgrader for real, on the six lessons, in a temporary course directory.
+"""nbgrader for real, on every lesson, in a temporary course directory.
 
 The course is laid out by `build_notebooks.py --course DIR` with a copy of the
 repository's nbgrader_config.py; `nbgrader generate_assignment` makes the student
@@ -21,7 +21,7 @@ import shutil
 import nbformat
 import pytest
 
-from notebook_helpers import BUILDER, LESSONS, ROOT, describe, run, venv_tool
+from notebook_helpers import BUILDER, LESSONS, ROOT, describe, fill_in, nbgrader, nbgrader_meta, run, solution_sources, venv_tool
 
 STUDENTS = ("perfect", "blank", "wrong")
 WRONG_LESSON = 3
@@ -39,43 +39,11 @@ def lesson_number(path) -> int:
     return int(path.name[:2])
 
 
-def nbgrader_meta(cell) -> dict:
-    return cell.metadata.get("nbgrader", {})
-
-
-def solution_sources(nb) -> dict[str, str]:
-    """grade_id → the source notebook's solution cell, without the BEGIN/END SOLUTION
-    marker lines (a student's cell would not have them)."""
-    out = {}
-    for cell in nb.cells:
-        meta = nbgrader_meta(cell)
-        if meta.get("solution") and not meta.get("grade"):
-            lines = [l for l in cell.source.splitlines() if "BEGIN SOLUTION" not in l and "END SOLUTION" not in l]
-            out[meta["grade_id"]] = "\n".join(lines)
-    return out
+NUMBERS = [lesson_number(p) for p in LESSONS]
 
 
 def graded_points(nb) -> dict[str, float]:
     return {nbgrader_meta(c)["grade_id"]: float(nbgrader_meta(c)["points"]) for c in nb.cells if nbgrader_meta(c).get("grade")}
-
-
-def fill_in(student_nb, solutions: dict[str, str]):
-    """The student version with every solution cell replaced by `solutions[grade_id]`."""
-    nb = nbformat.from_dict(student_nb)
-    filled = set()
-    for cell in nb.cells:
-        grade_id = nbgrader_meta(cell).get("grade_id")
-        if nbgrader_meta(cell).get("solution") and grade_id in solutions:
-            cell.source = solutions[grade_id]
-            filled.add(grade_id)
-    assert filled == set(solutions), (sorted(filled), sorted(solutions))
-    return nb
-
-
-def nbgrader(course, env, *args, timeout=600):
-    proc = run([venv_tool("nbgrader"), *args], env=env, cwd=course, timeout=timeout)
-    assert proc.returncode == 0, describe(proc)
-    return proc
 
 
 @pytest.fixture(scope="module")
@@ -130,7 +98,7 @@ def scores(course, n: int, student: str) -> dict[str, tuple[float, float]]:
 def test_student_versions(course):
     """Solutions became the stub, hidden tests are gone, graded cells kept their points."""
     _, lessons = course
-    assert sorted(lessons) == [1, 2, 3, 4, 5, 6]
+    assert sorted(lessons) == NUMBERS
     for n, (source_nb, release_nb) in lessons.items():
         text = "\n".join(c.source for c in release_nb.cells)
         assert "BEGIN SOLUTION" not in text and "END SOLUTION" not in text, n
@@ -146,7 +114,7 @@ def test_student_versions(course):
 # --- autograde --------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("n", range(1, 7), ids=[f"lesson{n}" for n in range(1, 7)])
+@pytest.mark.parametrize("n", NUMBERS, ids=[f"lesson{n}" for n in NUMBERS])
 def test_solutions_get_full_marks(course, n):
     course_dir, lessons = course
     expected = graded_points(lessons[n][0])
@@ -156,7 +124,7 @@ def test_solutions_get_full_marks(course, n):
     assert {k: v[0] for k, v in got.items()} == expected, f"lesson {n}: {got}"
 
 
-@pytest.mark.parametrize("n", range(1, 7), ids=[f"lesson{n}" for n in range(1, 7)])
+@pytest.mark.parametrize("n", NUMBERS, ids=[f"lesson{n}" for n in NUMBERS])
 def test_untouched_student_version_scores_zero(course, n):
     course_dir, lessons = course
     expected = graded_points(lessons[n][0])

@@ -1,4 +1,4 @@
-"""The six lesson notebooks in notebooks/: committed clean and up to date with their
+"""The lesson notebooks in notebooks/ (one per source notebooks/src/NN-name.md): committed clean and up to date with their
 sources, executed headless with `jupyter nbconvert --execute` without a single error,
 and exported to HTML with their heatmaps rendered (what `make html` produces)."""
 from __future__ import annotations
@@ -14,7 +14,9 @@ from conftest import LANGUAGE
 from notebook_helpers import (
     BUILDER,
     LESSONS,
+    NOTEBOOK_DIR,
     ROOT,
+    SOURCES,
     count_output_svgs,
     describe,
     display_calls,
@@ -28,8 +30,12 @@ NOTEBOOK_TIMEOUT = int(os.environ.get("ATTENTION_NOTEBOOK_TIMEOUT", "300"))
 lesson_ids = [p.stem for p in LESSONS]
 
 
-def test_six_lessons():
-    assert len(LESSONS) == 6, [p.name for p in LESSONS]
+def test_one_notebook_per_source():
+    """Every source has its notebook and every notebook its source (a notebook whose
+    source was deleted, or a source never built, fails here)."""
+    assert SOURCES, "no notebooks/src/NN-name.md sources"
+    notebooks = sorted(p.name for p in NOTEBOOK_DIR.glob("[0-9][0-9]-*.ipynb"))
+    assert notebooks == [p.name for p in LESSONS], (notebooks, [p.name for p in SOURCES])
 
 
 # --- the committed notebooks ------------------------------------------------------------

@@ -54,7 +54,10 @@ public final class AttentionInterpreter: KernelInterpreter, @unchecked Sendable 
 
     public func execute(_ request: ExecuteRequest, context: ExecutionContext) -> ExecuteOutcome {
         let host = JupyterHost(context: context, limit: outputLimit)
-        switch session.run(request.code, host: host) {
+        let result = session.run(request.code, host: host)
+        // Buffered text goes out before the result, the error and the reply, in that order.
+        host.finish()
+        switch result {
         case .success(let value):
             if let value, !request.silent {
                 let bundle = OutputBudget.resultBundle(for: value, limit: outputLimit)
@@ -99,26 +102,34 @@ public final class AttentionInterpreter: KernelInterpreter, @unchecked Sendable 
     }
 }
 
-/// Carries a running cell's outputs to Jupyter as they happen.
+/// Carries a running cell's outputs to Jupyter as they happen: stream text through the
+/// per-cell `OutputBudget` into a `StreamCoalescer` (a few `stream` messages, not one per
+/// `print`), everything else at once, after the text buffered before it.
 final class JupyterHost: CellHost {
     private let context: ExecutionContext
     private var budget: OutputBudget
+    private let streams: StreamCoalescer
 
-    init(context: ExecutionContext, limit: OutputLimit) {
+    init(context: ExecutionContext, limit: OutputLimit, policy: StreamPolicy = .ipykernel) {
         self.context = context
         self.budget = OutputBudget(limit: limit)
+        self.streams = StreamCoalescer(context: context, policy: policy)
     }
+
+    /// Sends the text still buffered; call when the cell has ended, before its result.
+    func finish() { streams.finish() }
 
     func emit(_ output: Output) {
         switch output {
         case .stdout(let text):
-            if let allowed = budget.admit(text) { context.stream(.stdout, allowed) }
+            if let allowed = budget.admit(text) { streams.write(.stdout, allowed) }
         case .stderr(let text):
-            if let allowed = budget.admit(text) { context.stream(.stderr, allowed) }
+            if let allowed = budget.admit(text) { streams.write(.stderr, allowed) }
         case .display(let bundle, let displayID, let update):
             let (allowed, note) = budget.admitDisplay()
-            if let note { context.stream(.stdout, note) }
+            if let note { streams.write(.stdout, note) }
             guard allowed else { return }
+            streams.flush()
             let bundle = OutputBudget.capped(bundle, limit: budget.limit)
             if update, let displayID {
                 context.updateDisplay(bundle.data, metadata: bundle.metadata, displayID: displayID)
@@ -126,14 +137,17 @@ final class JupyterHost: CellHost {
                 context.display(bundle.data, metadata: bundle.metadata, displayID: displayID)
             }
         case .clearOutput(let wait):
+            streams.flush()
             context.clearOutput(wait: wait)
         case .page(let bundle):
+            streams.flush()
             context.addPayload(.page(data: bundle.data))
         }
     }
 
     func readInput(prompt: String) -> String? {
-        switch context.input(prompt: prompt) {
+        streams.flush()  // the student sees what was printed before the prompt
+        return switch context.input(prompt: prompt) {
         case .success(let line): line
         case .failure: nil
         }
