@@ -25,6 +25,7 @@ class Snippets:
     interrupted: str          # ename of an interrupted cell
     name_error: str           # ename for an undefined name
     undefined: str            # code raising name_error
+    slow_undefined: str       # the same after a loop of a few tenths of a second
     shape_error_code: str     # a two-line cell failing on line 2
     shape_error: str          # its ename
     bind_y: str
@@ -48,6 +49,7 @@ ATTENTION = Snippets(
     interrupted="Interrupted",
     name_error="NameError",
     undefined="undefined_name_xyz",
+    slow_undefined="for k in 0..<500000 { }\nundefined_name_xyz",
     shape_error_code="let A = ones(2, 3)\nA @ A",
     shape_error="ShapeError",
     bind_y="let y = 1",
@@ -71,6 +73,7 @@ PYTHON = Snippets(
     interrupted="KeyboardInterrupt",
     name_error="NameError",
     undefined="undefined_name_xyz",
+    slow_undefined="for k in range(500000): pass\nundefined_name_xyz",
     shape_error_code="A = [1, 2]\nA @ A",
     shape_error="TypeError",
     bind_y="y = 1",

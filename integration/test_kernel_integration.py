@@ -131,7 +131,9 @@ def test_heartbeat_and_control_answer_during_long_cell(kernel):
 
 def test_stop_on_error_aborts_queued_cells(kernel):
     km, kc = kernel
-    ids = [kc.execute(S.undefined), kc.execute(S.bind_y), kc.execute(S.use_y)]
+    # The failing cell first loops for a moment, so the two cells after it are surely
+    # queued when it fails: stop_on_error aborts what is queued at the error (as ipykernel).
+    ids = [kc.execute(S.slow_undefined), kc.execute(S.bind_y), kc.execute(S.use_y)]
     replies = [shell_reply(kc, i) for i in ids]
     assert replies[0]["content"]["status"] == "error"
     assert replies[0]["content"]["ename"] == S.name_error
