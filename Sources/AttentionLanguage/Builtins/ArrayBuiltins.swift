@@ -57,26 +57,10 @@ extension BuiltinTable {
             let (condition, x, y) = (try a.matrix("cond"), try a.matrix("a"), try a.matrix("b"))
             return .matrix(try a.core { () throws(CoreError) -> Matrix in try Matrix.choose(where: condition, x, y) })
         },
-        Builtin("maximum", .arrays, "maximum(a, b)",
-            "The larger of a and b element by element (np.maximum), broadcast as in +; NaN if either is NaN. maximum(x, 0) is relu.",
-            example: "maximum([1, 5, 3], 2)  // [2, 5, 3]", numpy: "np.maximum(a, b)") { a throws(LangError) in
-            try ArrayBuiltins.elementwise(a, .maximum)
-        },
-        Builtin("minimum", .arrays, "minimum(a, b)",
-            "The smaller of a and b element by element (np.minimum), broadcast as in +; NaN if either is NaN.",
-            example: "minimum([1, 5, 3], 2)  // [1, 2, 2]", numpy: "np.minimum(a, b)") { a throws(LangError) in
-            try ArrayBuiltins.elementwise(a, .minimum)
-        },
-        Builtin("eq", .arrays, "eq(a, b)",
-            "Element-wise equality as 1 and 0 (NumPy's a == b); == itself compares whole values and gives one true or false.",
-            example: "eq([1, 2, 3], 2)  // [0, 1, 0]", numpy: "(a == b).astype(float)") { a throws(LangError) in
-            try ArrayBuiltins.elementwise(a, .equal)
-        },
-        Builtin("ne", .arrays, "ne(a, b)",
-            "Element-wise inequality as 1 and 0 (NumPy's a != b); NaN is not equal to anything, itself included.",
-            example: "ne([1, 2, 3], 2)  // [1, 0, 1]", numpy: "(a != b).astype(float)") { a throws(LangError) in
-            try ArrayBuiltins.elementwise(a, .notEqual)
-        },
+        .elementwise("maximum", .maximum, "The larger of a and b element by element (np.maximum), broadcast as in +; NaN if either is NaN. maximum(x, 0) is relu.", example: "maximum([1, 5, 3], 2)  // [2, 5, 3]", numpy: "np.maximum(a, b)"),
+        .elementwise("minimum", .minimum, "The smaller of a and b element by element (np.minimum), broadcast as in +; NaN if either is NaN.", example: "minimum([1, 5, 3], 2)  // [1, 2, 2]", numpy: "np.minimum(a, b)"),
+        .elementwise("eq", .equal, "Element-wise equality as 1 and 0 (NumPy's a == b); == itself compares whole values and gives one true or false.", example: "eq([1, 2, 3], 2)  // [0, 1, 0]", numpy: "(a == b).astype(float)"),
+        .elementwise("ne", .notEqual, "Element-wise inequality as 1 and 0 (NumPy's a != b); NaN is not equal to anything, itself included.", example: "ne([1, 2, 3], 2)  // [1, 0, 1]", numpy: "(a != b).astype(float)"),
         Builtin("var", .arrays, "var(A, axis: nil)",
             "The biased variance (1/n)·Σ(x − mean)² (np.var, ddof=0): of all elements, or per column (axis: 0) or row (axis: 1) as in sum.",
             example: "var([1, 2, 3, 4])  // 1.25", numpy: "np.var(A, axis=0, keepdims=True)") { a throws(LangError) in
@@ -118,6 +102,15 @@ extension BuiltinTable {
             .bool(try a.matrix("A").storage.allSatisfy { $0 != 0 })
         },
     ]
+}
+
+extension Builtin {
+    /// The entry of a broadcasting element-wise builtin `name(a, b)` that applies `op`.
+    static func elementwise(_ name: String, _ op: ElementwiseOperation, _ doc: String, example: String, numpy: String) -> Builtin {
+        Builtin(name, .arrays, "\(name)(a, b)", doc, example: example, numpy: numpy) { a throws(LangError) in
+            try ArrayBuiltins.elementwise(a, op)
+        }
+    }
 }
 
 /// Helpers of the array builtins.
