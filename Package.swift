@@ -3,10 +3,10 @@ import PackageDescription
 
 // One-way dependencies (see docs/ARCHITECTURE.md):
 // CAttentionMath (vector math; OpenBLAS loaded on first use), Threading <- AttentionCore <- AttentionLanguage (+ JSONValues) <- AttentionKernel -> JupyterProtocol <- JupyterZMQ -> CZeroMQ
+// Linux only (Glibc, FoundationEssentials; see docs/ARCHITECTURE.md).
 // The language never imports anything Jupyter; the protocol never imports the language.
 let package = Package(
     name: "AttentionKernel",
-    platforms: [.macOS(.v13)],
     products: [
         .executable(name: "attention-kernel", targets: ["attention-kernel"]),
         .library(name: "AttentionCore", targets: ["AttentionCore"]),
@@ -15,17 +15,23 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
+        .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
     ],
     targets: [
         .target(name: "CAttentionMath", linkerSettings: [.linkedLibrary("dl")]),
         .target(name: "Threading"),
         .target(name: "AttentionCore", dependencies: ["CAttentionMath", "Threading"]),
-        .target(name: "JSONValues"),
+        .target(name: "JSONValues", dependencies: [.product(name: "OrderedCollections", package: "swift-collections")]),
         .target(name: "AttentionLanguage", dependencies: ["AttentionCore", "JSONValues", "Threading"]),
-        .target(name: "JupyterProtocol", dependencies: ["JSONValues", "Threading", .product(name: "Crypto", package: "swift-crypto")]),
+        .target(
+            name: "JupyterProtocol",
+            dependencies: [
+                "JSONValues", .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "OrderedCollections", package: "swift-collections"),
+            ]),
         .systemLibrary(name: "CZeroMQ", pkgConfig: "libzmq", providers: [.apt(["libzmq3-dev"])]),
         .target(name: "JupyterZMQ", dependencies: ["CZeroMQ", "JupyterProtocol", "Threading"]),
-        .target(name: "AttentionKernel", dependencies: ["AttentionLanguage", "JupyterProtocol"]),
+        .target(name: "AttentionKernel", dependencies: ["AttentionCore", "AttentionLanguage", "JupyterProtocol"]),
         .executableTarget(
             name: "attention-kernel",
             dependencies: [

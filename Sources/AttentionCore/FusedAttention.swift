@@ -178,23 +178,6 @@ enum FusedAttention {
     }
 }
 
-/// Hands out task indices 0..<count to whichever worker asks first.
-final class TaskQueue: @unchecked Sendable {
-    private let lock = Lock()
-    private var nextIndex = 0
-    private let count: Int
-
-    init(count: Int) { self.count = count }
-
-    func next() -> Int? {
-        lock.lock()
-        defer { lock.unlock() }
-        guard nextIndex < count else { return nil }
-        nextIndex += 1
-        return nextIndex - 1
-    }
-}
-
 extension Optional where Wrapped == [Double] {
     func withUnsafeOptionalBufferPointer<R>(_ body: (UnsafePointer<Double>?) -> R) -> R {
         switch self {
