@@ -46,6 +46,6 @@ let package = Package(
         .testTarget(name: "JSONValuesTests", dependencies: ["JSONValues"]),
         .testTarget(name: "ThreadingTests", dependencies: ["Threading"]),
         .testTarget(name: "JupyterZMQTests", dependencies: ["JupyterZMQ", "JupyterProtocol", "JSONValues"]),
-        .testTarget(name: "AttentionKernelTests", dependencies: ["AttentionKernel", "JupyterProtocol", "JupyterZMQ"]),
+        .testTarget(name: "AttentionKernelTests", dependencies: ["AttentionKernel", "AttentionCore", "AttentionLanguage", "JupyterProtocol", "JupyterZMQ"]),
     ]
 )
