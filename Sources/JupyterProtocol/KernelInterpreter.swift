@@ -68,10 +68,7 @@ public struct HelpLink: Sendable, Equatable {
     public var text: String
     public var url: String
 
-    public init(text: String, url: String) {
-        self.text = text
-        self.url = url
-    }
+    public init(text: String, url: String) { (self.text, self.url) = (text, url) }
 }
 
 /// One of `execute_request`'s `user_expressions`: a name and the expression to evaluate.
@@ -79,10 +76,7 @@ public struct UserExpression: Sendable, Equatable {
     public var name: String
     public var expression: String
 
-    public init(name: String, expression: String) {
-        self.name = name
-        self.expression = expression
-    }
+    public init(name: String, expression: String) { (self.name, self.expression) = (name, expression) }
 }
 
 /// An `execute_request` as the interpreter sees it, after the dispatcher applied the
