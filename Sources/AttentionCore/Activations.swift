@@ -1,8 +1,4 @@
-#if canImport(Glibc)
 import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 
 /// ReLU: max(0, x) element-wise (NaN stays NaN).
 public func relu(_ m: Matrix) -> Matrix { m.map { $0.isNaN ? $0 : Swift.max(0, $0) } }

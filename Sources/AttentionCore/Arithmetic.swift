@@ -1,8 +1,4 @@
-#if canImport(Glibc)
 import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 
 /// The matrix product C = A·B, Cᵢⱼ = Σₖ AᵢₖBₖⱼ, for A r×k and B k×c; C is r×c.
 ///

@@ -1,8 +1,4 @@
-#if canImport(Glibc)
 import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 
 // The attention functions, in the order the lessons introduce them. Shapes: n queries,
 // m keys, d_k the query/key width, d_v the value width. Masks are additive (0 keeps a

@@ -42,10 +42,13 @@ public func rand(_ rows: Int, _ cols: Int, seed: UInt64) throws(CoreError) -> Ma
     return Matrix(uncheckedRows: rows, cols: cols, storage: (0..<count).map { _ in generator.nextUniform() })
 }
 
-/// Splits text into tokens on runs of whitespace: `tokens("the cat sat")` is
-/// `["the", "cat", "sat"]`.
-public func tokens(_ text: String) -> [String] {
-    text.split(whereSeparator: { $0.isWhitespace }).map(String.init)
+/// The language's tokenizer: words, nothing more.
+public enum Tokenizer {
+    /// Splits text into tokens on runs of whitespace: `tokens("the cat sat")` is
+    /// `["the", "cat", "sat"]`.
+    public static func tokens(_ text: String) -> [String] {
+        text.split(whereSeparator: { $0.isWhitespace }).map(String.init)
+    }
 }
 
 /// One row per token, `dim` wide, each row N(0, 1) samples seeded by (`seed`, the token's

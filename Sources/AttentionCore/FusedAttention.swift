@@ -1,10 +1,6 @@
 import Threading
 import CAttentionMath
-#if canImport(Glibc)
 import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 
 /// The computation behind `attentionWeights`, `attention`, `multiHead`, `multiHeadWeights`
 /// and the block's attention, without needless copies:

@@ -1,8 +1,4 @@
-#if canImport(Glibc)
 import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 
 /// A decoder-only transformer shaped like GPT-2 as in nanoGPT: token embeddings `wte`
 /// (vocab×d), learned position embeddings `wpe` (context×d), `layers` pre-norm blocks with
@@ -65,51 +61,53 @@ public func paramCount(_ model: GPTModel) -> Int {
     model.wte.count + model.wpe.count + model.blocks.reduce(0) { $0 + paramCount($1) } + model.lnFGamma.count + model.lnFBeta.count
 }
 
-/// Logits for every position: x = wte[ids] + wpe[0..<n]; x ← block(x, causal mask) for each
-/// block; logits = LN_f(x)·wteᵀ, an n×vocab matrix (row t predicts token t+1).
-/// Needs 1 ≤ n ≤ context and every id in 0..<vocab.
-public func forward(_ model: GPTModel, ids: [Int]) throws(CoreError) -> Matrix {
-    guard !ids.isEmpty else { throw .invalidArgument("forward needs at least one token id") }
-    guard ids.count <= model.context else {
-        throw .invalidArgument("\(ids.count) token ids are more than the model's context of \(model.context)")
-    }
-    if let bad = ids.first(where: { $0 < 0 || $0 >= model.vocab }) {
-        throw .invalidArgument("token id \(bad) is outside the vocabulary 0..<\(model.vocab)")
-    }
-    var x = try add(try model.wte.select(rows: ids, cols: Array(0..<model.dModel)), model.wpe.select(rows: Array(0..<ids.count), cols: Array(0..<model.dModel)))
-    let mask = try causalMask(ids.count)
-    for block in model.blocks { x = try transformerBlock(x, block, mask: mask, norm: .pre) }
-    let final = try layerNorm(x, gamma: model.lnFGamma, beta: model.lnFBeta)
-    return MatrixProduct.multiplyTransposed(final, model.wte)
-}
-
-/// Autoregressive generation as nanoGPT's `generate`: `steps` times, run `forward` on the
-/// last `context` ids, take the last row of logits, and append the next id — the argmax
-/// (first maximum) when temperature = 0 (greedy), otherwise a sample from
-/// softmax(logits / temperature) using `SeededGenerator(seed:)` (one uniform per step,
-/// inverse-CDF). Returns the prompt followed by the generated ids.
-public func generate(_ model: GPTModel, ids: [Int], steps: Int, temperature: Double, seed: UInt64) throws(CoreError) -> [Int] {
-    guard steps >= 0 else { throw .invalidArgument("steps must not be negative, not \(steps)") }
-    guard temperature >= 0, temperature.isFinite else { throw .invalidArgument("temperature must be 0 (greedy) or positive, not \(temperature)") }
-    var sequence = ids
-    var generator = SeededGenerator(seed: seed)
-    for _ in 0..<steps {
-        let window = Array(sequence.suffix(model.context))
-        let logits = try forward(model, ids: window)
-        let last = try logits.select(rows: [logits.rows - 1], cols: Array(0..<logits.cols))
-        if temperature == 0 {
-            sequence.append(Int(Reduction.argmax.reduce(last.storage)))
-        } else {
-            let probabilities = try softmax(last, temperature: temperature).storage
-            let u = generator.nextUniform()
-            var cumulative = 0.0
-            var choice = probabilities.count - 1
-            for (index, p) in probabilities.enumerated() {
-                cumulative += p
-                if u < cumulative { choice = index; break }
-            }
-            sequence.append(choice)
+extension GPTModel {
+    /// Logits for every position: x = wte[ids] + wpe[0..<n]; x ← block(x, causal mask) for each
+    /// block; logits = LN_f(x)·wteᵀ, an n×vocab matrix (row t predicts token t+1).
+    /// Needs 1 ≤ n ≤ context and every id in 0..<vocab.
+    public func forward(ids: [Int]) throws(CoreError) -> Matrix {
+        guard !ids.isEmpty else { throw .invalidArgument("forward needs at least one token id") }
+        guard ids.count <= context else {
+            throw .invalidArgument("\(ids.count) token ids are more than the model's context of \(context)")
         }
+        if let bad = ids.first(where: { $0 < 0 || $0 >= vocab }) {
+            throw .invalidArgument("token id \(bad) is outside the vocabulary 0..<\(vocab)")
+        }
+        var x = try add(try wte.select(rows: ids, cols: Array(0..<dModel)), wpe.select(rows: Array(0..<ids.count), cols: Array(0..<dModel)))
+        let mask = try causalMask(ids.count)
+        for block in blocks { x = try transformerBlock(x, block, mask: mask, norm: .pre) }
+        let final = try layerNorm(x, gamma: lnFGamma, beta: lnFBeta)
+        return MatrixProduct.multiplyTransposed(final, wte)
     }
-    return sequence
+
+    /// Autoregressive generation as nanoGPT's `generate`: `steps` times, run `forward` on the
+    /// last `context` ids, take the last row of logits, and append the next id — the argmax
+    /// (first maximum) when temperature = 0 (greedy), otherwise a sample from
+    /// softmax(logits / temperature) using `SeededGenerator(seed:)` (one uniform per step,
+    /// inverse-CDF). Returns the prompt followed by the generated ids.
+    public func generate(ids: [Int], steps: Int, temperature: Double, seed: UInt64) throws(CoreError) -> [Int] {
+        guard steps >= 0 else { throw .invalidArgument("steps must not be negative, not \(steps)") }
+        guard temperature >= 0, temperature.isFinite else { throw .invalidArgument("temperature must be 0 (greedy) or positive, not \(temperature)") }
+        var sequence = ids
+        var generator = SeededGenerator(seed: seed)
+        for _ in 0..<steps {
+            let window = Array(sequence.suffix(context))
+            let logits = try forward(ids: window)
+            let last = try logits.select(rows: [logits.rows - 1], cols: Array(0..<logits.cols))
+            if temperature == 0 {
+                sequence.append(Int(Reduction.argmax.reduce(last.storage)))
+            } else {
+                let probabilities = try softmax(last, temperature: temperature).storage
+                let u = generator.nextUniform()
+                var cumulative = 0.0
+                var choice = probabilities.count - 1
+                for (index, p) in probabilities.enumerated() {
+                    cumulative += p
+                    if u < cumulative { choice = index; break }
+                }
+                sequence.append(choice)
+            }
+        }
+        return sequence
+    }
 }

@@ -1,10 +1,6 @@
 import CAttentionMath
 import Dispatch
-#if canImport(Glibc)
 import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 
 /// The one place matrix products are computed.
 ///

@@ -1,8 +1,4 @@
-#if canImport(Glibc)
 import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 
 /// A reduction over a matrix, over all elements or along one axis.
 public enum Reduction: String, Sendable, CaseIterable {
@@ -56,14 +52,7 @@ public func norm(_ m: Matrix) -> Double {
 
 /// [A₁ A₂ …]: matrices side by side. All must have the same number of rows.
 public func hcat(_ ms: [Matrix]) throws(CoreError) -> Matrix {
-    guard let first = ms.first else { throw .invalidArgument("hcat needs at least one matrix") }
-    var cols = 0
-    for m in ms {
-        guard m.rows == first.rows else {
-            throw .shapeMismatch(operation: "place side by side (hcat)", lhs: first.shapeDescription, rhs: m.shapeDescription, hint: "hcat needs the same number of rows")
-        }
-        cols += m.cols
-    }
+    let (first, cols) = try joinedSize(ms, along: \.cols, keeping: \.rows, name: "hcat", operation: "place side by side (hcat)", kept: "rows")
     _ = try checkedCount(first.rows, cols)
     var storage: [Double] = []
     storage.reserveCapacity(first.rows * cols)
@@ -73,16 +62,25 @@ public func hcat(_ ms: [Matrix]) throws(CoreError) -> Matrix {
 
 /// [A₁; A₂; …]: matrices stacked top to bottom. All must have the same number of columns.
 public func vcat(_ ms: [Matrix]) throws(CoreError) -> Matrix {
-    guard let first = ms.first else { throw .invalidArgument("vcat needs at least one matrix") }
-    var rows = 0
-    for m in ms {
-        guard m.cols == first.cols else {
-            throw .shapeMismatch(operation: "stack (vcat)", lhs: first.shapeDescription, rhs: m.shapeDescription, hint: "vcat needs the same number of columns")
-        }
-        rows += m.rows
-    }
+    let (first, rows) = try joinedSize(ms, along: \.rows, keeping: \.cols, name: "vcat", operation: "stack (vcat)", kept: "columns")
     _ = try checkedCount(rows, first.cols)
     return Matrix(uncheckedRows: rows, cols: first.cols, storage: ms.flatMap(\.storage))
+}
+
+/// The first matrix and the total of dimension `along` over `ms`, after checking that
+/// there is at least one and that all agree on the dimension `keeping`.
+private func joinedSize(
+    _ ms: [Matrix], along: KeyPath<Matrix, Int>, keeping: KeyPath<Matrix, Int>, name: String, operation: String, kept: String
+) throws(CoreError) -> (Matrix, Int) {
+    guard let first = ms.first else { throw .invalidArgument("\(name) needs at least one matrix") }
+    var total = 0
+    for m in ms {
+        guard m[keyPath: keeping] == first[keyPath: keeping] else {
+            throw .shapeMismatch(operation: operation, lhs: first.shapeDescription, rhs: m.shapeDescription, hint: "\(name) needs the same number of \(kept)")
+        }
+        total += m[keyPath: along]
+    }
+    return (first, total)
 }
 
 extension Matrix {

@@ -1,8 +1,4 @@
-#if canImport(Glibc)
 import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 
 /// A seeded pseudo-random generator whose output is fixed by its algorithm, so that
 /// `randn(4, 3, seed: 1)` gives the same numbers on every machine and every run

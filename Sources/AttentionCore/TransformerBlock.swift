@@ -1,8 +1,4 @@
-#if canImport(Glibc)
 import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 
 /// Layer normalisation of each row: yᵢ = γ ⊙ (xᵢ − μᵢ)/√(σᵢ² + ε) + β, with μᵢ the row
 /// mean and σᵢ² the biased variance (divide by d, as PyTorch). γ and β are 1×d rows

@@ -124,21 +124,21 @@ struct ModelTests {
 
     @Test func forwardShapesAndGeneration() throws {
         let model = try gpt(vocab: 13, dModel: 8, heads: 2, layers: 2, context: 4, seed: 7)
-        let logits = try forward(model, ids: [1, 2, 3])
+        let logits = try model.forward(ids: [1, 2, 3])
         #expect(logits.rows == 3 && logits.cols == 13)
-        let greedy = try generate(model, ids: [1, 2], steps: 6, temperature: 0, seed: 0)
+        let greedy = try model.generate(ids: [1, 2], steps: 6, temperature: 0, seed: 0)
         #expect(greedy.count == 8 && Array(greedy.prefix(2)) == [1, 2])
-        #expect(try generate(model, ids: [1, 2], steps: 6, temperature: 0, seed: 99) == greedy)
-        let sampled = try generate(model, ids: [1, 2], steps: 6, temperature: 1, seed: 5)
-        #expect(try generate(model, ids: [1, 2], steps: 6, temperature: 1, seed: 5) == sampled)
+        #expect(try model.generate(ids: [1, 2], steps: 6, temperature: 0, seed: 99) == greedy)
+        let sampled = try model.generate(ids: [1, 2], steps: 6, temperature: 1, seed: 5)
+        #expect(try model.generate(ids: [1, 2], steps: 6, temperature: 1, seed: 5) == sampled)
         #expect(sampled.allSatisfy { (0..<13).contains($0) })
-        #expect(throws: CoreError.self) { try forward(model, ids: [1, 2, 3, 4, 5]) }
-        #expect(throws: CoreError.self) { try forward(model, ids: [13]) }
+        #expect(throws: CoreError.self) { try model.forward(ids: [1, 2, 3, 4, 5]) }
+        #expect(throws: CoreError.self) { try model.forward(ids: [13]) }
     }
 
     @Test func causalModelOutputsDoNotSeeTheFuture() throws {
         let model = try gpt(vocab: 10, dModel: 8, heads: 2, layers: 2, context: 5, seed: 1)
-        let a = try forward(model, ids: [1, 2, 3, 4]), b = try forward(model, ids: [1, 2, 3, 9])
+        let a = try model.forward(ids: [1, 2, 3, 4]), b = try model.forward(ids: [1, 2, 3, 9])
         for i in 0..<3 { #expect(Array(a.row(i)) == Array(b.row(i))) }
         #expect(Array(a.row(3)) != Array(b.row(3)))
     }

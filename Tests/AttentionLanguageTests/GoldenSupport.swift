@@ -16,9 +16,11 @@ enum Golden {
     }
 
     /// Runs every cell of `source` in one session and returns the transcript.
-    static func transcript(of source: String, limits: Limits = Limits(), inputs: [String] = ["Ada"]) -> String {
+    static func transcript(
+        of source: String, limits: Limits = Limits(), inputs: [String] = ["Ada"], host: RecordingHost? = nil
+    ) -> String {
         let session = Session(limits: limits)
-        let host = RecordingHost(inputs: inputs)
+        let host = host ?? RecordingHost(inputs: inputs)
         var out = ""
         let cells = source.components(separatedBy: "\n\(cellSeparator)\n")
         for (n, cell) in cells.enumerated() {

@@ -1,67 +1,81 @@
 import AttentionCore
 
-/// The attention functions, masks and position encodings.
-enum AttentionBuiltins {
-    static func call(_ name: String, _ a: Arguments) throws(LangError) -> Value? {
-        switch name {
-        case "raw_attention_weights", "raw_attention":
+extension BuiltinTable {
+    /// The attention functions and the causal mask.
+    static let attention: [Builtin] = [
+        Builtin("raw_attention_weights", .attention, "raw_attention_weights(X)",
+            "Lesson 1: softmax(X Xᵀ), every token attending to every token by plain dot products: no projections, no scaling. Row i holds token i's weights; each row sums to 1.",
+            example: "X = embed(tokens(\"the cat sat\"), dim: 4, seed: 0)\nheatmap(raw_attention_weights(X))") { a throws(LangError) in
             let x = try a.matrix("X")
-            try checkScores(a, queries: x.rows, keys: x.rows, width: x.cols)
-            return .matrix(try a.core { () throws(CoreError) -> Matrix in
-                name == "raw_attention" ? try rawAttention(x) : try rawAttentionWeights(x)
-            })
-        case "attention_weights":
+            try AttentionBuiltins.checkScores(a, queries: x.rows, keys: x.rows, width: x.cols)
+            return .matrix(try a.core { () throws(CoreError) -> Matrix in try rawAttentionWeights(x) })
+        },
+        Builtin("raw_attention", .attention, "raw_attention(X)",
+            "raw_attention_weights(X) @ X: each output row is a weighted average of the rows of X.", example: "Y = raw_attention(X)") { a throws(LangError) in
+            let x = try a.matrix("X")
+            try AttentionBuiltins.checkScores(a, queries: x.rows, keys: x.rows, width: x.cols)
+            return .matrix(try a.core { () throws(CoreError) -> Matrix in try rawAttention(x) })
+        },
+        Builtin("attention_weights", .attention, "attention_weights(Q, K, mask: nil, scaled: true)",
+            "Lesson 2: softmax(Q Kᵀ/√d_k + mask), d_k = K.cols. The mask is additive (0 to keep, -inf to hide); scaled: false leaves out the 1/√d_k. A row whose keys are all masked gives zeros.",
+            example: "W = attention_weights(X @ Wq, X @ Wk, mask: causal_mask(X.rows))") { a throws(LangError) in
             let q = try a.matrix("Q"), k = try a.matrix("K")
             let mask = try a.optionalMatrix("mask")
             let scaled = try a.bool("scaled")
-            try checkScores(a, queries: q.rows, keys: k.rows, width: q.cols)
+            try AttentionBuiltins.checkScores(a, queries: q.rows, keys: k.rows, width: q.cols)
             return .matrix(try a.core { () throws(CoreError) -> Matrix in try attentionWeights(q, k, mask: mask, scaled: scaled) })
-        case "attention":
+        },
+        Builtin("attention", .attention, "attention(Q, K, V, mask: nil)",
+            "Lesson 3: attention_weights(Q, K, mask: mask) @ V, scaled dot-product attention.",
+            example: "out = attention(Q, K, V, mask: causal_mask(Q.rows))") { a throws(LangError) in
             let q = try a.matrix("Q"), k = try a.matrix("K"), v = try a.matrix("V")
             let mask = try a.optionalMatrix("mask")
-            try checkScores(a, queries: q.rows, keys: k.rows, width: max(q.cols, v.cols))
-            return .matrix(try a.core { () throws(CoreError) -> Matrix in try attention(q, k, v, mask: mask) })
-        case "single_head":
+            try AttentionBuiltins.checkScores(a, queries: q.rows, keys: k.rows, width: max(q.cols, v.cols))
+            return .matrix(try a.core { () throws(CoreError) -> Matrix in try AttentionCore.attention(q, k, v, mask: mask) })
+        },
+        Builtin("single_head", .attention, "single_head(X, Wq, Wk, Wv, mask: nil)",
+            "attention(X Wq, X Wk, X Wv, mask: mask): one attention head with its projections.",
+            example: "out = single_head(X, Wq, Wk, Wv)") { a throws(LangError) in
             let x = try a.matrix("X"), wq = try a.matrix("Wq"), wk = try a.matrix("Wk"), wv = try a.matrix("Wv")
             let mask = try a.optionalMatrix("mask")
-            try checkProjection(a, x, [wq, wk, wv])
+            try AttentionBuiltins.checkProjection(a, x, [wq, wk, wv])
             return .matrix(try a.core { () throws(CoreError) -> Matrix in try singleHead(x, wq, wk, wv, mask: mask) })
-        case "multi_head":
+        },
+        Builtin("multi_head", .attention, "multi_head(X, Wq, Wk, Wv, Wo, heads:, mask: nil)",
+            "Lesson 4: Q = X Wq, K = X Wk, V = X Wv are split into `heads` contiguous column blocks of d_model/heads (as in nanoGPT); head i attends with block i; the outputs are joined side by side and multiplied by Wo. d_model must be divisible by heads.",
+            example: "out = multi_head(X, Wq, Wk, Wv, Wo, heads: 2, mask: causal_mask(X.rows))") { a throws(LangError) in
             let x = try a.matrix("X"), wq = try a.matrix("Wq"), wk = try a.matrix("Wk"), wv = try a.matrix("Wv"), wo = try a.matrix("Wo")
             let heads = try a.positive("heads")
             let mask = try a.optionalMatrix("mask")
-            try checkProjection(a, x, [wq, wk, wv, wo])
+            try AttentionBuiltins.checkProjection(a, x, [wq, wk, wv, wo])
             return .matrix(try a.core { () throws(CoreError) -> Matrix in try multiHead(x, wq, wk, wv, wo, heads: heads, mask: mask) })
-        case "multi_head_weights":
+        },
+        Builtin("multi_head_weights", .attention, "multi_head_weights(X, Wq, Wk, heads:, mask: nil)",
+            "The list of per-head attention weight matrices that multi_head uses (one n×n matrix per head).",
+            example: "heads(multi_head_weights(X, Wq, Wk, heads: 2), labels: toks)") { a throws(LangError) in
             let x = try a.matrix("X"), wq = try a.matrix("Wq"), wk = try a.matrix("Wk")
             let heads = try a.positive("heads")
             let mask = try a.optionalMatrix("mask")
-            try checkProjection(a, x, [wq, wk])
+            try AttentionBuiltins.checkProjection(a, x, [wq, wk])
             let (total, overflow) = x.rows.multipliedReportingOverflow(by: x.rows)
-            if overflow || total.multipliedReportingOverflow(by: heads).overflow { throw .limit("too many attention weights", at: a.range) }
+            if overflow || total.multipliedReportingOverflow(by: heads).overflow { throw LangError(.tooManyAttentionWeights, at: a.range) }
             try a.evaluator.checkCount(total * heads, at: a.range, what: "attention weights")
             return .list(try a.core { () throws(CoreError) -> [Matrix] in
                 try multiHeadWeights(x, wq, wk, heads: heads, mask: mask)
             }.map(Value.matrix))
-        case "causal_mask":
+        },
+        Builtin("causal_mask", .attention, "causal_mask(n)",
+            "The additive n×n causal mask: 0 on and below the diagonal, -inf above, so token i attends only to tokens 0...i.",
+            example: "M = causal_mask(4)") { a throws(LangError) in
             let n = try a.size("n")
             try a.checkSize(rows: n, cols: n)
             return .matrix(try a.core { () throws(CoreError) -> Matrix in try causalMask(n) })
-        case "sinusoidal", "learned_positions":
-            let n = try a.size("n"), d = try a.size("d")
-            try a.checkSize(rows: n, cols: d)
-            if name == "sinusoidal" { return .matrix(try a.core { () throws(CoreError) -> Matrix in try sinusoidal(n, d) }) }
-            let seed = try a.seed()
-            return .matrix(try a.core { () throws(CoreError) -> Matrix in try learnedPositions(n, d, seed: seed) })
-        case "rope":
-            let x = try a.matrix("X")
-            let base = try a.number("base")
-            return .matrix(try a.core { () throws(CoreError) -> Matrix in try rope(x, base: base) })
-        default:
-            return nil
-        }
-    }
+        },
+    ]
+}
 
+/// Size and work checks shared by the attention builtins (and the blocks).
+enum AttentionBuiltins {
     /// Checks the queries×keys score matrix against the size and work limits before computing it.
     static func checkScores(_ a: Arguments, queries: Int, keys: Int, width: Int) throws(LangError) {
         try a.checkSize(rows: queries, cols: keys)

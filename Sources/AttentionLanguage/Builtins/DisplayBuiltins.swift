@@ -1,48 +1,68 @@
 import AttentionCore
 import JSONValues
 
-/// print warn show heatmap heads clear_output help: they emit outputs through the host.
-enum DisplayBuiltins {
-    static func call(_ name: String, _ a: Arguments) throws(LangError) -> Value? {
-        let host = a.evaluator.host
-        switch name {
-        case "print", "warn":
-            let text = a.rest.map { Renderer.plainText($0.value) }.joined(separator: " ") + "\n"
-            host.emit(name == "print" ? .stdout(text) : .stderr(text))
+extension BuiltinTable {
+    /// Printing and displays: they emit outputs through the host.
+    static let display: [Builtin] = [
+        Builtin("print", .display, "print(values...)", "Writes the values to stdout, separated by spaces, with a newline.", example: "print(\"loss\", 0.25)") { a throws(LangError) in
+            a.evaluator.host.emit(.stdout(DisplayBuiltins.line(a)))
             return .nil
-        case "show":
-            try emitDisplay(Renderer.show(a.value("x"), title: try a.optionalString("title")), a)
+        },
+        Builtin("warn", .display, "warn(values...)", "Like print, to stderr (shown in red).", example: "warn(\"careful\")") { a throws(LangError) in
+            a.evaluator.host.emit(.stderr(DisplayBuiltins.line(a)))
             return .nil
-        case "heatmap":
+        },
+        Builtin("show", .display, "show(x, title: nil, display_id: nil, update: false)",
+            "Displays a value (a matrix as a table) right now, with an optional title. With display_id: the display can be replaced in place later by a display call with the same id and update: true (e.g. inside a loop).",
+            example: "show(W, title: \"weights\")") { a throws(LangError) in
+            try DisplayBuiltins.emitDisplay(Renderer.show(a.value("x"), title: try a.optionalString("title")), a)
+            return .nil
+        },
+        Builtin("heatmap", .display, "heatmap(W, rows: nil, cols: nil, title: nil, display_id: nil, update: false)",
+            "Draws W as a heatmap: rows are queries, columns keys; rows:/cols: are label lists (e.g. tokens). The colour scale is fixed to [0, 1] when every entry is in [0, 1] (attention weights, so heatmaps compare), otherwise it spans the matrix's min…max. display_id:/update: replace an earlier heatmap in place (see show).",
+            example: "heatmap(W, rows: toks, cols: toks, title: \"who attends to whom\")") { a throws(LangError) in
             let m = try a.matrix("W")
             let rowLabels = try a.optionalLabels("rows"), colLabels = try a.optionalLabels("cols")
             if let rowLabels, rowLabels.count != m.rows {
-                throw .value("heatmap: W has \(m.rows) rows but \(rowLabels.count) row labels were given", at: a.range(of: "rows"))
+                throw LangError(.labelCount(builtin: "heatmap", matrixHas: m.rows, axis: "row", given: rowLabels.count), at: try a.range(of: "rows"))
             }
             if let colLabels, colLabels.count != m.cols {
-                throw .value("heatmap: W has \(m.cols) columns but \(colLabels.count) column labels were given", at: a.range(of: "cols"))
+                throw LangError(.labelCount(builtin: "heatmap", matrixHas: m.cols, axis: "column", given: colLabels.count), at: try a.range(of: "cols"))
             }
-            try emitDisplay(Renderer.heatmap(m, rowLabels: rowLabels, colLabels: colLabels, title: try a.optionalString("title")), a)
+            try DisplayBuiltins.emitDisplay(Renderer.heatmap(m, rowLabels: rowLabels, colLabels: colLabels, title: try a.optionalString("title")), a)
             return .nil
-        case "heads":
+        },
+        Builtin("heads", .display, "heads(list, labels: nil, titles: nil, display_id: nil, update: false)",
+            "A grid of heatmaps, one per head; labels: the token labels, titles: one title per head. display_id:/update: as in show.",
+            example: "heads(multi_head_weights(X, Wq, Wk, heads: 2), labels: toks)") { a throws(LangError) in
             let ms = try a.matrices("list")
-            guard !ms.isEmpty else { throw .value("heads needs a non-empty list of matrices", at: a.range) }
+            guard !ms.isEmpty else { throw LangError(.needsMatrixList(builtin: "heads"), at: a.range) }
             let labels = try a.optionalLabels("labels"), titles = try a.optionalLabels("titles")
             if let titles, titles.count != ms.count {
-                throw .value("heads: \(ms.count) matrices but \(titles.count) titles", at: a.range(of: "titles"))
+                throw LangError(.titleCount(matrices: ms.count, titles: titles.count), at: try a.range(of: "titles"))
             }
-            try emitDisplay(Renderer.heads(ms, labels: labels, titles: titles), a)
+            try DisplayBuiltins.emitDisplay(Renderer.heads(ms, labels: labels, titles: titles), a)
             return .nil
-        case "clear_output":
-            host.emit(.clearOutput(wait: try a.bool("wait")))
+        },
+        Builtin("clear_output", .display, "clear_output(wait: false)",
+            "Clears this cell's output; wait: true waits until new output arrives (smooth animations).", example: "clear_output(wait: true)") { a throws(LangError) in
+            a.evaluator.host.emit(.clearOutput(wait: try a.bool("wait")))
             return .nil
-        case "help":
-            let text = try helpText(a.value("topic"), a)
-            host.emit(.page(MimeBundle(data: ["text/plain": .string(text)])))
+        },
+        Builtin("help", .display, "help(topic = nil)",
+            "Shows the documentation of a builtin: help(softmax) or help(\"softmax\"). Without a topic, lists all builtins.", example: "help(attention)") { a throws(LangError) in
+            let text = try DisplayBuiltins.helpText(a.value("topic"), a)
+            a.evaluator.host.emit(.page(MimeBundle(data: ["text/plain": .string(text)])))
             return .nil
-        default:
-            return nil
-        }
+        },
+    ]
+}
+
+/// Helpers shared by the Display builtins: they emit outputs through the host.
+enum DisplayBuiltins {
+    /// print's and warn's text: the values separated by spaces, and a newline.
+    static func line(_ a: Arguments) -> String {
+        a.rest.map { Renderer.plainText($0.value) }.joined(separator: " ") + "\n"
     }
 
     /// Emits a display with the call's `display_id:` and `update:` (an update replaces the
@@ -50,9 +70,7 @@ enum DisplayBuiltins {
     static func emitDisplay(_ bundle: MimeBundle, _ a: Arguments) throws(LangError) {
         let displayID = try a.optionalString("display_id")
         let update = try a.bool("update")
-        if update && displayID == nil {
-            throw .value("update: true needs a display_id: to say which display to replace", at: a.range(of: "update"))
-        }
+        if update && displayID == nil { throw LangError(.updateWithoutDisplayID, at: try a.range(of: "update")) }
         a.evaluator.host.emit(.display(bundle, displayID: displayID, update: update))
     }
 
@@ -71,9 +89,8 @@ enum DisplayBuiltins {
                 if case .function(.user(let f)) = value { return "\(f.signature)\n\nA function defined in this notebook.\n" }
                 return "\(name): a \(value.kindDescription)\n"
             }
-            var message = "there is no builtin called '\(name)'"
-            if let s = Suggestions.closest(to: name, among: BuiltinTable.names) { message += "; did you mean \(s)?" }
-            throw .name(message, at: a.range(of: "topic"))
+            throw LangError(
+                .noSuchBuiltin(name: name, suggestion: Suggestions.closest(to: name, among: BuiltinTable.names)), at: try a.range(of: "topic"))
         default:
             return "a \(topic.kindDescription)\n"
         }

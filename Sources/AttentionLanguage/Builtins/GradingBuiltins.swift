@@ -1,61 +1,65 @@
 import AttentionCore
 
-/// assert close expect_close expect_shape: checks for exercises and auto-grading.
-enum GradingBuiltins {
-    static func call(_ name: String, _ a: Arguments) throws(LangError) -> Value? {
-        switch name {
-        case "assert":
+extension BuiltinTable {
+    /// Checks for exercises and auto-grading.
+    static let grading: [Builtin] = [
+        Builtin("assert", .grading, "assert(condition, message = \"assertion failed\")",
+            "Stops the cell with an AssertionError carrying message when condition is false.", example: "assert(W.rows == 3, \"W needs 3 rows\")") { a throws(LangError) in
             let ok = try a.bool("condition")
-            let message: String
-            switch a.value("message") {
-            case .string(let s): message = s
-            case let v: message = Renderer.plainText(v)
+            let message = switch try a.value("message") {
+            case .string(let s): s
+            case let v: Renderer.plainText(v)
             }
-            if !ok { throw LangError(.assertionError, message, at: a.range) }
+            if !ok { throw LangError(.assertion(message), at: a.range) }
             return .nil
-        case "close":
-            let (x, y) = (try operand(a, "A"), try operand(a, "B"))
-            let tol = try tolerance(a)
+        },
+        Builtin("close", .grading, "close(A, B, tol: 1e-6)",
+            "true when A and B have the same shape and every |a − b| ≤ tol·(1 + |b|). Numbers count as 1×1.", example: "close(softmax([0, 0]), [0.5, 0.5])") { a throws(LangError) in
+            let (x, y) = (try GradingBuiltins.operand(a, "A"), try GradingBuiltins.operand(a, "B"))
+            let tol = try GradingBuiltins.tolerance(a)
             guard x.rows == y.rows, x.cols == y.cols else { return .bool(false) }
-            return .bool(largestExcess(x, y, tol: tol) == nil)
-        case "expect_close":
-            let (x, y) = (try operand(a, "A"), try operand(a, "B"))
-            let tol = try tolerance(a)
+            return .bool(GradingBuiltins.largestExcess(x, y, tol: tol) == nil)
+        },
+        Builtin("expect_close", .grading, "expect_close(A, B, tol: 1e-6)",
+            "Like close, but fails with an AssertionError naming the largest difference and where it is (or both shapes).",
+            example: "expect_close(sum(W, axis: 1), ones(3, 1))") { a throws(LangError) in
+            let (x, y) = (try GradingBuiltins.operand(a, "A"), try GradingBuiltins.operand(a, "B"))
+            let tol = try GradingBuiltins.tolerance(a)
             guard x.rows == y.rows, x.cols == y.cols else {
-                throw LangError(.assertionError, "expected a \(y.shapeDescription) matrix, got a \(x.shapeDescription) matrix", at: a.range)
+                throw LangError(.shapeExpectation(expected: y.shapeDescription, got: x.shapeDescription), at: a.range)
             }
-            if let (i, j) = largestExcess(x, y, tol: tol) {
-                let f = Renderer.formatNumber
-                let diff = Swift.abs(x[i, j] - y[i, j])
-                let place = x.count == 1 ? "" : " at [\(i), \(j)]"
+            if let (i, j) = GradingBuiltins.largestExcess(x, y, tol: tol) {
+                let single = x.count == 1
                 throw LangError(
-                    .assertionError,
-                    "the values differ by \(f(diff))\(place) (got \(f(x[i, j])), expected \(f(y[i, j]))), more than tol \(f(tol)) allows",
+                    .valuesDiffer(
+                        difference: Swift.abs(x[i, j] - y[i, j]), row: single ? nil : i, col: single ? nil : j,
+                        got: x[i, j], expected: y[i, j], tolerance: tol),
                     at: a.range)
             }
             return .nil
-        case "expect_shape":
+        },
+        Builtin("expect_shape", .grading, "expect_shape(A, shape)",
+            "Fails with an AssertionError naming both shapes unless A has the shape [r, c].", example: "expect_shape(W, [3, 3])") { a throws(LangError) in
             let m = try a.matrix("A")
             let expected = try a.ids("shape")
-            guard expected.count == 2 else {
-                throw .value("expect_shape needs the shape as [rows, cols], got \(expected.count) numbers", at: a.range(of: "shape"))
-            }
+            guard expected.count == 2 else { throw LangError(.expectShapeArity(expected.count), at: try a.range(of: "shape")) }
             if m.rows != expected[0] || m.cols != expected[1] {
-                throw LangError(.assertionError, "expected shape \(expected[0])×\(expected[1]), got \(m.shapeDescription)", at: a.range)
+                throw LangError(.expectedShape(rows: expected[0], cols: expected[1], got: m.shapeDescription), at: a.range)
             }
             return .nil
-        default:
-            return nil
-        }
-    }
+        },
+    ]
+}
 
+/// Helpers shared by the Grading builtins.
+enum GradingBuiltins {
     /// A number, matrix, or list of numbers (as 1×n) to compare.
-    private static func operand(_ a: Arguments, _ name: String) throws(LangError) -> Matrix {
-        if case .list(let items) = a.value(name) {
+    static func operand(_ a: Arguments, _ name: String) throws(LangError) -> Matrix {
+        if case .list(let items) = try a.value(name) {
             var values: [Double] = []
             for item in items {
                 guard case .number(let d) = item else {
-                    throw .type("\(a.info.name) compares numbers and matrices; '\(name)' holds a \(item.kindDescription)", at: a.range(of: name))
+                    throw LangError(.comparesNumbers(builtin: a.info.name, parameter: name, found: item.kindDescription), at: try a.range(of: name))
                 }
                 values.append(d)
             }
@@ -64,9 +68,9 @@ enum GradingBuiltins {
         return try a.matrix(name)
     }
 
-    private static func tolerance(_ a: Arguments) throws(LangError) -> Double {
+    static func tolerance(_ a: Arguments) throws(LangError) -> Double {
         let tol = try a.number("tol")
-        guard tol >= 0, !tol.isNaN else { throw .value("tol must be ≥ 0, got \(Renderer.formatNumber(tol))", at: a.range(of: "tol")) }
+        guard tol >= 0, !tol.isNaN else { throw LangError(.negativeTolerance(tol), at: try a.range(of: "tol")) }
         return tol
     }
 

@@ -1,60 +1,103 @@
 import AttentionCore
-#if canImport(Glibc)
 import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 
-/// Elementwise math, reductions, norm, softmax, log_softmax.
+extension BuiltinTable {
+    /// Elementwise math, reductions, norm, softmax.
+    static let math: [Builtin] = [
+        Builtin("sqrt", .math, "sqrt(x)", "Square root, elementwise on a matrix (NaN for negative values).", example: "sqrt(16)  // 4") { a throws(LangError) in
+            try MathBuiltins.elementwise(a) { $0.squareRoot() }
+        },
+        Builtin("exp", .math, "exp(x)", "eˣ, elementwise on a matrix.", example: "exp(0)  // 1") { a throws(LangError) in
+            try MathBuiltins.elementwise(a) { exp($0) }
+        },
+        Builtin("log", .math, "log(x)", "Natural logarithm, elementwise (log(0) is -inf).", example: "log(exp(2))  // 2") { a throws(LangError) in
+            try MathBuiltins.elementwise(a) { log($0) }
+        },
+        Builtin("abs", .math, "abs(x)", "Absolute value, elementwise.", example: "abs([-1, 2])  // [1, 2]") { a throws(LangError) in
+            try MathBuiltins.elementwise(a) { Swift.abs($0) }
+        },
+        Builtin("tanh", .math, "tanh(x)", "Hyperbolic tangent, elementwise.", example: "tanh(0)  // 0") { a throws(LangError) in
+            try MathBuiltins.elementwise(a) { tanh($0) }
+        },
+        Builtin("relu", .math, "relu(x)", "max(0, x), elementwise.", example: "relu([-1, 2])  // [0, 2]") { a throws(LangError) in
+            try MathBuiltins.matrixFunction(a, relu)
+        },
+        Builtin("gelu", .math, "gelu(x)",
+            "GELU in its exact form: x·Φ(x) = x·(1 + erf(x/√2))/2, elementwise.", example: "gelu([0, 1])") { a throws(LangError) in
+            try MathBuiltins.matrixFunction(a, gelu)
+        },
+        Builtin("gelu_tanh", .math, "gelu_tanh(x)",
+            "GELU's tanh approximation (GPT-2): x/2·(1 + tanh(√(2/π)(x + 0.044715x³))), elementwise.", example: "gelu_tanh([0, 1])") { a throws(LangError) in
+            try MathBuiltins.matrixFunction(a, geluTanh)
+        },
+        Builtin("sum", .math, "sum(A, axis: nil)",
+            "The sum of the elements. Without axis a number; axis: 0 sums each column (1×C), axis: 1 each row (R×1).",
+            example: "sum([1, 2; 3, 4])          // 10\nsum([1, 2; 3, 4], axis: 0) // [4, 6]") { a throws(LangError) in
+            try MathBuiltins.reduction(a, .sum)
+        },
+        Builtin("mean", .math, "mean(A, axis: nil)", "The mean of the elements; axis as in sum.", example: "mean([1, 2, 3])  // 2") { a throws(LangError) in
+            try MathBuiltins.reduction(a, .mean)
+        },
+        Builtin("max", .math, "max(A, axis: nil)", "The largest element; axis as in sum.", example: "max([1, 5, 3])  // 5") { a throws(LangError) in
+            try MathBuiltins.reduction(a, .max)
+        },
+        Builtin("min", .math, "min(A, axis: nil)", "The smallest element; axis as in sum.", example: "min([1, 5, 3])  // 1") { a throws(LangError) in
+            try MathBuiltins.reduction(a, .min)
+        },
+        Builtin("argmax", .math, "argmax(A, axis: nil)",
+            "The position of the largest element: without axis the index into the row-major elements; axis: 1 gives each row's column index (R×1), axis: 0 each column's row index (1×C).",
+            example: "argmax([1, 5, 3])  // 1") { a throws(LangError) in
+            try MathBuiltins.reduction(a, .argmax)
+        },
+        Builtin("norm", .math, "norm(A)", "The Frobenius norm √(Σ aᵢⱼ²).", example: "norm([3, 4])  // 5") { a throws(LangError) in
+            .number(norm(try a.matrix("A")))
+        },
+        Builtin("softmax", .math, "softmax(A, axis: 1, temperature: 1)",
+            "softmax(x)ᵢ = exp(xᵢ/T) / Σⱼ exp(xⱼ/T), row by row by default (axis: 0 for columns). Numerically stable (the maximum is subtracted first); a row that is all -inf gives zeros.",
+            example: "softmax([1, 2, 3])\nsoftmax(S, temperature: 0.5)") { a throws(LangError) in
+            try MathBuiltins.softmaxFamily(a) { (m, axis, t) throws(CoreError) in try softmax(m, axis: axis, temperature: t) }
+        },
+        Builtin("log_softmax", .math, "log_softmax(A, axis: 1, temperature: 1)",
+            "log(softmax(A)), computed stably as x/T − logsumexp(x/T).", example: "log_softmax([1, 2, 3])") { a throws(LangError) in
+            try MathBuiltins.softmaxFamily(a) { (m, axis, t) throws(CoreError) in try logSoftmax(m, axis: axis, temperature: t) }
+        },
+    ]
+}
+
+/// Helpers shared by the Math builtins.
 enum MathBuiltins {
-    static func call(_ name: String, _ a: Arguments) throws(LangError) -> Value? {
-        switch name {
-        case "sqrt": return try elementwise(a) { $0.squareRoot() }
-        case "exp": return try elementwise(a) { exp($0) }
-        case "log": return try elementwise(a) { log($0) }
-        case "abs": return try elementwise(a) { Swift.abs($0) }
-        case "tanh": return try elementwise(a) { tanh($0) }
-        case "relu": return try matrixFunction(a, relu)
-        case "gelu": return try matrixFunction(a, gelu)
-        case "gelu_tanh": return try matrixFunction(a, geluTanh)
-        case "sum", "mean", "max", "min", "argmax":
-            guard let op = Reduction(rawValue: name) else { return nil }
-            let m = try a.matrix("A")
-            let axis = try a.axis(optional: true)
-            if m.count == 0, op != .sum {
-                throw .value("\(name) of an empty \(m.shapeDescription) matrix has no value", at: a.range)
-            }
-            let r = try a.core { () throws(CoreError) -> Matrix in try reduce(m, op, axis: axis) }
-            if axis == nil, r.count == 1 { return .number(r.storage[0]) }
-            return .matrix(r)
-        case "norm":
-            return .number(norm(try a.matrix("A")))
-        case "softmax", "log_softmax":
-            let m = try a.matrix("A")
-            let axis = try a.axis(optional: false) ?? 1
-            let t = try a.number("temperature")
-            guard t > 0 else {
-                throw .value("temperature must be positive, got \(Renderer.formatNumber(t))", at: a.range(of: "temperature"))
-            }
-            return .matrix(try a.core { () throws(CoreError) -> Matrix in
-                name == "softmax" ? try softmax(m, axis: axis, temperature: t) : try logSoftmax(m, axis: axis, temperature: t)
-            })
-        default:
-            return nil
-        }
-    }
-
     /// Applies `f` to a number, or to every element of a matrix.
-    private static func elementwise(_ a: Arguments, _ f: (Double) -> Double) throws(LangError) -> Value {
-        switch a.value("x") {
+    static func elementwise(_ a: Arguments, _ f: (Double) -> Double) throws(LangError) -> Value {
+        switch try a.value("x") {
         case .number(let d): return .number(f(d))
         default: return .matrix(try a.matrix("x").map(f))
         }
     }
 
     /// Applies a library function to a matrix (a number is treated as 1×1 and comes back a number).
-    private static func matrixFunction(_ a: Arguments, _ f: (Matrix) -> Matrix) throws(LangError) -> Value {
-        if case .number(let d) = a.value("x") { return .number(f(Matrix(scalar: d)).storage[0]) }
+    static func matrixFunction(_ a: Arguments, _ f: (Matrix) -> Matrix) throws(LangError) -> Value {
+        if case .number(let d) = try a.value("x") { return .number(f(Matrix(scalar: d)).storage[0]) }
         return .matrix(f(try a.matrix("x")))
+    }
+
+    /// sum, mean, max, min, argmax: a number without axis, else a row or a column.
+    static func reduction(_ a: Arguments, _ op: Reduction) throws(LangError) -> Value {
+        let m = try a.matrix("A")
+        let axis = try a.axis(optional: true)
+        if m.count == 0, op != .sum { throw LangError(.emptyReduction(builtin: a.info.name, shape: m.shapeDescription), at: a.range) }
+        let r = try a.core { () throws(CoreError) -> Matrix in try reduce(m, op, axis: axis) }
+        if axis == nil, r.count == 1 { return .number(r.storage[0]) }
+        return .matrix(r)
+    }
+
+    /// softmax, log_softmax: the matrix, axis (default 1) and a positive temperature.
+    static func softmaxFamily(
+        _ a: Arguments, _ f: (Matrix, Int, Double) throws(CoreError) -> Matrix
+    ) throws(LangError) -> Value {
+        let m = try a.matrix("A")
+        let axis = try a.axis(optional: false) ?? 1
+        let t = try a.number("temperature")
+        guard t > 0 else { throw LangError(.nonPositiveTemperature(t), at: try a.range(of: "temperature")) }
+        return .matrix(try a.core { () throws(CoreError) -> Matrix in try f(m, axis, t) })
     }
 }

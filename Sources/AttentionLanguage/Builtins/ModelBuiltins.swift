@@ -1,191 +1,125 @@
 import AttentionCore
 
-/// layer_norm ffn init_block transformer_block gpt forward param_count generate,
-/// and the records that carry block and model weights.
-enum ModelBuiltins {
-    static func call(_ name: String, _ a: Arguments) throws(LangError) -> Value? {
-        switch name {
-        case "layer_norm":
+extension BuiltinTable {
+    /// Layer norm, feed-forward, transformer blocks and GPT models.
+    static let models: [Builtin] = [
+        Builtin("layer_norm", .models, "layer_norm(X, gamma: nil, beta: nil, eps: 1e-5)",
+            "Normalizes each row: (x − mean)/√(var + eps) with the biased variance, then × gamma + beta (1×d rows; default ones and zeros).",
+            example: "Y = layer_norm(X)") { a throws(LangError) in
             let x = try a.matrix("X")
             let gamma = try a.optionalMatrix("gamma"), beta = try a.optionalMatrix("beta")
             let eps = try a.number("eps")
             return .matrix(try a.core { () throws(CoreError) -> Matrix in try layerNorm(x, gamma: gamma, beta: beta, eps: eps) })
-        case "ffn":
+        },
+        Builtin("ffn", .models, "ffn(X, W1, b1, W2, b2)",
+            "The position-wise feed-forward network gelu(X W1 + b1) W2 + b2 (b1, b2 are bias rows).",
+            example: "p = init_block(d_model: 4, heads: 2, seed: 0)\nY = ffn(X, p.W1, p.b1, p.W2, p.b2)") { a throws(LangError) in
             let x = try a.matrix("X"), w1 = try a.matrix("W1"), b1 = try a.matrix("b1"), w2 = try a.matrix("W2"), b2 = try a.matrix("b2")
             try a.checkSize(rows: x.rows, cols: w1.cols)
             try a.checkSize(rows: x.rows, cols: w2.cols)
             try a.evaluator.checkWork(Double(x.rows) * Double(w1.rows) * Double(w1.cols) * 2, at: a.range)
             return .matrix(try a.core { () throws(CoreError) -> Matrix in try ffn(x, w1, b1, w2, b2) })
-        case "init_block":
+        },
+        Builtin("init_block", .models, "init_block(d_model:, heads:, seed: 0)",
+            "A record of all weights of one transformer block: Wq Wk Wv Wo bq bk bv bo W1 b1 W2 b2 ln1_gamma ln1_beta ln2_gamma ln2_beta heads. The hidden width of the FFN is 4·d_model.",
+            example: "p = init_block(d_model: 8, heads: 2, seed: 0)\np.W1.shape  // [8, 32]") { a throws(LangError) in
             let d = try a.positive("d_model"), heads = try a.positive("heads")
             let seed = try a.seed()
-            try checkBlockSize(a, d)
-            return .record(record(try a.core { () throws(CoreError) -> BlockParameters in try initBlock(dModel: d, heads: heads, seed: seed) }))
-        case "transformer_block":
-            let x = try a.matrix("X")
-            let p = try block(a.value("p"), a, "p")
-            let mask = try a.optionalMatrix("mask")
+            try ModelBuiltins.checkBlockSize(a, d)
+            return .record(ModelRecords.record(try a.core { () throws(CoreError) -> BlockParameters in try initBlock(dModel: d, heads: heads, seed: seed) }))
+        },
+        Builtin("block_attention", .models, "block_attention(X, p, mask: nil)",
+            "The attention sublayer of a block on its own, biases included: concat_h(attention(Qₕ, Kₕ, Vₕ, mask)) W_O + b_O with Q = X W_Q + b_Q (likewise K and V), split into p.heads heads. This is what a block adds to the residual stream before the FFN (without its layer norm).",
+            example: "p = init_block(d_model: 4, heads: 2, seed: 0)\nA = block_attention(X, p, mask: causal_mask(X.rows))") { a throws(LangError) in
+            let (x, p, mask) = try ModelBuiltins.blockInputs(a)
+            try AttentionBuiltins.checkProjection(a, x, [p.Wq])
+            return .matrix(try a.core { () throws(CoreError) -> Matrix in try blockAttention(x, p, mask: mask) })
+        },
+        Builtin("transformer_block", .models, "transformer_block(X, p, mask: nil, norm: \"pre\")",
+            "One transformer block with the weights p (from init_block). norm: \"pre\" (GPT-2): X + attn(ln1(X)), then + ffn(ln2(·)). norm: \"post\" (original Transformer): ln1(X + attn(X)), then ln2(· + ffn(·)).",
+            example: "Y = transformer_block(X, p, mask: causal_mask(X.rows))") { a throws(LangError) in
+            let (x, p, mask) = try ModelBuiltins.blockInputs(a)
             let normText = try a.string("norm")
-            guard let norm = NormPlacement(rawValue: normText) else {
-                throw .value("norm must be \"pre\" or \"post\", got \"\(normText)\"", at: a.range(of: "norm"))
-            }
+            guard let norm = NormPlacement(rawValue: normText) else { throw LangError(.badNorm(normText), at: try a.range(of: "norm")) }
             try AttentionBuiltins.checkProjection(a, x, [p.Wq, p.W1])
             return .matrix(try a.core { () throws(CoreError) -> Matrix in try transformerBlock(x, p, mask: mask, norm: norm) })
-        case "gpt":
+        },
+        Builtin("gpt", .models, "gpt(vocab:, d_model:, heads:, layers:, context:, seed: 0)",
+            "A GPT-2 shaped model as in nanoGPT: token (wte) and learned position (wpe) embeddings, `layers` pre-norm blocks with biases, a final layer norm and the output projection tied to wte. Fields: wte wpe blocks ln_f_gamma ln_f_beta vocab d_model heads layers context. Parameters: V·d + T·d + L(12d² + 13d) + 2d.",
+            example: "m = gpt(vocab: 10, d_model: 8, heads: 2, layers: 2, context: 16, seed: 0)") { a throws(LangError) in
             let vocab = try a.positive("vocab"), d = try a.positive("d_model"), heads = try a.positive("heads")
             let layers = try a.size("layers"), context = try a.positive("context")
             let seed = try a.seed()
             guard let total = gptParameterFormula(vocab: vocab, dModel: d, layers: layers, context: context) else {
-                throw .limit("this model would have too many parameters to count", at: a.range)
+                throw LangError(.tooManyParametersToCount, at: a.range)
             }
             try a.evaluator.checkCount(total, at: a.range, what: "parameters")
             try a.checkSize(rows: vocab, cols: d)
             try a.checkSize(rows: context, cols: d)
-            try checkBlockSize(a, d)
-            return .record(record(try a.core { () throws(CoreError) -> GPTModel in
+            try ModelBuiltins.checkBlockSize(a, d)
+            return .record(ModelRecords.record(try a.core { () throws(CoreError) -> GPTModel in
                 try gpt(vocab: vocab, dModel: d, heads: heads, layers: layers, context: context, seed: seed)
             }))
-        case "forward":
-            let model = try gptModel(a.value("model"), a, "model")
+        },
+        Builtin("forward", .models, "forward(model, ids)",
+            "The logits (len(ids)×vocab) of a gpt model for the token ids (a list or a 1×n matrix, at most context of them).",
+            example: "logits = forward(m, [1, 2, 3])") { a throws(LangError) in
+            let model = try ModelRecords.gptModel(a.value("model"), a, "model")
             let ids = try a.ids("ids")
-            try checkForward(a, model, count: min(ids.count, model.context))
-            try a.evaluator.checkWork(forwardWork(model, count: min(ids.count, model.context)), at: a.range, what: "this forward pass")
-            return .matrix(try a.core { () throws(CoreError) -> Matrix in try forward(model, ids: ids) })
-        case "param_count":
-            return .number(Double(try count(a.value("model"), a)))
-        case "generate":
-            let model = try gptModel(a.value("model"), a, "model")
+            let count = min(ids.count, model.context)
+            try ModelBuiltins.checkForward(a, model, count: count)
+            try a.evaluator.checkWork(ModelBuiltins.forwardWork(model, count: count), at: a.range, what: "this forward pass")
+            return .matrix(try a.core { () throws(CoreError) -> Matrix in try model.forward(ids: ids) })
+        },
+        Builtin("param_count", .models, "param_count(model)",
+            "The number of parameters of a gpt model or a block record (of a matrix: its element count; of a list: the total).",
+            example: "param_count(m)") { a throws(LangError) in
+            .number(Double(try ModelRecords.parameterCount(a.value("model"), a)))
+        },
+        Builtin("generate", .models, "generate(model, ids, steps:, temperature: 1, seed: 0)",
+            "Extends ids by `steps` tokens, each sampled from softmax(last logits / temperature); temperature 0 is greedy (argmax). Past the context the model sees the last `context` ids (as nanoGPT). Returns the whole list of ids.",
+            example: "generate(m, [1, 2], steps: 5, temperature: 0)") { a throws(LangError) in
+            let model = try ModelRecords.gptModel(a.value("model"), a, "model")
             let ids = try a.ids("ids")
             let steps = try a.size("steps")
             let temperature = try a.number("temperature")
             let seed = try a.seed()
             try a.evaluator.checkCount(ids.count + steps, at: a.range, what: "token ids")
-            try checkForward(a, model, count: min(ids.count + steps, model.context))
+            let count = min(ids.count + steps, model.context)
+            try ModelBuiltins.checkForward(a, model, count: count)
             // One forward pass per step, each over at most `context` tokens: the whole call
             // runs without an interrupt check, so it is bounded as one step.
-            let perStep = forwardWork(model, count: min(ids.count + steps, model.context))
-            try a.evaluator.checkWork(Double(steps) * perStep, at: a.range, what: "generating \(steps) tokens")
+            try a.evaluator.checkWork(Double(steps) * ModelBuiltins.forwardWork(model, count: count), at: a.range, what: "generating \(steps) tokens")
             return .list(try a.core { () throws(CoreError) -> [Int] in
-                try generate(model, ids: ids, steps: steps, temperature: temperature, seed: seed)
+                try model.generate(ids: ids, steps: steps, temperature: temperature, seed: seed)
             }.map { .number(Double($0)) })
-        default:
-            return nil
-        }
+        },
+    ]
+}
+
+/// Size and work checks shared by the model builtins.
+enum ModelBuiltins {
+    /// X, the block record p and the optional mask of block_attention and transformer_block.
+    static func blockInputs(_ a: Arguments) throws(LangError) -> (Matrix, BlockParameters, Matrix?) {
+        (try a.matrix("X"), try ModelRecords.block(a.value("p"), a, "p"), try a.optionalMatrix("mask"))
     }
 
-    private static func checkBlockSize(_ a: Arguments, _ d: Int) throws(LangError) {
+    static func checkBlockSize(_ a: Arguments, _ d: Int) throws(LangError) {
         let (hidden, overflow) = d.multipliedReportingOverflow(by: 4)
-        if overflow { throw .limit("d_model = \(d) is too large", at: a.range) }
+        if overflow { throw LangError(.dModelTooLarge(d), at: a.range) }
         try a.checkSize(rows: d, cols: hidden)
     }
 
     /// Multiply-adds of one forward pass over `count` tokens: per layer the four
     /// projections and the 4× feed-forward (12·n·d²) and the scores and weighted sum
     /// (2·n²·d), then the logits (n·d·vocab).
-    private static func forwardWork(_ model: GPTModel, count: Int) -> Double {
+    static func forwardWork(_ model: GPTModel, count: Int) -> Double {
         let n = Double(count), d = Double(model.dModel)
         return Double(model.layers) * (12 * n * d * d + 2 * n * n * d) + n * d * Double(model.vocab)
     }
 
-    private static func checkForward(_ a: Arguments, _ model: GPTModel, count: Int) throws(LangError) {
+    static func checkForward(_ a: Arguments, _ model: GPTModel, count: Int) throws(LangError) {
         try a.checkSize(rows: count, cols: model.vocab)
         try a.checkSize(rows: count, cols: count)
-    }
-
-    // MARK: - Records
-
-    static let blockFields = ["Wq", "Wk", "Wv", "Wo", "bq", "bk", "bv", "bo", "W1", "b1", "W2", "b2",
-                              "ln1_gamma", "ln1_beta", "ln2_gamma", "ln2_beta", "heads"]
-    static let modelFields = ["wte", "wpe", "blocks", "ln_f_gamma", "ln_f_beta", "vocab", "d_model", "heads", "layers", "context"]
-
-    static func record(_ p: BlockParameters) -> Record {
-        Record([
-            ("Wq", .matrix(p.Wq)), ("Wk", .matrix(p.Wk)), ("Wv", .matrix(p.Wv)), ("Wo", .matrix(p.Wo)),
-            ("bq", .matrix(p.bq)), ("bk", .matrix(p.bk)), ("bv", .matrix(p.bv)), ("bo", .matrix(p.bo)),
-            ("W1", .matrix(p.W1)), ("b1", .matrix(p.b1)), ("W2", .matrix(p.W2)), ("b2", .matrix(p.b2)),
-            ("ln1_gamma", .matrix(p.ln1Gamma)), ("ln1_beta", .matrix(p.ln1Beta)),
-            ("ln2_gamma", .matrix(p.ln2Gamma)), ("ln2_beta", .matrix(p.ln2Beta)),
-            ("heads", .number(Double(p.heads))),
-        ])
-    }
-
-    static func record(_ m: GPTModel) -> Record {
-        Record([
-            ("wte", .matrix(m.wte)), ("wpe", .matrix(m.wpe)), ("blocks", .list(m.blocks.map { .record(record($0)) })),
-            ("ln_f_gamma", .matrix(m.lnFGamma)), ("ln_f_beta", .matrix(m.lnFBeta)),
-            ("vocab", .number(Double(m.vocab))), ("d_model", .number(Double(m.dModel))), ("heads", .number(Double(m.heads))),
-            ("layers", .number(Double(m.layers))), ("context", .number(Double(m.context))),
-        ])
-    }
-
-    private static func field(_ r: Record, _ key: String, _ a: Arguments, _ name: String) throws(LangError) -> Value {
-        guard let v = r[key] else {
-            throw .type("\(a.info.name) expects '\(name)' to be a record with the field '\(key)'", at: a.range(of: name))
-        }
-        return v
-    }
-
-    private static func matrixField(_ r: Record, _ key: String, _ a: Arguments, _ name: String) throws(LangError) -> Matrix {
-        let v = try field(r, key, a, name)
-        guard case .matrix(let m) = v else {
-            throw .type("\(a.info.name): the field '\(key)' of '\(name)' must be a matrix, got a \(v.kindDescription)", at: a.range(of: name))
-        }
-        return m
-    }
-
-    private static func intField(_ r: Record, _ key: String, _ a: Arguments, _ name: String) throws(LangError) -> Int {
-        let v = try field(r, key, a, name)
-        guard case .number(let d) = v, let i = Convert.exactInt(d), i >= 0 else {
-            throw .type("\(a.info.name): the field '\(key)' of '\(name)' must be a whole number", at: a.range(of: name))
-        }
-        return i
-    }
-
-    /// A block record (from init_block) back as library parameters.
-    static func block(_ v: Value, _ a: Arguments, _ name: String) throws(LangError) -> BlockParameters {
-        guard case .record(let r) = v else {
-            throw .type("\(a.info.name) expects the block weights from init_block for '\(name)', got a \(v.kindDescription)", at: a.range(of: name))
-        }
-        func m(_ key: String) throws(LangError) -> Matrix { try matrixField(r, key, a, name) }
-        return BlockParameters(
-            Wq: try m("Wq"), Wk: try m("Wk"), Wv: try m("Wv"), Wo: try m("Wo"),
-            bq: try m("bq"), bk: try m("bk"), bv: try m("bv"), bo: try m("bo"),
-            W1: try m("W1"), b1: try m("b1"), W2: try m("W2"), b2: try m("b2"),
-            ln1Gamma: try m("ln1_gamma"), ln1Beta: try m("ln1_beta"), ln2Gamma: try m("ln2_gamma"), ln2Beta: try m("ln2_beta"),
-            heads: try intField(r, "heads", a, name))
-    }
-
-    /// A model record (from gpt) back as a library model.
-    static func gptModel(_ v: Value, _ a: Arguments, _ name: String) throws(LangError) -> GPTModel {
-        guard case .record(let r) = v, r["wte"] != nil else {
-            throw .type("\(a.info.name) expects a model from gpt(...) for '\(name)', got a \(v.kindDescription)", at: a.range(of: name))
-        }
-        let blocksValue = try field(r, "blocks", a, name)
-        guard case .list(let items) = blocksValue else {
-            throw .type("\(a.info.name): the field 'blocks' of '\(name)' must be a list of blocks", at: a.range(of: name))
-        }
-        var blocks: [BlockParameters] = []
-        for item in items { blocks.append(try block(item, a, name)) }
-        return GPTModel(
-            wte: try matrixField(r, "wte", a, name), wpe: try matrixField(r, "wpe", a, name), blocks: blocks,
-            lnFGamma: try matrixField(r, "ln_f_gamma", a, name), lnFBeta: try matrixField(r, "ln_f_beta", a, name),
-            vocab: try intField(r, "vocab", a, name), dModel: try intField(r, "d_model", a, name),
-            heads: try intField(r, "heads", a, name), layers: try intField(r, "layers", a, name),
-            context: try intField(r, "context", a, name))
-    }
-
-    /// Parameters of a model or block record, a matrix or a list of those.
-    private static func count(_ v: Value, _ a: Arguments) throws(LangError) -> Int {
-        switch v {
-        case .matrix(let m): return m.count
-        case .list(let items):
-            var total = 0
-            for item in items { total += try count(item, a) }
-            return total
-        case .record(let r) where r["wte"] != nil: return paramCount(try gptModel(v, a, "model"))
-        case .record: return paramCount(try block(v, a, "model"))
-        default:
-            throw .type("param_count expects a model, a block, a matrix or a list of them, got a \(v.kindDescription)", at: a.range(of: "model"))
-        }
     }
 }

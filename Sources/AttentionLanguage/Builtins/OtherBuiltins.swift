@@ -1,32 +1,35 @@
-/// input len range str.
-enum OtherBuiltins {
-    static func call(_ name: String, _ a: Arguments) throws(LangError) -> Value? {
-        switch name {
-        case "input":
+extension BuiltinTable {
+    /// Input, lengths, ranges, strings.
+    static let other: [Builtin] = [
+        Builtin("input", .other, "input(prompt = \"\")",
+            "Reads a line of text from the user (through the notebook's input box). Fails clearly where the front end does not allow input.",
+            example: "name = input(\"your name: \")") { a throws(LangError) in
             let prompt = try a.string("prompt")
             guard let line = a.evaluator.host.readInput(prompt: prompt) else {
                 // An interrupt while waiting for the line ends the cell as any interrupt does.
                 try a.evaluator.checkInterrupt(at: a.range)
-                throw .value("input() cannot read here: this front end does not accept typed input (stdin is not allowed)", at: a.range)
+                throw LangError(.inputUnavailable, at: a.range)
             }
             return .string(line)
-        case "len":
-            switch a.value("x") {
+        },
+        Builtin("len", .other, "len(x)", "The number of items of a list, characters of a string, or rows of a matrix.", example: "len(tokens(\"a b c\"))  // 3") { a throws(LangError) in
+            switch try a.value("x") {
             case .list(let items): return .number(Double(items.count))
             case .string(let s): return .number(Double(s.count))
             case .matrix(let m): return .number(Double(m.rows))
             case .record(let r): return .number(Double(r.keys.count))
-            case let v: throw .type("len expects a list, a string, a matrix or a record, got a \(v.kindDescription)", at: a.range(of: "x"))
+            case let v: throw LangError(.lenType(got: v.kindDescription), at: try a.range(of: "x"))
             }
-        case "range":
+        },
+        Builtin("range", .other, "range(a, b = nil)",
+            "The list of whole numbers 0..<a, or a..<b with two arguments.", example: "range(3)  // [0, 1, 2]") { a throws(LangError) in
             let first = try a.int("a")
-            if case .nil = a.value("b") { return try a.evaluator.makeRange(.number(0), .number(Double(first)), at: a.range) }
+            if case .nil = try a.value("b") { return try a.evaluator.makeRange(.number(0), .number(Double(first)), at: a.range) }
             let second = try a.int("b")
             return try a.evaluator.makeRange(.number(Double(first)), .number(Double(second)), at: a.range)
-        case "str":
-            return .string(Renderer.plainText(a.value("x")))
-        default:
-            return nil
-        }
-    }
+        },
+        Builtin("str", .other, "str(x)", "The text print would write for x, as a string.", example: "\"loss: \" + str(0.5)") { a throws(LangError) in
+            .string(Renderer.plainText(try a.value("x")))
+        },
+    ]
 }

@@ -23,18 +23,6 @@ public struct Diagnostic: Error, Equatable, Sendable, CustomStringConvertible {
     /// Call sites leading to the error, innermost first.
     public let callers: [SourceLocation]
 
-    public init(
-        kind: DiagnosticKind, message: String, location: SourceLocation?, sourceLine: String? = nil,
-        function: String? = nil, callers: [SourceLocation] = []
-    ) {
-        self.kind = kind
-        self.message = message
-        self.location = location
-        self.sourceLine = sourceLine
-        self.function = function
-        self.callers = callers
-    }
-
     /// Jupyter's `ename`.
     public var ename: String { kind.rawValue }
     /// Jupyter's `evalue`.

@@ -9,4 +9,6 @@ public enum DiagnosticKind: String, Sendable, CaseIterable {
     case assertionError = "AssertionError"
     case limitError = "LimitError"
     case interrupted = "Interrupted"
+    /// A bug in the kernel itself (never the student's fault); the cell ends, bindings survive.
+    case internalError = "InternalError"
 }

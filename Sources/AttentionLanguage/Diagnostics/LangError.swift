@@ -1,8 +1,7 @@
-/// The error thrown inside the lexer, parser and evaluator. It becomes a public
-/// `Diagnostic` when the cell ends.
+/// The error thrown inside the lexer, parser and evaluator: a `Reason` and where. It
+/// becomes a public `Diagnostic` when the cell ends.
 struct LangError: Error, Sendable {
-    var kind: DiagnosticKind
-    var message: String
+    var reason: Reason
     var range: SourceRange?
     /// The source `range` points into, when it is not the running cell's (code inside a
     /// function defined in an earlier cell). Filled in at the function-call boundary.
@@ -12,10 +11,16 @@ struct LangError: Error, Sendable {
     /// "called from line 5, column 3" lines, innermost first.
     var callers: [SourceLocation] = []
 
-    init(_ kind: DiagnosticKind, _ message: String, at range: SourceRange?) {
-        self.kind = kind
-        self.message = message
+    init(_ reason: Reason, at range: SourceRange?) {
+        self.reason = reason
         self.range = range
+    }
+
+    var kind: DiagnosticKind { reason.kind }
+    var message: String { reason.message }
+
+    init(_ kind: DiagnosticKind, _ message: String, at range: SourceRange?) {
+        self.init(.unclassified(kind, message), at: range)
     }
 
     static func syntax(_ message: String, at range: SourceRange?) -> LangError { LangError(.syntaxError, message, at: range) }

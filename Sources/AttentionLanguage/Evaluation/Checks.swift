@@ -5,20 +5,18 @@ extension Evaluator {
     /// Called before anything is allocated.
     func checkSize(rows: Int, cols: Int, at range: SourceRange) throws(LangError) {
         guard rows >= 0, cols >= 0 else {
-            throw .value("a matrix cannot have a negative size (\(rows)×\(cols))", at: range)
+            throw LangError(.negativeMatrixSize(rows: rows, cols: cols), at: range)
         }
         let (count, overflow) = rows.multipliedReportingOverflow(by: cols)
         guard !overflow, count <= limits.maxElements else {
-            throw .limit(
-                "a \(rows)×\(cols) matrix would have more than the \(limits.maxElements) elements allowed (raise ATTN_MAX_ELEMENTS to allow more)",
-                at: range)
+            throw LangError(.matrixTooLarge(rows: rows, cols: cols, limit: limits.maxElements), at: range)
         }
     }
 
     /// Like `checkSize`, for a list or a parameter total.
     func checkCount(_ count: Int, at range: SourceRange, what: String = "values") throws(LangError) {
         guard count <= limits.maxElements else {
-            throw .limit("\(count) \(what) are more than the \(limits.maxElements) allowed (raise ATTN_MAX_ELEMENTS to allow more)", at: range)
+            throw LangError(.tooMany(count: count, what: what, limit: limits.maxElements), at: range)
         }
     }
 
@@ -27,9 +25,7 @@ extension Evaluator {
     /// long the kernel can be deaf to an interrupt).
     func checkWork(_ work: Double, at range: SourceRange, what: String = "this product") throws(LangError) {
         guard work <= limits.maxWork else {
-            throw .limit(
-                "\(what) needs about \(Renderer.formatNumber(work.rounded())) multiply-adds, more than the \(Renderer.formatNumber(limits.maxWork)) allowed in one step (raise ATTN_MAX_WORK to allow more)",
-                at: range)
+            throw LangError(.tooMuchWork(what: what, work: work, limit: limits.maxWork), at: range)
         }
     }
 
@@ -38,11 +34,7 @@ extension Evaluator {
         do {
             return try body()
         } catch {
-            switch error {
-            case .shapeMismatch: throw .shape(error.message, at: range)
-            case .invalidArgument(let m): throw .value(m, at: range)
-            case .tooLarge(let m): throw .limit(m, at: range)
-            }
+            throw LangError(.core(error), at: range)
         }
     }
 
@@ -77,11 +69,9 @@ extension Evaluator {
             switch walk(item, 1) {
             case nil: continue
             case .depth?:
-                throw .limit("lists nested more than \(cap) levels deep are not allowed (raise ATTN_MAX_NESTING to allow more)", at: range)
+                throw LangError(.listTooDeep(limit: cap), at: range)
             case .size?:
-                throw .limit(
-                    "this list would hold more than the \(limits.maxElements) values allowed, counting the items of the lists inside it (raise ATTN_MAX_ELEMENTS to allow more)",
-                    at: range)
+                throw LangError(.listTooLarge(limit: limits.maxElements), at: range)
             }
         }
     }
@@ -90,9 +80,7 @@ extension Evaluator {
     /// `maxElements` bytes of UTF-8, so that `s = s + s` in a loop cannot use up memory.
     func checkStringLength(_ bytes: Int, at range: SourceRange) throws(LangError) {
         guard bytes <= limits.maxElements else {
-            throw .limit(
-                "this string would be \(bytes) bytes long, more than the \(limits.maxElements) allowed (raise ATTN_MAX_ELEMENTS to allow more)",
-                at: range)
+            throw LangError(.stringTooLong(bytes: bytes, limit: limits.maxElements), at: range)
         }
     }
 }

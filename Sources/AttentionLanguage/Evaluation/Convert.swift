@@ -1,8 +1,4 @@
-#if canImport(Glibc)
 import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 
 /// Checked conversions from the language's Doubles; nothing here can trap.
 enum Convert {

@@ -85,9 +85,15 @@ extension Evaluator {
                 let text = source.slice(rhs.fullRange)
                 if text.hasSuffix(".T") {
                     message += "; did you mean \(text.dropLast(2))?"
+                } else if case .call(.name("transpose", _), let arguments, _) = rhs, arguments.count == 1, arguments[0].label == nil {
+                    message += "; did you mean \(source.slice(arguments[0].value.fullRange))?"
                 } else if !text.isEmpty {
-                    let simple = !text.contains { $0 == " " || "+-*/@".contains($0) }
-                    message += "; did you mean \(simple ? text : "(\(text))").T?"
+                    // `.T` binds to a whole name, call, index or field; anything else needs parentheses.
+                    let postfix = switch rhs {
+                    case .name, .call, .index, .field, .bracket: true
+                    default: false
+                    }
+                    message += "; did you mean \(postfix ? text : "(\(text))").T?"
                 }
             }
             throw .shape(message, at: range)

@@ -14,10 +14,14 @@ public protocol CellHost: AnyObject {
     /// Polled between statements, at every loop iteration and every call, in addition to
     /// `Session.interrupt()`. Defaults to false.
     var isInterruptRequested: Bool { get }
+    /// Told each time a builtin runs, before it runs (tests prove with it that every entry
+    /// of the builtin table has run). Defaults to nothing.
+    func builtinCalled(_ name: String)
 }
 
 extension CellHost {
     public var isInterruptRequested: Bool { false }
+    public func builtinCalled(_ name: String) {}
 }
 
 /// A `CellHost` that records outputs in memory and answers `input` from a queue: a test
@@ -29,6 +33,7 @@ public final class RecordingHost: CellHost, @unchecked Sendable {
         var inputs: [String] = []
         var prompts: [String] = []
         var allowInput = false
+        var calledBuiltins: Set<String> = []
     }
 
     /// - Parameters:
@@ -42,6 +47,11 @@ public final class RecordingHost: CellHost, @unchecked Sendable {
     }
 
     public func emit(_ output: Output) { lock.withLock { $0.outputs.append(output) } }
+
+    public func builtinCalled(_ name: String) { _ = lock.withLock { $0.calledBuiltins.insert(name) } }
+
+    /// The names of the builtins that have run.
+    public var calledBuiltins: Set<String> { lock.withLock { $0.calledBuiltins } }
 
     public func readInput(prompt: String) -> String? {
         lock.withLock { state in

@@ -169,7 +169,8 @@ extension Session {
             return .complete
         } catch {
             if error.kind == .limitError { return .complete }  // let the run report it
-            return error.message.hasPrefix("the cell ends") ? .incomplete(indent: "") : .invalid
+            if case .cellEndsEarly = error.reason { return .incomplete(indent: "") }
+            return .invalid
         }
     }
 }
@@ -201,11 +202,9 @@ public enum SourceDecoding {
         let line = lines.count
         let column = (lines.last?.count ?? 0) + 1
         let byte = offset < bytes.count ? bytes[offset] : 0
-        let hex = String(byte, radix: 16, uppercase: true)
+        let reason = Reason.invalidUTF8(byte: byte, offset: offset)
         return .failure(Diagnostic(
-            kind: .syntaxError,
-            message: "the file is not valid UTF-8: byte 0x\(hex.count == 1 ? "0" + hex : hex) at byte offset \(offset) cannot start or continue a character; save the file as UTF-8",
-            location: SourceLocation(line: line, column: column),
-            sourceLine: lines.last))
+            kind: reason.kind, message: reason.message, location: SourceLocation(line: line, column: column), sourceLine: lines.last,
+            function: nil, callers: []))
     }
 }

@@ -93,8 +93,8 @@ struct Lexer {
         add(.newline, start)
     }
 
-    private func error(_ message: String, _ start: Mark) -> LangError {
-        .syntax(message, at: SourceRange(start: start.location, startOffset: start.offset, endOffset: start.offset + 1))
+    private func error(_ reason: Reason, _ start: Mark) -> LangError {
+        LangError(reason, at: SourceRange(start: start.location, startOffset: start.offset, endOffset: start.offset + 1))
     }
 
     // MARK: - Token kinds
@@ -115,13 +115,13 @@ struct Lexer {
                 if signed { text.append(chars[index]); advance() }
                 while isDigit(peek()) { text.append(chars[index]); advance() }
             } else {
-                throw error("the exponent of '\(text)e' needs digits, as in 1e-5", start)
+                throw error(.exponentNeedsDigits(text), start)
             }
         }
         if let next = peek(), next == "_" || next.isLetter {
-            throw error("a number cannot run into a name: put an operator or a space between '\(text)' and '\(next)'", start)
+            throw error(.numberRunsIntoName(text, next: String(next)), start)
         }
-        guard let value = Double(text) else { throw error("'\(text)' is not a number", start) }
+        guard let value = Double(text) else { throw error(.notANumber(text), start) }
         add(.number(value), start)
     }
 
@@ -143,7 +143,7 @@ struct Lexer {
         var text = ""
         while true {
             guard let c = peek(), !c.isNewline else {
-                throw error("this string is not closed: add a \" before the end of the line", start)
+                throw error(.unclosedString, start)
             }
             if c == "\"" { advance(); break }
             if c == "\\" {
@@ -155,9 +155,9 @@ struct Lexer {
                 case "n": text.append("\n")
                 case "t": text.append("\t")
                 case let other?:
-                    throw error("unknown escape '\\\(other)' in a string: use \\\", \\\\, \\n or \\t", escape)
+                    throw error(.unknownEscape(String(other)), escape)
                 case nil:
-                    throw error("this string is not closed: add a \" before the end of the line", start)
+                    throw error(.unclosedString, start)
                 }
                 advance()
                 continue
@@ -180,11 +180,11 @@ struct Lexer {
         } else if let p = Punct(rawValue: String(c)) {
             punct = p
         } else if two == ".." {
-            throw error("'..' is not an operator: ranges are written 0..<n", start)
+            throw error(.doubleDot, start)
         } else if c == "&" || c == "|" {
-            throw error("'\(c)' alone is not an operator: use '\(c)\(c)'", start)
+            throw error(.loneOperator(String(c)), start)
         } else {
-            throw error("unexpected character '\(c)'", start)
+            throw error(.unexpectedCharacter(String(c)), start)
         }
         for _ in 0..<punct.rawValue.count { advance() }
         switch punct {

@@ -35,8 +35,8 @@ struct Parser {
     mutating func parseProgram() throws(LangError) -> [Stmt] {
         let statements = try parseStatements()
         if case .punct(let p) = current.kind {
-            if p == .rbrace { throw .syntax("this '}' has no matching '{'", at: current.range) }
-            throw .syntax("unexpected \(current.kind.description)", at: current.range)
+            if p == .rbrace { throw LangError(.unmatchedClosingBrace, at: current.range) }
+            throw LangError(.unexpectedToken(current.kind.description), at: current.range)
         }
         return statements
     }
@@ -67,7 +67,7 @@ struct Parser {
 
     private mutating func expect(_ p: Punct, _ context: String) throws(LangError) -> Token {
         guard check(p) else {
-            throw .syntax("expected '\(p.rawValue)' \(context), found \(current.kind.description)", at: current.range)
+            throw LangError(.expectedPunctuation(p.rawValue, context: context, found: current.kind.description), at: current.range)
         }
         return advance()
     }
@@ -78,9 +78,9 @@ struct Parser {
             return (name, token.range)
         }
         if case .keyword(let k) = current.kind {
-            throw .syntax("'\(k.rawValue)' is a reserved word and cannot be used as a name", at: current.range)
+            throw LangError(.reservedWord(k.rawValue), at: current.range)
         }
-        throw .syntax("expected \(context), found \(current.kind.description)", at: current.range)
+        throw LangError(.expected(context, found: current.kind.description), at: current.range)
     }
 
     /// Runs `body` one nesting level deeper, failing with a `LimitError` past `maxDepth`.
@@ -88,7 +88,7 @@ struct Parser {
         depth += 1
         defer { depth -= 1 }
         guard depth <= maxDepth, !stackGuard.isExhausted else {
-            throw .limit("this code is nested more than \(maxDepth) levels deep; split it into smaller steps (or raise ATTN_MAX_NESTING)", at: current.range)
+            throw LangError(.nestedTooDeep(limit: maxDepth), at: current.range)
         }
         return try body(&self)
     }
@@ -105,24 +105,22 @@ struct Parser {
             switch current.kind {
             case .newline, .eof, .punct(.semicolon), .punct(.rbrace): continue
             case .punct(.assign):
-                throw .syntax("only a name or an element like A[i, j] can be assigned to", at: current.range)
+                throw LangError(.notAssignable, at: current.range)
             default:
-                throw .syntax(
-                    "expected the end of the statement (a new line or ';'), found \(current.kind.description)",
-                    at: current.range)
+                throw LangError(.expectedEndOfStatement(found: current.kind.description), at: current.range)
             }
         }
     }
 
     private mutating func parseBlock(_ context: String) throws(LangError) -> [Stmt] {
         if check(.assign) {
-            throw .syntax("expected '{' \(context), found '='; to compare, use ==", at: current.range)
+            throw LangError(.assignmentInCondition(context: context), at: current.range)
         }
         let open = try expect(.lbrace, context)
         return try nested { (p: inout Parser) throws(LangError) -> [Stmt] in
             let body = try p.parseStatements()
             guard p.check(.rbrace) else {
-                throw .syntax("this '{' is never closed: add a '}'", at: open.range)
+                throw LangError(.unclosedBrace, at: open.range)
             }
             _ = p.advance()
             return body
@@ -143,7 +141,7 @@ struct Parser {
         case .keyword(.return):
             _ = advance()
             guard functionDepth > 0 else {
-                throw .syntax("'return' can only be used inside a function", at: start.range)
+                throw LangError(.returnOutsideFunction, at: start.range)
             }
             switch current.kind {
             case .newline, .eof, .punct(.semicolon), .punct(.rbrace): return .return(nil, start.range)
@@ -153,7 +151,7 @@ struct Parser {
             _ = advance()
             let (name, _) = try expectIdentifier("a loop variable after 'for'")
             guard check(.in) else {
-                throw .syntax("expected 'in' after 'for \(name)', found \(current.kind.description)", at: current.range)
+                throw LangError(.expectedIn(variable: name, found: current.kind.description), at: current.range)
             }
             _ = advance()
             let iterable = try parseExpression()
@@ -173,11 +171,11 @@ struct Parser {
         case .keyword(.break), .keyword(.continue):
             _ = advance()
             guard loopDepth > 0 else {
-                throw .syntax("'\(start.kind == .keyword(.break) ? "break" : "continue")' can only be used inside a loop", at: start.range)
+                throw LangError(.outsideLoop(keyword: start.kind == .keyword(.break) ? "break" : "continue"), at: start.range)
             }
             return start.kind == .keyword(.break) ? .break(start.range) : .continue(start.range)
         case .keyword(.else):
-            throw .syntax("'else' must follow the '}' of an 'if' on the same line", at: start.range)
+            throw LangError(.misplacedElse, at: start.range)
         default:
             let expr = try parseExpression()
             guard check(.assign) else { return .expression(expr) }
@@ -188,7 +186,7 @@ struct Parser {
             case .index(.name(let name, _), let parts, let range):
                 return .assignIndex(name: name, indices: parts, value: try parseExpression(), range)
             default:
-                throw .syntax("only a name or an element like A[i, j] can be assigned to", at: equals.range)
+                throw LangError(.notAssignable, at: equals.range)
             }
         }
     }
@@ -221,7 +219,7 @@ struct Parser {
         while !check(.rparen) {
             let (param, range) = try expectIdentifier("a parameter name")
             if parameters.contains(param) {
-                throw .syntax("the parameter '\(param)' appears twice", at: range)
+                throw LangError(.duplicateParameter(param), at: range)
             }
             parameters.append(param)
             if !match(.comma) { break }
@@ -247,7 +245,7 @@ struct Parser {
     // MARK: - Expressions
 
     mutating func parseExpression() throws(LangError) -> Expr {
-        try nested { (p: inout Parser) throws(LangError) -> Expr in try p.parseOr() }
+        try nested { (p: inout Parser) throws(LangError) -> Expr in try p.parseBinary() }
     }
 
     private mutating func binaryOp(_ ops: [Punct: BinaryOp]) -> (BinaryOp, SourceRange)? {
@@ -272,38 +270,21 @@ struct Parser {
         return links.isEmpty ? first : .chain(first, links)
     }
 
-    private static let orOps: [Punct: BinaryOp] = [.or: .or]
-    private static let andOps: [Punct: BinaryOp] = [.and: .and]
-    private static let comparisons: [Punct: BinaryOp] = [
-        .equal: .equal, .notEqual: .notEqual, .less: .less, .lessEqual: .lessEqual,
-        .greater: .greater, .greaterEqual: .greaterEqual,
+    /// The binary operators by precedence, loosest first: `||`; `&&`; comparisons; `..<`;
+    /// `+ -`; `* / @`. Each level's operands are the next level's expressions.
+    private static let precedence: [[Punct: BinaryOp]] = [
+        [.or: .or],
+        [.and: .and],
+        [.equal: .equal, .notEqual: .notEqual, .less: .less, .lessEqual: .lessEqual, .greater: .greater, .greaterEqual: .greaterEqual],
+        [.range: .range],
+        [.plus: .add, .minus: .subtract],
+        [.star: .multiply, .slash: .divide, .at: .matmul],
     ]
-    private static let rangeOps: [Punct: BinaryOp] = [.range: .range]
-    private static let additive: [Punct: BinaryOp] = [.plus: .add, .minus: .subtract]
-    private static let multiplicative: [Punct: BinaryOp] = [.star: .multiply, .slash: .divide, .at: .matmul]
 
-    private mutating func parseOr() throws(LangError) -> Expr {
-        try parseChain(Parser.orOps) { (p: inout Parser) throws(LangError) -> Expr in try p.parseAnd() }
-    }
-
-    private mutating func parseAnd() throws(LangError) -> Expr {
-        try parseChain(Parser.andOps) { (p: inout Parser) throws(LangError) -> Expr in try p.parseComparison() }
-    }
-
-    private mutating func parseComparison() throws(LangError) -> Expr {
-        try parseChain(Parser.comparisons) { (p: inout Parser) throws(LangError) -> Expr in try p.parseRange() }
-    }
-
-    private mutating func parseRange() throws(LangError) -> Expr {
-        try parseChain(Parser.rangeOps) { (p: inout Parser) throws(LangError) -> Expr in try p.parseAdditive() }
-    }
-
-    private mutating func parseAdditive() throws(LangError) -> Expr {
-        try parseChain(Parser.additive) { (p: inout Parser) throws(LangError) -> Expr in try p.parseMultiplicative() }
-    }
-
-    private mutating func parseMultiplicative() throws(LangError) -> Expr {
-        try parseChain(Parser.multiplicative) { (p: inout Parser) throws(LangError) -> Expr in try p.parseUnary() }
+    /// A run of operators of precedence `level` (0 is `||`); past the last level, a unary expression.
+    private mutating func parseBinary(level: Int = 0) throws(LangError) -> Expr {
+        guard level < Parser.precedence.count else { return try parseUnary() }
+        return try parseChain(Parser.precedence[level]) { (p: inout Parser) throws(LangError) -> Expr in try p.parseBinary(level: level + 1) }
     }
 
     private mutating func parseUnary() throws(LangError) -> Expr {
@@ -337,15 +318,17 @@ struct Parser {
             if check(.lparen) || check(.lbracket) || check(.dot) {
                 chain += 1
                 guard depth + chain <= maxDepth else {
-                    throw .limit("this expression chains more than \(maxDepth) calls, indices or fields; split it into smaller steps (or raise ATTN_MAX_NESTING)", at: current.range)
+                    throw LangError(.chainTooLong(limit: maxDepth), at: current.range)
                 }
             }
             if check(.lparen) {
                 let open = advance()
-                expr = .call(expr, try parseArguments(), open.range)
+                let (arguments, close) = try parseArguments()
+                expr = .call(expr, arguments, open.range.through(close))
             } else if check(.lbracket) {
                 let open = advance()
-                expr = .index(expr, try parseIndex(), open.range)
+                let (parts, close) = try parseIndex()
+                expr = .index(expr, parts, open.range.through(close))
             } else if check(.dot) {
                 _ = advance()
                 let (name, range) = try expectIdentifier("a field name after '.'")
@@ -356,7 +339,8 @@ struct Parser {
         }
     }
 
-    private mutating func parseArguments() throws(LangError) -> [Argument] {
+    /// The arguments up to the closing `)`, and that parenthesis's range.
+    private mutating func parseArguments() throws(LangError) -> ([Argument], SourceRange) {
         var arguments: [Argument] = []
         var sawLabel = false
         while !check(.rparen) {
@@ -364,7 +348,7 @@ struct Parser {
                 let labelToken = advance()
                 _ = advance()
                 if arguments.contains(where: { $0.label == label }) {
-                    throw .syntax("the argument '\(label):' is given twice", at: labelToken.range)
+                    throw LangError(.duplicateLabel(label), at: labelToken.range)
                 }
                 arguments.append(Argument(label: label, labelRange: labelToken.range, value: try parseExpression()))
                 sawLabel = true
@@ -372,22 +356,23 @@ struct Parser {
                 let start = current
                 let value = try parseExpression()
                 if sawLabel {
-                    throw .syntax("positional arguments must come before labelled ones like 'seed: 1'", at: start.range)
+                    throw LangError(.positionalAfterLabelled, at: start.range)
                 }
                 arguments.append(Argument(label: nil, labelRange: nil, value: value))
             }
             if !match(.comma) { break }
         }
-        _ = try expect(.rparen, "to close the argument list")
-        return arguments
+        let close = try expect(.rparen, "to close the argument list")
+        return (arguments, close.range)
     }
 
-    private mutating func parseIndex() throws(LangError) -> [IndexPart] {
+    /// The index parts up to the closing `]`, and that bracket's range.
+    private mutating func parseIndex() throws(LangError) -> ([IndexPart], SourceRange) {
         var parts: [IndexPart] = []
         skipNewlines()
         while !check(.rbracket) {
             if parts.count == 2 {
-                throw .index("a matrix has two dimensions: use at most two indices, as in A[i, j]", at: current.range)
+                throw LangError(.tooManyIndices, at: current.range)
             }
             var lower: Expr?
             if !check(.colon) { lower = try parseExpression() }
@@ -405,10 +390,10 @@ struct Parser {
             skipNewlines()
         }
         if parts.isEmpty, check(.rbracket) {
-            throw .syntax("an index needs a value, as in A[0]", at: current.range)
+            throw LangError(.emptyIndex, at: current.range)
         }
-        _ = try expect(.rbracket, "to close the index")
-        return parts
+        let close = try expect(.rbracket, "to close the index")
+        return (parts, close.range)
     }
 
     private mutating func parsePrimary() throws(LangError) -> Expr {
@@ -436,7 +421,7 @@ struct Parser {
             _ = advance()
             let inner = try parseExpression()
             guard check(.rparen) else {
-                throw .syntax("expected ')' to close the '(' at \(token.location), found \(current.kind.description)", at: current.range)
+                throw LangError(.unclosedParenthesis(openedAt: token.location, found: current.kind.description), at: current.range)
             }
             _ = advance()
             return inner
@@ -444,11 +429,11 @@ struct Parser {
             _ = advance()
             return try nested { (p: inout Parser) throws(LangError) -> Expr in try p.parseBracket(open: token) }
         case .eof:
-            throw .syntax("the cell ends in the middle of an expression", at: token.range)
+            throw LangError(.cellEndsEarly, at: token.range)
         case .keyword(let k):
-            throw .syntax("expected an expression, found the keyword '\(k.rawValue)'", at: token.range)
+            throw LangError(.keywordAsExpression(k.rawValue), at: token.range)
         default:
-            throw .syntax("expected an expression, found \(token.kind.description)", at: token.range)
+            throw LangError(.expectedExpression(found: token.kind.description), at: token.range)
         }
     }
 
@@ -459,7 +444,7 @@ struct Parser {
         skipNewlines()
         while !check(.rbracket) {
             if current.kind == .eof {
-                throw .syntax("this '[' is never closed: add a ']'", at: open.range)
+                throw LangError(.unclosedBracket, at: open.range)
             }
             row.append(try parseExpression())
             if match(.comma) {
@@ -470,9 +455,9 @@ struct Parser {
                 row = []
             } else if !check(.rbracket) {
                 if current.kind == .eof {
-                    throw .syntax("this '[' is never closed: add a ']'", at: open.range)
+                    throw LangError(.unclosedBracket, at: open.range)
                 }
-                throw .syntax("expected ',' or ']' in the brackets, found \(current.kind.description)", at: current.range)
+                throw LangError(.expectedCommaOrBracket(found: current.kind.description), at: current.range)
             }
         }
         let close = advance()

@@ -1,12 +1,20 @@
-/// The documentation of one builtin: what `help`, completion and inspection show.
-/// The signature string is also what calls are checked against (see `Signature`).
-public struct BuiltinInfo: Sendable {
+/// The sections of `help()` and of the reference, in the order they are listed.
+public enum BuiltinCategory: String, CaseIterable, Sendable {
+    case build = "Build", shape = "Shape", math = "Math", attention = "Attention", positions = "Positions"
+    case models = "Blocks and models", display = "Display", grading = "Grading", other = "Other"
+}
+
+/// One builtin, whole: its name, category, signature, documentation, example and the
+/// code that runs it. `BuiltinTable` is the list of these and nothing else; a builtin
+/// cannot exist without its implementation.
+public struct Builtin: Sendable {
     /// The name, as called: `softmax`.
     public let name: String
-    /// "Build", "Shape", "Math", "Attention", "Positions", "Blocks and models", "Display", "Grading", "Other".
-    public let category: String
+    public let category: BuiltinCategory
     /// `softmax(A, axis: 1, temperature: 1)`: positional parameters, then labelled ones with
     /// their defaults (`label:` alone means required; `p = v` an optional positional; `xs...` any number).
+    /// Calls are checked against it (see `Signature`), and `Arguments` refuses to read a
+    /// parameter it does not declare.
     public let signature: String
     /// One paragraph: what it computes, with the math where there is some.
     public let doc: String
@@ -14,14 +22,20 @@ public struct BuiltinInfo: Sendable {
     public let example: String
 
     let parsed: Signature
+    /// Runs the builtin on arguments already matched to `signature`.
+    let implementation: @Sendable (Arguments) throws(LangError) -> Value
 
-    init(_ name: String, _ category: String, _ signature: String, _ doc: String, example: String) {
+    init(
+        _ name: String, _ category: BuiltinCategory, _ signature: String, _ doc: String, example: String,
+        _ implementation: @escaping @Sendable (Arguments) throws(LangError) -> Value
+    ) {
         self.name = name
         self.category = category
         self.signature = signature
         self.doc = doc
         self.example = example
         self.parsed = Signature(signature)
+        self.implementation = implementation
     }
 
     /// The help page text: signature, doc, example.
@@ -78,7 +92,8 @@ struct Signature: Sendable {
         }
     }
 
-    var requiredPositionalCount: Int {
-        positional.filter { if case .required = $0.defaultValue { true } else { false } }.count
+    /// Whether `name` is one of the parameters (positional, labelled or variadic).
+    func declares(_ name: String) -> Bool {
+        name == variadic || positional.contains { $0.name == name } || labelled.contains { $0.name == name }
     }
 }

@@ -1,0 +1,268 @@
+import AttentionCore
+
+/// Why a cell failed: one case per reason, carrying what its message needs.
+///
+/// Code decides by case (`is_complete` asks whether the reason is `.cellEndsEarly`),
+/// never by the wording; `message` is the one place the student's text is written, and
+/// the golden transcripts pin it.
+enum Reason: Sendable, Equatable {
+    // MARK: Reading the source (decoding, lexer and parser)
+    case invalidUTF8(byte: UInt8, offset: Int)
+    case unexpectedCharacter(String)
+    case loneOperator(String)
+    case doubleDot
+    case unclosedString
+    case unknownEscape(String)
+    case exponentNeedsDigits(String)
+    case numberRunsIntoName(String, next: String)
+    case notANumber(String)
+    case unexpectedToken(String)
+    case unmatchedClosingBrace
+    case expectedPunctuation(String, context: String, found: String)
+    case expected(String, found: String)
+    case expectedExpression(found: String)
+    case expectedEndOfStatement(found: String)
+    case expectedCommaOrBracket(found: String)
+    case expectedIn(variable: String, found: String)
+    case keywordAsExpression(String)
+    case reservedWord(String)
+    case notAssignable
+    case assignmentInCondition(context: String)
+    case unclosedBrace
+    case unclosedBracket
+    case unclosedParenthesis(openedAt: SourceLocation, found: String)
+    /// The cell stops where more must come: `is_complete` answers "incomplete" for this
+    /// reason alone.
+    case cellEndsEarly
+    case returnOutsideFunction
+    case outsideLoop(keyword: String)
+    case misplacedElse
+    case duplicateParameter(String)
+    case duplicateLabel(String)
+    case positionalAfterLabelled
+    case emptyIndex
+    case tooManyIndices
+    case nestedTooDeep(limit: Int)
+    case chainTooLong(limit: Int)
+
+    // MARK: Calls to builtins
+    /// `value` is not what `builtin` takes for `parameter` (`expected` reads "a matrix", ...).
+    case argumentType(builtin: String, parameter: String, expected: String, got: String)
+    /// An item inside a list argument is not what the list should hold.
+    case argumentItemType(builtin: String, parameter: String, expected: String, found: String)
+    case argumentNotWhole(builtin: String, parameter: String, value: Double)
+    case negativeSizeArgument(builtin: String, parameter: String, value: Int)
+    case notPositive(builtin: String, parameter: String, value: Int)
+    case sizeOverLimit(builtin: String, parameter: String, value: Double, limit: Int)
+    case negativeSeed(Int)
+    case tokenIDNotWhole(Double)
+    case badAxis(Int)
+    case unknownLabel(builtin: String, label: String, suggestion: String?, allowed: [String], usage: String)
+    case tooManyPositional(builtin: String, count: Int, labelled: [String], usage: String)
+    case missingArgument(builtin: String, parameter: String, labelled: Bool, usage: String)
+    /// A builtin's implementation read a parameter its signature does not declare: a bug in
+    /// the kernel, reported instead of silently reading nil.
+    case undeclaredParameter(builtin: String, parameter: String, signature: String)
+
+    // MARK: Builtins' own rules
+    case labelCount(builtin: String, matrixHas: Int, axis: String, given: Int)
+    case titleCount(matrices: Int, titles: Int)
+    case needsAMatrix(builtin: String)
+    case needsMatrixList(builtin: String)
+    case updateWithoutDisplayID
+    case noSuchBuiltin(name: String, suggestion: String?)
+    case emptyReduction(builtin: String, shape: String)
+    case nonPositiveTemperature(Double)
+    case negativeTolerance(Double)
+    case expectShapeArity(Int)
+    case comparesNumbers(builtin: String, parameter: String, found: String)
+    case missingField(builtin: String, parameter: String, field: String)
+    case fieldNotMatrix(builtin: String, parameter: String, field: String, got: String)
+    case fieldNotWhole(builtin: String, parameter: String, field: String)
+    case blocksNotList(builtin: String, parameter: String)
+    case notABlock(builtin: String, parameter: String, got: String)
+    case notAModel(builtin: String, parameter: String, got: String)
+    case paramCountType(got: String)
+    case lenType(got: String)
+    case badNorm(String)
+    case inputUnavailable
+    case tooManyParametersToCount
+    case dModelTooLarge(Int)
+    case tooManyAttentionWeights
+    case joinedMatrixTooLarge
+
+    // MARK: Grading
+    case assertion(String)
+    case shapeExpectation(expected: String, got: String)
+    case expectedShape(rows: Int, cols: Int, got: String)
+    /// `row`/`col` are nil when both sides are single numbers.
+    case valuesDiffer(difference: Double, row: Int?, col: Int?, got: Double, expected: Double, tolerance: Double)
+
+    // MARK: Limits
+    case negativeMatrixSize(rows: Int, cols: Int)
+    case matrixTooLarge(rows: Int, cols: Int, limit: Int)
+    case tooMany(count: Int, what: String, limit: Int)
+    case tooMuchWork(what: String, work: Double, limit: Double)
+    case listTooDeep(limit: Int)
+    case listTooLarge(limit: Int)
+    case stringTooLong(bytes: Int, limit: Int)
+
+    // MARK: The library
+    /// An error AttentionCore reported, worded by the core.
+    case core(CoreError)
+
+    // MARK: Running
+    case interrupted
+
+    /// Not yet a case of its own (transitional: the evaluator's and parser's reasons are
+    /// moving here).
+    case unclassified(DiagnosticKind, String)
+
+    /// The kind students see before the colon.
+    var kind: DiagnosticKind {
+        switch self {
+        case .invalidUTF8, .unexpectedCharacter, .loneOperator, .doubleDot, .unclosedString, .unknownEscape, .exponentNeedsDigits,
+            .numberRunsIntoName, .notANumber, .unexpectedToken, .unmatchedClosingBrace, .expectedPunctuation, .expected,
+            .expectedExpression, .expectedEndOfStatement, .expectedCommaOrBracket, .expectedIn, .keywordAsExpression,
+            .reservedWord, .notAssignable, .assignmentInCondition, .unclosedBrace, .unclosedBracket, .unclosedParenthesis,
+            .cellEndsEarly, .returnOutsideFunction, .outsideLoop, .misplacedElse, .duplicateParameter, .duplicateLabel,
+            .positionalAfterLabelled, .emptyIndex:
+            .syntaxError
+        case .tooManyIndices:
+            .indexError
+        case .nestedTooDeep, .chainTooLong:
+            .limitError
+        case .argumentType, .argumentItemType, .unknownLabel, .tooManyPositional, .missingArgument, .comparesNumbers,
+            .missingField, .fieldNotMatrix, .fieldNotWhole, .blocksNotList, .notABlock, .notAModel, .paramCountType, .lenType:
+            .typeError
+        case .argumentNotWhole, .negativeSizeArgument, .notPositive, .negativeSeed, .tokenIDNotWhole, .badAxis, .labelCount,
+            .titleCount, .needsAMatrix, .needsMatrixList, .updateWithoutDisplayID, .emptyReduction, .nonPositiveTemperature,
+            .negativeTolerance, .expectShapeArity, .badNorm, .inputUnavailable, .negativeMatrixSize:
+            .valueError
+        case .sizeOverLimit, .tooManyParametersToCount, .dModelTooLarge, .tooManyAttentionWeights, .joinedMatrixTooLarge,
+            .matrixTooLarge, .tooMany, .tooMuchWork, .listTooDeep, .listTooLarge, .stringTooLong:
+            .limitError
+        case .noSuchBuiltin:
+            .nameError
+        case .undeclaredParameter:
+            .internalError
+        case .assertion, .shapeExpectation, .expectedShape, .valuesDiffer:
+            .assertionError
+        case .core(let error):
+            switch error {
+            case .shapeMismatch: .shapeError
+            case .invalidArgument: .valueError
+            case .tooLarge: .limitError
+            }
+        case .interrupted:
+            .interrupted
+        case .unclassified(let kind, _):
+            kind
+        }
+    }
+
+    /// The student's text: one or two sentences, without the kind.
+    var message: String {
+        let f = Renderer.formatNumber
+        return switch self {
+        case .invalidUTF8(let byte, let offset): "the file is not valid UTF-8: byte 0x\(Self.twoHexDigits(byte)) at byte offset \(offset) cannot start or continue a character; save the file as UTF-8"
+        case .unexpectedCharacter(let c): "unexpected character '\(c)'"
+        case .loneOperator(let c): "'\(c)' alone is not an operator: use '\(c)\(c)'"
+        case .doubleDot: "'..' is not an operator: ranges are written 0..<n"
+        case .unclosedString: "this string is not closed: add a \" before the end of the line"
+        case .unknownEscape(let c): "unknown escape '\\\(c)' in a string: use \\\", \\\\, \\n or \\t"
+        case .exponentNeedsDigits(let text): "the exponent of '\(text)e' needs digits, as in 1e-5"
+        case .numberRunsIntoName(let text, let next): "a number cannot run into a name: put an operator or a space between '\(text)' and '\(next)'"
+        case .notANumber(let text): "'\(text)' is not a number"
+        case .unexpectedToken(let token): "unexpected \(token)"
+        case .unmatchedClosingBrace: "this '}' has no matching '{'"
+        case .expectedPunctuation(let p, let context, let found): "expected '\(p)' \(context), found \(found)"
+        case .expected(let what, let found): "expected \(what), found \(found)"
+        case .expectedExpression(let found): "expected an expression, found \(found)"
+        case .expectedEndOfStatement(let found): "expected the end of the statement (a new line or ';'), found \(found)"
+        case .expectedCommaOrBracket(let found): "expected ',' or ']' in the brackets, found \(found)"
+        case .expectedIn(let variable, let found): "expected 'in' after 'for \(variable)', found \(found)"
+        case .keywordAsExpression(let k): "expected an expression, found the keyword '\(k)'"
+        case .reservedWord(let k): "'\(k)' is a reserved word and cannot be used as a name"
+        case .notAssignable: "only a name or an element like A[i, j] can be assigned to"
+        case .assignmentInCondition(let context): "expected '{' \(context), found '='; to compare, use =="
+        case .unclosedBrace: "this '{' is never closed: add a '}'"
+        case .unclosedBracket: "this '[' is never closed: add a ']'"
+        case .unclosedParenthesis(let openedAt, let found): "expected ')' to close the '(' at \(openedAt), found \(found)"
+        case .cellEndsEarly: "the cell ends in the middle of an expression"
+        case .returnOutsideFunction: "'return' can only be used inside a function"
+        case .outsideLoop(let keyword): "'\(keyword)' can only be used inside a loop"
+        case .misplacedElse: "'else' must follow the '}' of an 'if' on the same line"
+        case .duplicateParameter(let name): "the parameter '\(name)' appears twice"
+        case .duplicateLabel(let label): "the argument '\(label):' is given twice"
+        case .positionalAfterLabelled: "positional arguments must come before labelled ones like 'seed: 1'"
+        case .emptyIndex: "an index needs a value, as in A[0]"
+        case .tooManyIndices: "a matrix has two dimensions: use at most two indices, as in A[i, j]"
+        case .nestedTooDeep(let limit): "this code is nested more than \(limit) levels deep; split it into smaller steps (or raise ATTN_MAX_NESTING)"
+        case .chainTooLong(let limit): "this expression chains more than \(limit) calls, indices or fields; split it into smaller steps (or raise ATTN_MAX_NESTING)"
+        case .argumentType(let b, let p, let expected, let got): "\(b) expects \(expected) for '\(p)', got a \(got)"
+        case .argumentItemType(let b, let p, let expected, let found): "\(b) expects \(expected) for '\(p)', found a \(found)"
+        case .argumentNotWhole(let b, let p, let v): "\(b) expects a whole number for '\(p)', got \(f(v))"
+        case .negativeSizeArgument(let b, let p, let v): "\(b) expects a size ≥ 0 for '\(p)', got \(v)"
+        case .notPositive(let b, let p, let v): "\(b) expects \(p) ≥ 1, got \(v)"
+        case .sizeOverLimit(let b, let p, let v, let limit): "\(b): \(p) = \(f(v)) is more than the \(limit) elements allowed (raise ATTN_MAX_ELEMENTS to allow more)"
+        case .negativeSeed(let v): "a seed must be a whole number ≥ 0, got \(v)"
+        case .tokenIDNotWhole(let v): "token ids must be whole numbers, got \(f(v))"
+        case .badAxis(let v): "axis must be 0 (down the columns) or 1 (along the rows), got \(v)"
+        case .unknownLabel(let b, let label, let suggestion, let allowed, let usage): "\(b) has no argument '\(label):'"
+            + (suggestion.map { "; did you mean \($0):?" } ?? "")
+            + (allowed.isEmpty ? " It takes no labelled arguments." : " Its labelled arguments are \(Self.labels(allowed)).") + " Usage: \(usage)"
+        case .tooManyPositional(let b, let count, let labelled, let usage): "\(b) takes \(count) positional argument\(count == 1 ? "" : "s")"
+            + (labelled.isEmpty ? "" : "; pass the others by label (\(Self.labels(labelled)))") + ". Usage: \(usage)"
+        case .missingArgument(let b, let p, let labelled, let usage): "\(b) needs the argument \(labelled ? "\(p):" : "'\(p)'"). Usage: \(usage)"
+        case .undeclaredParameter(let b, let p, let signature): "the builtin \(b) read an argument '\(p)' that its signature \(signature) does not declare; this is a bug in the kernel, please report it"
+        case .labelCount(let b, let has, let axis, let given): "\(b): W has \(has) \(axis == "row" ? "rows" : "columns") but \(given) \(axis) labels were given"
+        case .titleCount(let matrices, let titles): "heads: \(matrices) matrices but \(titles) titles"
+        case .needsAMatrix(let b): "\(b) needs at least one matrix"
+        case .needsMatrixList(let b): "\(b) needs a non-empty list of matrices"
+        case .updateWithoutDisplayID: "update: true needs a display_id: to say which display to replace"
+        case .noSuchBuiltin(let name, let suggestion): "there is no builtin called '\(name)'" + (suggestion.map { "; did you mean \($0)?" } ?? "")
+        case .emptyReduction(let b, let shape): "\(b) of an empty \(shape) matrix has no value"
+        case .nonPositiveTemperature(let t): "temperature must be positive, got \(f(t))"
+        case .negativeTolerance(let t): "tol must be ≥ 0, got \(f(t))"
+        case .expectShapeArity(let count): "expect_shape needs the shape as [rows, cols], got \(count) numbers"
+        case .comparesNumbers(let b, let p, let found): "\(b) compares numbers and matrices; '\(p)' holds a \(found)"
+        case .missingField(let b, let p, let field): "\(b) expects '\(p)' to be a record with the field '\(field)'"
+        case .fieldNotMatrix(let b, let p, let field, let got): "\(b): the field '\(field)' of '\(p)' must be a matrix, got a \(got)"
+        case .fieldNotWhole(let b, let p, let field): "\(b): the field '\(field)' of '\(p)' must be a whole number"
+        case .blocksNotList(let b, let p): "\(b): the field 'blocks' of '\(p)' must be a list of blocks"
+        case .notABlock(let b, let p, let got): "\(b) expects the block weights from init_block for '\(p)', got a \(got)"
+        case .notAModel(let b, let p, let got): "\(b) expects a model from gpt(...) for '\(p)', got a \(got)"
+        case .paramCountType(let got): "param_count expects a model, a block, a matrix or a list of them, got a \(got)"
+        case .lenType(let got): "len expects a list, a string, a matrix or a record, got a \(got)"
+        case .badNorm(let text): "norm must be \"pre\" or \"post\", got \"\(text)\""
+        case .inputUnavailable: "input() cannot read here: this front end does not accept typed input (stdin is not allowed)"
+        case .tooManyParametersToCount: "this model would have too many parameters to count"
+        case .dModelTooLarge(let d): "d_model = \(d) is too large"
+        case .tooManyAttentionWeights: "too many attention weights"
+        case .joinedMatrixTooLarge: "the joined matrix would be too large"
+        case .assertion(let message): message
+        case .shapeExpectation(let expected, let got): "expected a \(expected) matrix, got a \(got) matrix"
+        case .expectedShape(let rows, let cols, let got): "expected shape \(rows)×\(cols), got \(got)"
+        case .valuesDiffer(let difference, let row, let col, let got, let expected, let tolerance): "the values differ by \(f(difference))\(row.flatMap { r in col.map { " at [\(r), \($0)]" } } ?? "") (got \(f(got)), expected \(f(expected))), more than tol \(f(tolerance)) allows"
+        case .negativeMatrixSize(let rows, let cols): "a matrix cannot have a negative size (\(rows)×\(cols))"
+        case .matrixTooLarge(let rows, let cols, let limit): "a \(rows)×\(cols) matrix would have more than the \(limit) elements allowed (raise ATTN_MAX_ELEMENTS to allow more)"
+        case .tooMany(let count, let what, let limit): "\(count) \(what) are more than the \(limit) allowed (raise ATTN_MAX_ELEMENTS to allow more)"
+        case .tooMuchWork(let what, let work, let limit): "\(what) needs about \(f(work.rounded())) multiply-adds, more than the \(f(limit)) allowed in one step (raise ATTN_MAX_WORK to allow more)"
+        case .listTooDeep(let limit): "lists nested more than \(limit) levels deep are not allowed (raise ATTN_MAX_NESTING to allow more)"
+        case .listTooLarge(let limit): "this list would hold more than the \(limit) values allowed, counting the items of the lists inside it (raise ATTN_MAX_ELEMENTS to allow more)"
+        case .stringTooLong(let bytes, let limit): "this string would be \(bytes) bytes long, more than the \(limit) allowed (raise ATTN_MAX_ELEMENTS to allow more)"
+        case .core(let error): error.message
+        case .interrupted: "the cell was interrupted; bindings made before this point are kept"
+        case .unclassified(_, let message): message
+        }
+    }
+
+    /// `axis:, temperature:`: labels as a signature writes them.
+    private static func labels(_ names: [String]) -> String { names.map { "\($0):" }.joined(separator: ", ") }
+
+    private static func twoHexDigits(_ byte: UInt8) -> String {
+        let hex = String(byte, radix: 16, uppercase: true)
+        return hex.count == 1 ? "0" + hex : hex
+    }
+}
