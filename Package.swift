@@ -2,7 +2,7 @@
 import PackageDescription
 
 // One-way dependencies (see docs/ARCHITECTURE.md):
-// CAttentionMath (vector math; OpenBLAS loaded on first use), Threading <- AttentionCore <- AttentionLanguage (+ JSONValues) <- AttentionKernel -> JupyterProtocol <- JupyterZMQ -> CZeroMQ
+// CAttentionMath (vector math; OpenBLAS loaded on first use) <- AttentionCore <- AttentionLanguage (+ JSONValues, Threading) <- AttentionKernel -> JupyterProtocol <- JupyterZMQ -> CZeroMQ
 // Linux only (Glibc, FoundationEssentials; see docs/ARCHITECTURE.md).
 // The language never imports anything Jupyter; the protocol never imports the language.
 let package = Package(
@@ -20,7 +20,7 @@ let package = Package(
     targets: [
         .target(name: "CAttentionMath", linkerSettings: [.linkedLibrary("dl")]),
         .target(name: "Threading"),
-        .target(name: "AttentionCore", dependencies: ["CAttentionMath", "Threading"]),
+        .target(name: "AttentionCore", dependencies: ["CAttentionMath"]),
         .target(name: "JSONValues", dependencies: [.product(name: "OrderedCollections", package: "swift-collections")]),
         .target(name: "AttentionLanguage", dependencies: ["AttentionCore", "JSONValues", "Threading"]),
         .target(

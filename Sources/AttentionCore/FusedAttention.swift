@@ -1,4 +1,3 @@
-import Threading
 import CAttentionMath
 import Glibc
 

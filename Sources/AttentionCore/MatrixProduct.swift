@@ -1,5 +1,4 @@
 import CAttentionMath
-import Dispatch
 import Glibc
 
 /// The one place matrix products are computed.
