@@ -60,6 +60,14 @@ ffn                       X, W1, b1, W2, b2                     -
 transformer_block         X, Wq Wk Wv Wo bq bk bv bo W1 b1 W2   heads, norm ("pre"/"post"),
                           b2 ln1_gamma ln1_beta ln2_gamma       masked
                           ln2_beta, mask?
+tril / triu               X                                     k
+var / std                 X                                     axis (absent: all elements)
+cumsum                    X                                     axis
+reshape                   X                                     rows, cols
+clip                      X                                     lo, hi
+round                     X                                     digits
+arange                    -                                     a, b, step
+linspace                  -                                     a, b, n
 ========================  ====================================  ==========================
 
 ``mask`` is present exactly when the function should be called with a mask (``masked``
@@ -443,6 +451,31 @@ def build_cases() -> list[dict]:
                 params = {"heads": heads, "norm": norm, "masked": masked}
                 add(f"n{n}_d{d}_h{heads}_{norm}" + ("_causal" if masked else ""), "transformer_block",
                     inputs, params, transformer_block(x, {**p, "heads": heads}, mask, norm))
+
+    # the NumPy vocabulary (np.tril, np.reshape, np.arange, ...), computed by NumPy itself --
+    for (r, c) in [(1, 1), (3, 3), (4, 6), (5, 2)]:
+        x = rng().standard_normal((r, c))
+        for k in (-2, -1, 0, 1, 3):
+            add(f"{r}x{c}_k{k}", "tril", {"X": x}, {"k": k}, np.tril(x, k))
+            add(f"{r}x{c}_k{k}", "triu", {"X": x}, {"k": k}, np.triu(x, k))
+        for axis in (0, 1):
+            add(f"{r}x{c}_axis{axis}", "var", {"X": x}, {"axis": axis}, np.var(x, axis=axis, keepdims=True))
+            add(f"{r}x{c}_axis{axis}", "std", {"X": x}, {"axis": axis}, np.std(x, axis=axis, keepdims=True))
+            add(f"{r}x{c}_axis{axis}", "cumsum", {"X": x}, {"axis": axis}, np.cumsum(x, axis=axis))
+        add(f"{r}x{c}_all", "var", {"X": x}, {}, np.array([[np.var(x)]]))
+        add(f"{r}x{c}_all", "std", {"X": x}, {}, np.array([[np.std(x)]]))
+        add(f"{r}x{c}", "reshape", {"X": x}, {"rows": c, "cols": r}, np.reshape(x, (c, r)))
+        add(f"{r}x{c}", "clip", {"X": x}, {"lo": -0.5, "hi": 0.75}, np.clip(x, -0.5, 0.75))
+        for digits in (-1, 0, 2, 5):
+            add(f"{r}x{c}_d{digits}", "round", {"X": x * 100}, {"digits": digits}, np.round(x * 100, digits))
+    halves = np.array([[0.5, 1.5, 2.5, -0.5, -1.5, 0.125, 0.375, 2.675, 1e15 + 0.5]])
+    for digits in (0, 2):
+        add(f"halves_d{digits}", "round", {"X": halves}, {"digits": digits}, np.round(halves, digits))
+    for (a, b, step) in [(0, 5, 1), (0, 1, 0.1), (2, -3, -0.7), (0.1, 0.9, 0.2), (-1, 1, 1 / 3), (5, 1, 1)]:
+        add(f"{a}_{b}_{step:.6g}", "arange", {}, {"a": a, "b": b, "step": step},
+            np.arange(a, b, step, dtype=np.float64).reshape(1, -1))
+    for (a, b, n) in [(0, 1, 5), (0, 1, 11), (-3.5, 7.25, 9), (2, 2, 4), (1, 0, 7), (0, 1, 1)]:
+        add(f"{a}_{b}_{n}", "linspace", {}, {"a": a, "b": b, "n": n}, np.linspace(a, b, n).reshape(1, -1))
 
     names = [c["name"] for c in cases]
     assert len(names) == len(set(names)), "duplicate case names"

@@ -3,6 +3,10 @@ import Glibc
 /// A reduction over a matrix, over all elements or along one axis.
 public enum Reduction: String, Sendable, CaseIterable {
     case sum, mean, max, min, argmax
+    /// The biased variance (1/n)·Σ(x − x̄)², NumPy's default (`ddof=0`).
+    case variance = "var"
+    /// The biased standard deviation √var, NumPy's default.
+    case standardDeviation = "std"
 
     /// Reduces a sequence of values. `argmax` gives the position of the first maximum
     /// (as NumPy does); a NaN anywhere makes max, min and argmax report it (NumPy
@@ -11,6 +15,10 @@ public enum Reduction: String, Sendable, CaseIterable {
         switch self {
         case .sum: return values.reduce(0, +)
         case .mean: return values.reduce(0, +) / Double(values.count)
+        case .variance:
+            let mean = values.reduce(0, +) / Double(values.count)
+            return values.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(values.count)
+        case .standardDeviation: return Reduction.variance.reduce(values).squareRoot()
         case .max:
             return values.reduce(-Double.infinity) { $0.isNaN || $1.isNaN ? .nan : Swift.max($0, $1) }
         case .min:

@@ -74,6 +74,15 @@ struct FixtureParams: Decodable, Sendable {
     var norm: String?
     var n: Int?
     var d: Int?
+    var k: Int?
+    var digits: Int?
+    var rows: Int?
+    var cols: Int?
+    var lo: Double?
+    var hi: Double?
+    var a: Double?
+    var b: Double?
+    var step: Double?
 }
 
 struct FixtureCase: Decodable, Sendable, CustomTestStringConvertible {
@@ -196,6 +205,28 @@ func evaluate(_ c: FixtureCase) throws -> [Matrix] {
         case let other: throw FixtureError.missing("norm placement \(other)")
         }
         return [try transformerBlock(input("X"), params, mask: mask, norm: norm)]
+    case "tril", "triu":
+        guard let k = p.k else { throw FixtureError.missing("param k") }
+        return [c.function == "tril" ? try input("X").lowerTriangle(k: k) : try input("X").upperTriangle(k: k)]
+    case "var", "std":
+        return [try reduce(input("X"), c.function == "var" ? .variance : .standardDeviation, axis: p.axis)]
+    case "cumsum":
+        return [try input("X").cumulativeSum(axis: p.axis ?? 1)]
+    case "reshape":
+        guard let rows = p.rows, let cols = p.cols else { throw FixtureError.missing("params rows, cols") }
+        return [try input("X").reshaped(rows: rows, cols: cols)]
+    case "clip":
+        guard let lo = p.lo, let hi = p.hi else { throw FixtureError.missing("params lo, hi") }
+        return [try input("X").clipped(lo: lo, hi: hi)]
+    case "round":
+        guard let digits = p.digits else { throw FixtureError.missing("param digits") }
+        return [try input("X").rounded(digits: digits)]
+    case "arange":
+        guard let a = p.a, let b = p.b, let step = p.step else { throw FixtureError.missing("params a, b, step") }
+        return [try Sequences.arange(a, b, step: step)]
+    case "linspace":
+        guard let a = p.a, let b = p.b, let n = p.n else { throw FixtureError.missing("params a, b, n") }
+        return [try Sequences.linspace(a, b, count: n)]
     default:
         throw FixtureError.unknownFunction(c.function)
     }
@@ -253,6 +284,7 @@ struct ReferenceFixtureTests {
             "softmax", "log_softmax", "raw_attention_weights", "raw_attention", "attention_weights",
             "attention", "single_head", "multi_head", "multi_head_weights", "causal_mask", "sinusoidal",
             "rope", "layer_norm", "gelu", "gelu_tanh", "ffn", "transformer_block",
+            "tril", "triu", "var", "std", "cumsum", "reshape", "clip", "round", "arange", "linspace",
         ]
         #expect(required.subtracting(functions).isEmpty, "no cases for \(required.subtracting(functions))")
     }
@@ -269,6 +301,21 @@ struct ReferenceFixtureTests {
             if let problem = mismatch(a, e, tolerance: tolerance) {
                 Issue.record("\(c.name)\(which): \(problem)")
             }
+        }
+    }
+
+    /// Where NumPy's result is fixed by the same operations in the same order (selection,
+    /// sequential sums, rounding, the arange and linspace formulas), ours is the same bits.
+    @Test("matches numpy bit for bit", arguments: try Fixture.get().cases.filter {
+        ["tril", "triu", "cumsum", "reshape", "clip", "round", "arange", "linspace"].contains($0.function)
+    })
+    func matchesNumpyExactly(_ c: FixtureCase) throws {
+        let actual = try evaluate(c)
+        let expected = try c.expected.matrices.map { try $0.matrix() }
+        #expect(actual.map(\.rows) == expected.map(\.rows) && actual.map(\.cols) == expected.map(\.cols), "\(c.name)")
+        for (a, e) in zip(actual, expected) {
+            let differing = zip(a.storage, e.storage).enumerated().first { $0.element.0.bitPattern != $0.element.1.bitPattern }
+            #expect(differing == nil, "\(c.name): element \(differing?.offset ?? -1) is \(differing?.element.0 ?? 0), NumPy gives \(differing?.element.1 ?? 0)")
         }
     }
 }

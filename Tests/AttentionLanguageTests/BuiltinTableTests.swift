@@ -1,4 +1,5 @@
 @testable import AttentionLanguage
+import Foundation
 import Testing
 
 /// The builtin table is the one registry: these hold its entries to their contract.
@@ -38,5 +39,37 @@ import Testing
             #expect(error.kind == .internalError)
             #expect(error.message.contains("'x'") && error.message.contains("faulty(X)"))
         }
+    }
+}
+
+/// Reads the builtin files' source: every argument name an entry's implementation asks
+/// for by a string literal (`a.matrix("X")`, `BuildBuiltins.tokenList(a, "toks")`) must be
+/// declared by that entry's signature. The runtime check (`InternalError`) catches the
+/// rest; this one needs no program to reach the line.
+@Suite struct BuiltinSourceTests {
+    static let builtinsFolder = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("Sources/AttentionLanguage/Builtins")
+
+    @Test func everyArgumentNameAnEntryReadsIsInItsSignature() throws {
+        let files = try FileManager.default.contentsOfDirectory(atPath: Self.builtinsFolder.path).filter { $0.hasSuffix(".swift") }
+        var checked = 0
+        for file in files {
+            let text = try String(contentsOf: Self.builtinsFolder.appendingPathComponent(file), encoding: .utf8)
+            // Each entry runs from `Builtin("name"` to the next entry or the end of the table.
+            let starts = text.ranges(of: "Builtin(\"").map(\.lowerBound)
+            for (index, start) in starts.enumerated() {
+                let end = index + 1 < starts.count ? starts[index + 1] : (text[start...].range(of: "\n    ]")?.lowerBound ?? text.endIndex)
+                let entry = text[start..<end]
+                let name = String(entry.dropFirst("Builtin(\"".count).prefix { $0 != "\"" })
+                let builtin = try #require(BuiltinTable.info(name), "\(file): \(name) is not in the table")
+                let read = entry.matches(of: /(?:\ba\.[a-zA-Z]+\(|\(a, )"([A-Za-z_0-9]+)"/).map { String($0.output.1) }
+                for parameter in read {
+                    #expect(builtin.parsed.declares(parameter), "\(name) reads '\(parameter)', which \(builtin.signature) does not declare")
+                    checked += 1
+                }
+            }
+        }
+        #expect(checked > 90, "found only \(checked) argument reads: is the pattern still right?")
     }
 }

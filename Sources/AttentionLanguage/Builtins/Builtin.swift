@@ -1,6 +1,6 @@
 /// The sections of `help()` and of the reference, in the order they are listed.
 public enum BuiltinCategory: String, CaseIterable, Sendable {
-    case build = "Build", shape = "Shape", math = "Math", attention = "Attention", positions = "Positions"
+    case build = "Build", shape = "Shape", math = "Math", arrays = "Arrays", attention = "Attention", positions = "Positions"
     case models = "Blocks and models", display = "Display", grading = "Grading", other = "Other"
 }
 

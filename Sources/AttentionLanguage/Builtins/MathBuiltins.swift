@@ -20,15 +20,15 @@ extension BuiltinTable {
             try MathBuiltins.elementwise(a) { tanh($0) }
         },
         Builtin("relu", .math, "relu(x)", "max(0, x), elementwise.", example: "relu([-1, 2])  // [0, 2]") { a throws(LangError) in
-            try MathBuiltins.matrixFunction(a, relu)
+            try MathBuiltins.elementwiseMatrix(a, "x", relu)
         },
         Builtin("gelu", .math, "gelu(x)",
             "GELU in its exact form: x·Φ(x) = x·(1 + erf(x/√2))/2, elementwise.", example: "gelu([0, 1])") { a throws(LangError) in
-            try MathBuiltins.matrixFunction(a, gelu)
+            try MathBuiltins.elementwiseMatrix(a, "x", gelu)
         },
         Builtin("gelu_tanh", .math, "gelu_tanh(x)",
             "GELU's tanh approximation (GPT-2): x/2·(1 + tanh(√(2/π)(x + 0.044715x³))), elementwise.", example: "gelu_tanh([0, 1])") { a throws(LangError) in
-            try MathBuiltins.matrixFunction(a, geluTanh)
+            try MathBuiltins.elementwiseMatrix(a, "x", geluTanh)
         },
         Builtin("sum", .math, "sum(A, axis: nil)",
             "The sum of the elements. Without axis a number; axis: 0 sums each column (1×C), axis: 1 each row (R×1).",
@@ -74,13 +74,13 @@ enum MathBuiltins {
         }
     }
 
-    /// Applies a library function to a matrix (a number is treated as 1×1 and comes back a number).
-    static func matrixFunction(_ a: Arguments, _ f: (Matrix) -> Matrix) throws(LangError) -> Value {
-        if case .number(let d) = try a.value("x") { return .number(f(Matrix(scalar: d)).storage[0]) }
-        return .matrix(f(try a.matrix("x")))
+    /// A matrix function applied to the argument `name`; a number comes back a number.
+    static func elementwiseMatrix(_ a: Arguments, _ name: String, _ f: (Matrix) -> Matrix) throws(LangError) -> Value {
+        if case .number(let d) = try a.value(name) { return .number(f(Matrix(scalar: d)).storage[0]) }
+        return .matrix(f(try a.matrix(name)))
     }
 
-    /// sum, mean, max, min, argmax: a number without axis, else a row or a column.
+    /// sum, mean, max, min, argmax, var, std: a number without axis, else a row or a column.
     static func reduction(_ a: Arguments, _ op: Reduction) throws(LangError) -> Value {
         let m = try a.matrix("A")
         let axis = try a.axis(optional: true)

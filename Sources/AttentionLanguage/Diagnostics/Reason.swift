@@ -55,6 +55,7 @@ enum Reason: Sendable, Equatable {
     case notPositive(builtin: String, parameter: String, value: Int)
     case sizeOverLimit(builtin: String, parameter: String, value: Double, limit: Int)
     case negativeSeed(Int)
+    case argumentOutOfRange(builtin: String, parameter: String, range: String)
     case tokenIDNotWhole(Double)
     case badAxis(Int)
     case unknownLabel(builtin: String, label: String, suggestion: String?, allowed: [String], usage: String)
@@ -135,7 +136,7 @@ enum Reason: Sendable, Equatable {
         case .argumentType, .argumentItemType, .unknownLabel, .tooManyPositional, .missingArgument, .comparesNumbers,
             .missingField, .fieldNotMatrix, .fieldNotWhole, .blocksNotList, .notABlock, .notAModel, .paramCountType, .lenType:
             .typeError
-        case .argumentNotWhole, .negativeSizeArgument, .notPositive, .negativeSeed, .tokenIDNotWhole, .badAxis, .labelCount,
+        case .argumentNotWhole, .argumentOutOfRange, .negativeSizeArgument, .notPositive, .negativeSeed, .tokenIDNotWhole, .badAxis, .labelCount,
             .titleCount, .needsAMatrix, .needsMatrixList, .updateWithoutDisplayID, .emptyReduction, .nonPositiveTemperature,
             .negativeTolerance, .expectShapeArity, .badNorm, .inputUnavailable, .negativeMatrixSize:
             .valueError
@@ -206,6 +207,7 @@ enum Reason: Sendable, Equatable {
         case .negativeSizeArgument(let b, let p, let v): "\(b) expects a size ≥ 0 for '\(p)', got \(v)"
         case .notPositive(let b, let p, let v): "\(b) expects \(p) ≥ 1, got \(v)"
         case .sizeOverLimit(let b, let p, let v, let limit): "\(b): \(p) = \(f(v)) is more than the \(limit) elements allowed (raise ATTN_MAX_ELEMENTS to allow more)"
+        case .argumentOutOfRange(let b, let p, let range): "\(b) expects '\(p)' in \(range)"
         case .negativeSeed(let v): "a seed must be a whole number ≥ 0, got \(v)"
         case .tokenIDNotWhole(let v): "token ids must be whole numbers, got \(f(v))"
         case .badAxis(let v): "axis must be 0 (down the columns) or 1 (along the rows), got \(v)"

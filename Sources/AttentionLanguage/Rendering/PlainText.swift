@@ -1,3 +1,4 @@
+import JSONValues
 import AttentionCore
 
 extension Renderer {
@@ -66,18 +67,17 @@ extension Renderer {
 
     /// A string as a literal: double quotes, with `\`, `"`, newline, tab, CR escaped.
     static func quoted(_ s: String) -> String {
-        var out = "\""
-        for ch in s.unicodeScalars {
-            switch ch {
-            case "\\": out += "\\\\"
-            case "\"": out += "\\\""
-            case "\n": out += "\\n"
-            case "\t": out += "\\t"
-            case "\r": out += "\\r"
-            default: out.unicodeScalars.append(ch)
+        let body = TextEscaping.escape(s) { scalar in
+            switch scalar {
+            case "\\": "\\\\"
+            case "\"": "\\\""
+            case "\n": "\\n"
+            case "\t": "\\t"
+            case "\r": "\\r"
+            default: nil
             }
         }
-        return out + "\""
+        return "\"" + body + "\""
     }
 
     static func functionText(_ f: Callable) -> String {

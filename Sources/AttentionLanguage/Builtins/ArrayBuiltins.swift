@@ -1,0 +1,133 @@
+import AttentionCore
+
+extension BuiltinTable {
+    /// The NumPy vocabulary: triangles, reshaping, ranges, one-hot rows, stacking,
+    /// variance, rounding, clipping, running sums, any and all.
+    static let arrays: [Builtin] = [
+        Builtin("tril", .arrays, "tril(A, k: 0)",
+            "The lower triangle (np.tril): aᵢⱼ where j − i ≤ k, 0 above. k: 0 keeps the diagonal, k: -1 drops it.",
+            example: "tril(ones(3, 3))") { a throws(LangError) in
+            .matrix(try a.matrix("A").lowerTriangle(k: a.int("k")))
+        },
+        Builtin("triu", .arrays, "triu(A, k: 0)",
+            "The upper triangle (np.triu): aᵢⱼ where j − i ≥ k, 0 below. A causal mask by hand: where(triu(ones(n, n), k: 1) > 0, -inf, 0), NumPy's np.triu(np.full((n, n), -np.inf), k=1).",
+            example: "triu(ones(3, 3), k: 1)") { a throws(LangError) in
+            .matrix(try a.matrix("A").upperTriangle(k: a.int("k")))
+        },
+        Builtin("reshape", .arrays, "reshape(A, r, c)",
+            "The elements of A in row-major order as an r×c matrix (np.reshape(A, (r, c))); r·c must equal the number of elements.",
+            example: "reshape(arange(6), 2, 3)") { a throws(LangError) in
+            let m = try a.matrix("A")
+            let r = try a.size("r"), c = try a.size("c")
+            return .matrix(try a.core { () throws(CoreError) -> Matrix in try m.reshaped(rows: r, cols: c) })
+        },
+        Builtin("arange", .arrays, "arange(a, b = nil, step: 1)",
+            "np.arange as a 1×n row: arange(n) is 0, 1, …, n−1; arange(a, b, step: s) is a, a + s, … up to but not including b.",
+            example: "arange(4)                 // [0, 1, 2, 3]\narange(0, 1, step: 0.25)  // [0, 0.25, 0.5, 0.75]") { a throws(LangError) in
+            let first = try a.number("a")
+            let (start, stop) = if case .nil = try a.value("b") { (0.0, first) } else { (first, try a.number("b")) }
+            let step = try a.number("step")
+            let length = step == 0 ? 0 : ((stop - start) / step).rounded(.up)
+            if length.isFinite, length > 0 { try a.evaluator.checkCount(length > 1e15 ? Int.max : Int(length), at: a.range) }
+            return .matrix(try a.core { () throws(CoreError) -> Matrix in try Sequences.arange(start, stop, step: step) })
+        },
+        Builtin("linspace", .arrays, "linspace(a, b, n)",
+            "np.linspace as a 1×n row: n evenly spaced values from a to b, both included: a + i·(b − a)/(n − 1).",
+            example: "linspace(0, 1, 5)  // [0, 0.25, 0.5, 0.75, 1]") { a throws(LangError) in
+            let (start, stop, n) = (try a.number("a"), try a.number("b"), try a.size("n"))
+            try a.checkSize(rows: 1, cols: n)
+            return .matrix(try a.core { () throws(CoreError) -> Matrix in try Sequences.linspace(start, stop, count: n) })
+        },
+        Builtin("one_hot", .arrays, "one_hot(ids, n)",
+            "One row per token id, n wide: 1 in column id, 0 elsewhere (np.eye(n)[ids]). Every id must be in 0..<n.",
+            example: "one_hot([2, 0], 3)  // [0, 0, 1; 1, 0, 0]") { a throws(LangError) in
+            let ids = try a.ids("ids")
+            let n = try a.size("n")
+            try a.checkSize(rows: ids.count, cols: n)
+            return .matrix(try a.core { () throws(CoreError) -> Matrix in try Sequences.oneHot(ids, classes: n) })
+        },
+        Builtin("stack", .arrays, "stack(list)",
+            "Rows into a matrix (np.stack): a list of rows (1×C matrices or lists of numbers) gives a matrix with one row each; a list of numbers gives a 1×n row. A matrix (a bracket of numbers is one) is returned as it is.",
+            example: "stack([[1, 2], [3, 4]])  // 2×2") { a throws(LangError) in
+            .matrix(try ArrayBuiltins.stack(a))
+        },
+        Builtin("var", .arrays, "var(A, axis: nil)",
+            "The biased variance (1/n)·Σ(x − mean)² (np.var, ddof=0): of all elements, or per column (axis: 0) or row (axis: 1) as in sum.",
+            example: "var([1, 2, 3, 4])  // 1.25") { a throws(LangError) in
+            try MathBuiltins.reduction(a, .variance)
+        },
+        Builtin("std", .arrays, "std(A, axis: nil)",
+            "The biased standard deviation √var (np.std, ddof=0); axis as in sum.",
+            example: "std([1, 2, 3, 4])") { a throws(LangError) in
+            try MathBuiltins.reduction(a, .standardDeviation)
+        },
+        Builtin("round", .arrays, "round(A, digits: 0)",
+            "Rounds to digits decimals, halves to even, as np.round: round(2.5) is 2, round(0.125, digits: 2) is 0.12. Negative digits round to tens, hundreds, ….",
+            example: "round(3.14159, digits: 2)  // 3.14") { a throws(LangError) in
+            let digits = try a.int("digits")
+            guard Swift.abs(digits) <= 308 else { throw LangError(.argumentOutOfRange(builtin: "round", parameter: "digits", range: "-308...308"), at: try a.range(of: "digits")) }
+            return try MathBuiltins.elementwiseMatrix(a, "A") { $0.rounded(digits: digits) }
+        },
+        Builtin("clip", .arrays, "clip(A, lo, hi)",
+            "Each element limited to [lo, hi] (np.clip): min(max(x, lo), hi).",
+            example: "clip([-2, 0.5, 3], 0, 1)  // [0, 0.5, 1]") { a throws(LangError) in
+            let (lo, hi) = (try a.number("lo"), try a.number("hi"))
+            return try MathBuiltins.elementwiseMatrix(a, "A") { $0.clipped(lo: lo, hi: hi) }
+        },
+        Builtin("cumsum", .arrays, "cumsum(A, axis: 1)",
+            "Running sums (np.cumsum): along each row (axis: 1, the default), or down each column (axis: 0).",
+            example: "cumsum([1, 2, 3])  // [1, 3, 6]") { a throws(LangError) in
+            let m = try a.matrix("A")
+            let axis = try a.axis(optional: false) ?? 1
+            return .matrix(try a.core { () throws(CoreError) -> Matrix in try m.cumulativeSum(axis: axis) })
+        },
+        Builtin("any", .arrays, "any(A)",
+            "true when some element is not 0 (np.any; NaN counts as not 0).",
+            example: "any([0, 0, 1])  // true") { a throws(LangError) in
+            .bool(try a.matrix("A").storage.contains { $0 != 0 })
+        },
+        Builtin("all", .arrays, "all(A)",
+            "true when no element is 0 (np.all; true for an empty matrix).",
+            example: "all(ones(2, 2))  // true") { a throws(LangError) in
+            .bool(try a.matrix("A").storage.allSatisfy { $0 != 0 })
+        },
+    ]
+}
+
+/// Helpers of the array builtins.
+enum ArrayBuiltins {
+    /// stack(list): numbers → one row; rows (1×C matrices or lists of numbers) → one row each.
+    static func stack(_ a: Arguments) throws(LangError) -> Matrix {
+        let value = try a.value("list")
+        // A bracket of numbers or of rows is already a matrix: its rows are the rows.
+        if case .matrix(let m) = value { return m }
+        guard case .list(let items) = value else {
+            throw LangError(.argumentType(builtin: "stack", parameter: "list", expected: "a list of numbers or rows", got: try a.value("list").kindDescription), at: try a.range(of: "list"))
+        }
+        var rows: [[Double]] = []
+        var numbers: [Double] = []
+        for item in items {
+            switch item {
+            case .number(let d): numbers.append(d)
+            case .matrix(let m) where m.rows == 1: rows.append(m.storage)
+            case .list(let xs):
+                var row: [Double] = []
+                for x in xs {
+                    guard case .number(let d) = x else {
+                        throw LangError(.argumentItemType(builtin: "stack", parameter: "list", expected: "rows of numbers", found: x.kindDescription), at: try a.range(of: "list"))
+                    }
+                    row.append(d)
+                }
+                rows.append(row)
+            default:
+                throw LangError(.argumentItemType(builtin: "stack", parameter: "list", expected: "numbers or 1×C rows", found: item.kindDescription), at: try a.range(of: "list"))
+            }
+        }
+        guard numbers.isEmpty || rows.isEmpty else {
+            throw LangError(.argumentItemType(builtin: "stack", parameter: "list", expected: "numbers only or rows only", found: "mix of both"), at: try a.range(of: "list"))
+        }
+        if rows.isEmpty { rows = [numbers] }
+        try a.checkSize(rows: rows.count, cols: rows[0].count)
+        return try a.core { () throws(CoreError) -> Matrix in try Matrix(rows) }
+    }
+}
