@@ -41,6 +41,22 @@ extension KernelInterpreter {
     }
 }
 
+/// One of `kernel_info_reply`'s `help_links`.
+public struct HelpLink: Sendable, Equatable {
+    public var text: String
+    public var url: String
+
+    public init(text: String, url: String) { (self.text, self.url) = (text, url) }
+}
+
+/// One of `execute_request`'s `user_expressions`: a name and the expression to evaluate.
+public struct UserExpression: Sendable, Equatable {
+    public var name: String
+    public var expression: String
+
+    public init(name: String, expression: String) { (self.name, self.expression) = (name, expression) }
+}
+
 /// The interpreter's part of `kernel_info_reply`.
 public struct KernelInfo: Sendable, Equatable {
     public var implementation: String
@@ -61,22 +77,6 @@ public struct KernelInfo: Sendable, Equatable {
         self.helpLinks = helpLinks
         self.languageInfo = languageInfo
     }
-}
-
-/// One of `kernel_info_reply`'s `help_links`.
-public struct HelpLink: Sendable, Equatable {
-    public var text: String
-    public var url: String
-
-    public init(text: String, url: String) { (self.text, self.url) = (text, url) }
-}
-
-/// One of `execute_request`'s `user_expressions`: a name and the expression to evaluate.
-public struct UserExpression: Sendable, Equatable {
-    public var name: String
-    public var expression: String
-
-    public init(name: String, expression: String) { (self.name, self.expression) = (name, expression) }
 }
 
 /// An `execute_request` as the interpreter sees it, after the dispatcher applied the
