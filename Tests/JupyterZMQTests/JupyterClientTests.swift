@@ -144,6 +144,9 @@ extension KernelServerTests {
         try process.run()
         let output = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         process.waitUntilExit()
+        // A failed assertion ends the script before its shutdown request: stop the server
+        // here, or `wait()` below would never return.
+        if process.terminationStatus != 0 { server.stop() }
         #expect(process.terminationStatus == 0, "\(output)")
         #expect(output.contains("ALL OK"), "\(output)")
         #expect(server.wait() == false)
