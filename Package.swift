@@ -2,11 +2,11 @@
 import PackageDescription
 
 // One-way dependencies (see docs/ARCHITECTURE.md):
-// CAttentionMath (vector math; OpenBLAS loaded on first use), Threading <- AttentionCore <- AttentionLanguage (+ JSONValues) <- AttentionKernel -> JupyterProtocol <- JupyterZMQ -> CZeroMQ
+// CAttentionMath (vector math; OpenBLAS loaded on first use) <- AttentionCore <- AttentionLanguage (+ JSONValues, Threading) <- AttentionKernel -> JupyterProtocol <- JupyterZMQ -> CZeroMQ
+// Linux only (Glibc, FoundationEssentials; see docs/ARCHITECTURE.md).
 // The language never imports anything Jupyter; the protocol never imports the language.
 let package = Package(
     name: "AttentionKernel",
-    platforms: [.macOS(.v13)],
     products: [
         .executable(name: "attention-kernel", targets: ["attention-kernel"]),
         .library(name: "AttentionCore", targets: ["AttentionCore"]),
@@ -20,15 +20,20 @@ let package = Package(
     targets: [
         .target(name: "CAttentionMath", linkerSettings: [.linkedLibrary("dl")]),
         .target(name: "Threading"),
-        .target(name: "AttentionCore", dependencies: ["CAttentionMath", "Threading"]),
-        .target(name: "JSONValues"),
+        .target(name: "AttentionCore", dependencies: ["CAttentionMath"]),
+        .target(name: "JSONValues", dependencies: [.product(name: "OrderedCollections", package: "swift-collections")]),
         .target(
             name: "AttentionLanguage",
             dependencies: ["AttentionCore", "JSONValues", "Threading", .product(name: "OrderedCollections", package: "swift-collections")]),
-        .target(name: "JupyterProtocol", dependencies: ["JSONValues", "Threading", .product(name: "Crypto", package: "swift-crypto")]),
+        .target(
+            name: "JupyterProtocol",
+            dependencies: [
+                "JSONValues", .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "OrderedCollections", package: "swift-collections"),
+            ]),
         .systemLibrary(name: "CZeroMQ", pkgConfig: "libzmq", providers: [.apt(["libzmq3-dev"])]),
         .target(name: "JupyterZMQ", dependencies: ["CZeroMQ", "JupyterProtocol", "Threading"]),
-        .target(name: "AttentionKernel", dependencies: ["AttentionLanguage", "JupyterProtocol", "Threading"]),
+        .target(name: "AttentionKernel", dependencies: ["AttentionCore", "AttentionLanguage", "JupyterProtocol", "Threading"]),
         .executableTarget(
             name: "attention-kernel",
             dependencies: [
@@ -43,6 +48,6 @@ let package = Package(
         .testTarget(name: "JSONValuesTests", dependencies: ["JSONValues"]),
         .testTarget(name: "ThreadingTests", dependencies: ["Threading"]),
         .testTarget(name: "JupyterZMQTests", dependencies: ["JupyterZMQ", "JupyterProtocol", "JSONValues"]),
-        .testTarget(name: "AttentionKernelTests", dependencies: ["AttentionKernel", "JupyterProtocol", "JupyterZMQ"]),
+        .testTarget(name: "AttentionKernelTests", dependencies: ["AttentionKernel", "AttentionCore", "AttentionLanguage", "JupyterProtocol", "JupyterZMQ"]),
     ]
 )

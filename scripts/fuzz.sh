@@ -59,12 +59,18 @@ if [ ! -x "$BIN" ] || [ "$(cat "$OUT/build.stamp" 2>/dev/null)" != "$stamp" ]; t
     printf 'module CAttentionMath {\n    header "%s"\n    export *\n}\n' \
         "$ROOT/Sources/CAttentionMath/include/attention_math.h" >"$OUT/modules/CAttentionMath/module.modulemap"
     flags+=(-I "$OUT/modules/CAttentionMath")
+    # swift-collections' OrderedCollections (JSONValues keeps object keys in it), built by
+    # SwiftPM with that package's own settings (experimental features, availability
+    # macros) and linked uninstrumented: coverage is wanted for our code, not theirs.
+    swift build -c release --target OrderedCollections --scratch-path "$OUT/spm" >&2
+    collections=("$OUT"/spm/release/OrderedCollections.build/*.o "$OUT"/spm/release/InternalCollectionsUtilities.build/*.o)
+    flags+=(-I "$OUT/spm/release/Modules")
     module Threading Sources/Threading/*.swift
     module AttentionCore Sources/AttentionCore/*.swift
     module JSONValues Sources/JSONValues/*.swift
     module AttentionLanguage "${language_sources[@]}"
     "$SWIFTC" "${flags[@]}" -module-name LanguageFuzzer Fuzz/LanguageFuzzer/*.swift \
-        -lAttentionLanguage -lJSONValues -lAttentionCore -lThreading -lCAttentionMath -ldl -o "$BIN"
+        -lAttentionLanguage -lJSONValues -lAttentionCore -lThreading -lCAttentionMath "${collections[@]}" -ldl -o "$BIN"
     echo "$stamp" >"$OUT/build.stamp"
 fi
 

@@ -1,4 +1,3 @@
-import Threading
 import CAttentionMath
 import Glibc
 
@@ -171,23 +170,6 @@ enum FusedAttention {
             return 0
         }
         return attention_exp_shift_scale_sum(row, count, top, factor)
-    }
-}
-
-/// Hands out task indices 0..<count to whichever worker asks first.
-final class TaskQueue: @unchecked Sendable {
-    private let lock = Lock()
-    private var nextIndex = 0
-    private let count: Int
-
-    init(count: Int) { self.count = count }
-
-    func next() -> Int? {
-        lock.lock()
-        defer { lock.unlock() }
-        guard nextIndex < count else { return nil }
-        nextIndex += 1
-        return nextIndex - 1
     }
 }
 

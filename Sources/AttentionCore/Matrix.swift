@@ -73,9 +73,6 @@ public struct Matrix: Equatable, Sendable {
     /// Row i as an array.
     public func row(_ i: Int) -> ArraySlice<Double> { storage[(i * cols)..<((i + 1) * cols)] }
 
-    /// Rows as nested arrays (for rendering and JSON).
-    public var nestedRows: [[Double]] { (0..<rows).map { Array(row($0)) } }
-
     /// "4×3", the way shapes are written in messages.
     public var shapeDescription: String { "\(rows)×\(cols)" }
 }

@@ -1,5 +1,4 @@
 import CAttentionMath
-import Dispatch
 import Glibc
 
 /// The one place matrix products are computed.
@@ -164,37 +163,4 @@ public enum BLASLibrary {
 
     /// OpenBLAS's own thread count: 1 once loaded (0 when it is not available).
     public static var threads: Int { Int(attention_blas_threads()) }
-}
-
-/// Work split across cores for large products and the softmax passes.
-enum Parallel {
-    /// Worker count: `ATTN_THREADS` when set to a positive integer, else the online cores.
-    static let threads: Int = {
-        if let text = getenv("ATTN_THREADS").map({ String(cString: $0) }), let n = Int(text), n > 0 { return n }
-        return max(1, sysconf(Int32(_SC_NPROCESSORS_ONLN)))
-    }()
-
-    /// Calls `body(w)` for w in 0..<workers, in parallel when workers > 1.
-    static func onWorkers(_ workers: Int, _ body: (Int) -> Void) {
-        if workers <= 1 { body(0); return }
-        withoutActuallyEscaping(body) { body in
-            nonisolated(unsafe) let body = body
-            DispatchQueue.concurrentPerform(iterations: workers) { body($0) }
-        }
-    }
-
-    /// Calls `body` on `blocks` contiguous, near-equal row ranges covering 0..<rows, in
-    /// parallel when blocks > 1. Each range is handled by exactly one call.
-    static func forEachBlock(rows: Int, blocks: Int, _ body: (Range<Int>) -> Void) {
-        let blocks = max(1, min(blocks, rows))
-        if blocks == 1 { body(0..<rows); return }
-        // Every call returns before concurrentPerform does, and the ranges are disjoint:
-        // callers write only their own rows.
-        withoutActuallyEscaping(body) { body in
-            nonisolated(unsafe) let body = body
-            DispatchQueue.concurrentPerform(iterations: blocks) { b in
-                body((rows * b / blocks)..<(rows * (b + 1) / blocks))
-            }
-        }
-    }
 }

@@ -1,11 +1,7 @@
 import AttentionLanguage
-#if canImport(FoundationEssentials)
-import FoundationEssentials
-#else
-import Foundation
-#endif
 import JSONValues
 import JupyterProtocol
+import Synchronization
 
 /// The attention language as a Jupyter kernel: the glue between `Session` (the language,
 /// which knows nothing of Jupyter) and the dispatcher (the protocol, which knows nothing
@@ -14,26 +10,39 @@ public final class AttentionInterpreter: KernelInterpreter, @unchecked Sendable 
     /// The bindings of this kernel process (one notebook).
     public let session: Session
     private let outputLimit: OutputLimit
+    private let commManager = Mutex<CommManager?>(nil)
 
     public static let version = "0.1.0"
 
-    /// - Parameters:
-    ///   - limits: the language's size, depth and work limits (default: from the environment,
-    ///     so a kernelspec's `env` can change them).
-    ///   - maxOutputBytes: text a cell may stream before the rest is cut with a note
-    ///     (`ATTN_MAX_OUTPUT_BYTES`, default 1,000,000), so a runaway `print` loop never
-    ///     trips the front end's IOPub data-rate limit.
-    ///   - maxDisplays: display calls per cell (`ATTN_MAX_DISPLAYS`, default 200).
-    public init(
-        limits: Limits = Limits(environment: ProcessInfo.processInfo.environment),
-        maxOutputBytes: Int? = nil, maxDisplays: Int? = nil
-    ) {
-        session = Session(limits: limits)
-        let environment = ProcessInfo.processInfo.environment
-        func setting(_ key: String) -> Int? { Limits.positiveSetting(key, in: environment).map { Int(min($0, 1e15)) } }
-        outputLimit = OutputLimit(
-            maxBytes: maxOutputBytes ?? setting("ATTN_MAX_OUTPUT_BYTES") ?? 1_000_000,
-            maxDisplays: maxDisplays ?? setting("ATTN_MAX_DISPLAYS") ?? 200)
+    /// - Parameter settings: the language's limits for the session, and the output a cell
+    ///   may send (so a runaway `print` loop never trips the front end's IOPub data-rate
+    ///   limit). The kernel builds them once from the environment (`Settings(environment:)`).
+    public init(settings: Settings = Settings()) {
+        session = Session(limits: settings.limits)
+        outputLimit = settings.output
+    }
+
+    /// The dispatcher's comm manager, where targets are registered (see `callBetweenCells`).
+    public var comms: CommManager? { commManager.withLock { $0 } }
+
+    public func attach(comms: CommManager) { commManager.withLock { $0 = comms } }
+
+    /// Calls a function value a cell made (a comm's handler, a widget's observer) between
+    /// cells, with a cell's rules: on the evaluation stack, interruptible, its outputs
+    /// published through `context` (as children of the comm message that caused the call)
+    /// within the output limits, and a failure returned as an error, which the dispatcher
+    /// publishes once. Every binding survives.
+    public func callBetweenCells(
+        _ function: Value, arguments: [Value], name: String, context: ExecutionContext
+    ) -> ExecuteOutcome {
+        let host = JupyterHost(context: context, limit: outputLimit)
+        let result = session.call(function, arguments: arguments, name: name, host: host)
+        // As after a cell: buffered text goes out before the error and the handler's end.
+        host.finish()
+        switch result {
+        case .success: return .ok
+        case .failure(let d): return .error(ExecutionError(ename: d.ename, evalue: d.evalue, traceback: d.traceback))
+        }
     }
 
     public func kernelInfo() -> KernelInfo {

@@ -62,9 +62,10 @@ struct OutputBudget {
     // MARK: - Rich outputs
 
     /// The cell result's bundle, unless it would be larger than `limit.maxBytes`: then only
-    /// its text (elided like every matrix text) and a note. A matrix's exact JSON copy takes
-    /// about 20 bytes per element, so a big matrix is judged by its size before that copy
-    /// is ever built.
+    /// its text (elided like every matrix text) and a note. A matrix of more than
+    /// `maxBytes / 8` elements (8 bytes per element: a short number and its comma) is
+    /// judged by its size alone, before its exact JSON copy (often ~20 bytes per element)
+    /// is ever built; a smaller one is measured by `capped`.
     static func resultBundle(for value: Value, limit: OutputLimit) -> MimeBundle {
         if case .matrix(let m) = value, m.count > limit.maxBytes / 8 {
             return textOnly(Renderer.plainText(value), limit: limit, what: "a \(m.shapeDescription) matrix")

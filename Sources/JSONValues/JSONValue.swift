@@ -1,3 +1,5 @@
+import OrderedCollections
+
 /// A JSON document as a value type.
 ///
 /// Shared by the language (mimebundles) and the protocol (message content) so that
@@ -15,10 +17,9 @@ public enum JSONValue: Equatable, Sendable {
     case object(JSONObject)
 }
 
-/// An insertion-ordered JSON object.
+/// An insertion-ordered JSON object (swift-collections' `OrderedDictionary` underneath).
 public struct JSONObject: Equatable, Sendable, ExpressibleByDictionaryLiteral {
-    public private(set) var keys: [String] = []
-    private var storage: [String: JSONValue] = [:]
+    private var storage: OrderedDictionary<String, JSONValue> = [:]
 
     public init() {}
 
@@ -30,25 +31,25 @@ public struct JSONObject: Equatable, Sendable, ExpressibleByDictionaryLiteral {
         for (key, value) in pairs { self[key] = value }
     }
 
+    /// Setting nil removes the key; the other keys keep their order.
     public subscript(key: String) -> JSONValue? {
         get { storage[key] }
-        set {
-            if let newValue {
-                if storage.updateValue(newValue, forKey: key) == nil { keys.append(key) }
-            } else if storage.removeValue(forKey: key) != nil {
-                keys.removeAll { $0 == key }
-            }
-        }
+        set { storage[key] = newValue }
     }
 
-    public var count: Int { keys.count }
-    public var isEmpty: Bool { keys.isEmpty }
+    /// Keys in insertion order.
+    public var keys: [String] { storage.keys.elements }
+    public var count: Int { storage.count }
+    public var isEmpty: Bool { storage.isEmpty }
 
     /// Key/value pairs in insertion order.
-    public var pairs: [(key: String, value: JSONValue)] { keys.map { ($0, storage[$0]!) } }
+    public var pairs: [(key: String, value: JSONValue)] { storage.map { ($0.key, $0.value) } }
 
-    /// Equality ignores key order, as JSON does.
-    public static func == (lhs: JSONObject, rhs: JSONObject) -> Bool { lhs.storage == rhs.storage }
+    /// Equality ignores key order, as JSON's does (`OrderedDictionary`'s own `==` would not):
+    /// a reply built in another order is still the same reply.
+    public static func == (lhs: JSONObject, rhs: JSONObject) -> Bool {
+        lhs.count == rhs.count && lhs.storage.allSatisfy { rhs.storage[$0.key] == $0.value }
+    }
 }
 
 extension JSONValue: ExpressibleByStringLiteral, ExpressibleByBooleanLiteral, ExpressibleByFloatLiteral,

@@ -9,7 +9,7 @@ extension KernelDispatcher {
         let store = !silent && (c["store_history"]?.boolValue ?? true)
         let code = c["code"]?.stringValue ?? ""
         let expressions = (c["user_expressions"]?.objectValue?.pairs ?? []).compactMap { pair in
-            pair.value.stringValue.map { (name: pair.key, expression: $0) }
+            pair.value.stringValue.map { UserExpression(name: pair.key, expression: $0) }
         }
         let count = nextExecutionCount(store: store)
         let request = ExecuteRequest(
@@ -20,15 +20,16 @@ extension KernelDispatcher {
             publish("execute_input", ["code": .string(code), "execution_count": .number(Double(count))], parent: message)
         }
         clearInterrupt()
-        let context = makeContext(for: request, message: message)
+        let context = makeContext(
+            for: message, silent: request.silent, allowStdin: request.allowStdin, executionCount: request.executionCount)
         let outcome = interpreter.execute(request, context: context)
         if store { record(line: count, input: code, output: context.resultText) }
 
         switch outcome {
         case .ok:
             var results = JSONObject()
-            for (name, expression) in expressions {
-                results[name] = interpreter.evaluateUserExpression(expression).json
+            for expression in expressions {
+                results[expression.name] = interpreter.evaluateUserExpression(expression.expression).json
             }
             reply(to: message, on: channel, [
                 "status": "ok", "execution_count": .number(Double(count)),
@@ -46,10 +47,14 @@ extension KernelDispatcher {
         return .proceed
     }
 
-    private func makeContext(for request: ExecuteRequest, message: Message) -> ExecutionContext {
+    /// A context whose outputs are children of `message` and whose input requests go to
+    /// its sender.
+    func makeContext(for message: Message, silent: Bool, allowStdin: Bool, executionCount: Int) -> ExecutionContext {
         ExecutionContext(
-            silent: request.silent, allowStdin: request.allowStdin, executionCount: request.executionCount,
-            publish: { [weak self] type, content in self?.publish(type, content, parent: message) },
+            silent: silent, allowStdin: allowStdin, executionCount: executionCount,
+            publish: { [weak self] type, content, metadata, buffers in
+                self?.publish(type, content, parent: message, metadata: metadata, buffers: buffers)
+            },
             input: { [weak self] prompt, password in
                 guard let self else { return .failure(.interrupted) }
                 return self.askInput(prompt: prompt, password: password, request: message)

@@ -11,9 +11,9 @@ extension KernelDispatcher {
         "is_complete_request": { $0.isComplete($1, on: $2) },
         "history_request": { $0.history($1, on: $2) },
         "comm_info_request": { $0.commInfo($1, on: $2) },
-        "comm_open": { $0.commOpen($1, on: $2) },
-        "comm_msg": { _, _, _ in .proceed },
-        "comm_close": { _, _, _ in .proceed },
+        "comm_open": { dispatcher, message, _ in dispatcher.comm(message, CommManager.handleOpen) },
+        "comm_msg": { dispatcher, message, _ in dispatcher.comm(message, CommManager.handleMessage) },
+        "comm_close": { dispatcher, message, _ in dispatcher.comm(message, CommManager.handleClose) },
         "shutdown_request": { $0.shutdown($1, on: $2) },
         "interrupt_request": { $0.interruptRequest($1, on: $2) },
     ]
@@ -78,15 +78,21 @@ extension KernelDispatcher {
     }
 
     func commInfo(_ message: Message, on channel: Channel) -> DispatchResult {
-        reply(to: message, on: channel, ["status": "ok", "comms": .object([:])])
+        reply(to: message, on: channel, ["status": "ok", "comms": .object(comms.info(message.content))])
         return .proceed
     }
 
-    /// No comm targets exist: close every comm a client opens.
-    func commOpen(_ message: Message, on channel: Channel) -> DispatchResult {
-        let id = message.content["comm_id"] ?? .string("")
-        publish("comm_close", ["comm_id": id, "data": .object([:])], parent: message)
-        log("no comm target \(message.content["target_name"]?.stringValue ?? "?"); closed comm")
+    /// `comm_open`, `comm_msg`, `comm_close` (shell only; no reply, as the spec says): the
+    /// comm manager routes them, with a context that publishes as children of `message`.
+    /// A handler's error is published once as IOPub `error`, as a cell's would be.
+    func comm(
+        _ message: Message,
+        _ route: (CommManager) -> (Message, ExecutionContext, (String) -> Void) -> ExecuteOutcome
+    ) -> DispatchResult {
+        let context = makeContext(for: message, silent: false, allowStdin: false, executionCount: executionCount)
+        if case .error(let error) = route(comms)(message, context, log) {
+            publish("error", error.content, parent: message)
+        }
         return .proceed
     }
 

@@ -1,10 +1,6 @@
-import Threading
-#if canImport(FoundationEssentials)
 import FoundationEssentials
-#else
-import Foundation
-#endif
 import JSONValues
+import Synchronization
 
 /// Why `ExecutionContext.input` returned no text.
 public enum InputError: Error, Sendable, Equatable, CustomStringConvertible {
@@ -26,13 +22,15 @@ public enum StreamName: String, Sendable {
     case stdout, stderr
 }
 
-/// What a running cell may do besides returning: publish outputs on IOPub (each goes out
-/// at once, so front ends see progress) and ask for input over stdin.
+/// What a running cell (or a comm handler) may do besides returning: publish outputs and
+/// comm messages on IOPub (each goes out at once, so front ends see progress) and ask for
+/// input over stdin.
 ///
-/// Created by the dispatcher for one `execute_request`; all outputs carry that request as
-/// their parent. `@unchecked Sendable`: the payload list is behind a lock, the rest is
-/// immutable, so an interpreter may publish from a worker thread.
-public final class ExecutionContext: @unchecked Sendable {
+/// Created by the dispatcher for one request (an `execute_request`, or a `comm_open`/
+/// `comm_msg`/`comm_close` for a comm handler); everything it publishes carries that
+/// request as its parent. The payload list is behind a `Mutex`, the rest is immutable,
+/// so an interpreter may publish from its evaluation thread.
+public final class ExecutionContext: Sendable {
     /// The request's `silent` (then `executeResult` publishes nothing).
     public let silent: Bool
     /// Whether `input` can ask the front end.
@@ -40,25 +38,30 @@ public final class ExecutionContext: @unchecked Sendable {
     /// The count of this cell (`Out[n]`).
     public let executionCount: Int
 
-    private let publish: @Sendable (String, JSONValue) -> Void
+    /// Sends an IOPub message: type, content, metadata, buffers.
+    public typealias Publish = @Sendable (String, JSONValue, JSONObject, [Data]) -> Void
+
+    private let publishMessage: Publish
     private let askInput: @Sendable (String, Bool) -> Result<String, InputError>
-    private let lock = Lock()
-    private var _payloads: [JSONValue] = []
-    private var _resultText: String?
+    private let reply = Mutex<(payloads: [JSONValue], resultText: String?)>(([], nil))
 
     /// - Parameters:
-    ///   - publish: sends an IOPub message of the given type and content.
+    ///   - publish: sends an IOPub message of the given type, content, metadata and buffers.
     ///   - input: sends `input_request` (prompt, password) and waits for the reply.
     public init(
         silent: Bool, allowStdin: Bool, executionCount: Int,
-        publish: @escaping @Sendable (String, JSONValue) -> Void,
+        publish: @escaping Publish,
         input: @escaping @Sendable (String, Bool) -> Result<String, InputError>
     ) {
         self.silent = silent
         self.allowStdin = allowStdin
         self.executionCount = executionCount
-        self.publish = publish
+        self.publishMessage = publish
         self.askInput = input
+    }
+
+    func publish(_ type: String, _ content: JSONValue, metadata: JSONObject = [:], buffers: [Data] = []) {
+        publishMessage(type, content, metadata, buffers)
     }
 
     /// Publishes `stream` text (stdout or stderr). Nothing for empty text.
@@ -86,7 +89,7 @@ public final class ExecutionContext: @unchecked Sendable {
     /// kept as the history output.
     public func executeResult(_ data: JSONObject, metadata: JSONObject = [:]) {
         guard !silent else { return }
-        lock.withLock { _resultText = data["text/plain"]?.stringValue }
+        reply.withLock { $0.resultText = data["text/plain"]?.stringValue }
         publish(
             "execute_result",
             ["execution_count": .number(Double(executionCount)), "data": .object(data), "metadata": .object(metadata)])
@@ -94,7 +97,7 @@ public final class ExecutionContext: @unchecked Sendable {
 
     /// Adds a payload to `execute_reply` (deprecated by Jupyter but still read by front ends).
     public func addPayload(_ payload: ExecutePayload) {
-        lock.withLock { _payloads.append(payload.json) }
+        reply.withLock { $0.payloads.append(payload.json) }
     }
 
     /// Asks the front end for a line of input (`input_request` on stdin) and waits.
@@ -104,8 +107,8 @@ public final class ExecutionContext: @unchecked Sendable {
         return askInput(prompt, password)
     }
 
-    var payloads: [JSONValue] { lock.withLock { _payloads } }
-    var resultText: String? { lock.withLock { _resultText } }
+    var payloads: [JSONValue] { reply.withLock { $0.payloads } }
+    var resultText: String? { reply.withLock { $0.resultText } }
 
     private static func bundle(_ data: JSONObject, _ metadata: JSONObject, _ displayID: String?) -> JSONValue {
         var content: JSONObject = ["data": .object(data), "metadata": .object(metadata)]
@@ -114,21 +117,15 @@ public final class ExecutionContext: @unchecked Sendable {
     }
 }
 
-/// A payload of `execute_reply`.
+/// A payload of `execute_reply`. Only the pager is used (`help`); Jupyter deprecates the
+/// others, so they are not offered.
 public enum ExecutePayload: Sendable, Equatable {
     /// Show `data` (a mimebundle) in the pager, from line `start`.
     case page(data: JSONObject, start: Int = 0)
-    /// Put `text` into the next input cell.
-    case setNextInput(text: String, replace: Bool = false)
-    /// Any other payload object.
-    case custom(JSONValue)
 
     var json: JSONValue {
         switch self {
         case .page(let data, let start): ["source": "page", "data": .object(data), "start": .number(Double(start))]
-        case .setNextInput(let text, let replace):
-            ["source": "set_next_input", "text": .string(text), "replace": .bool(replace)]
-        case .custom(let value): value
         }
     }
 }

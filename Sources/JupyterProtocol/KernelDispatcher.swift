@@ -1,15 +1,7 @@
-import Threading
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
-#if canImport(FoundationEssentials)
 import FoundationEssentials
-#else
-import Foundation
-#endif
+import Glibc
 import JSONValues
+import Synchronization
 
 /// What the transport should do after a message was handled.
 public enum DispatchResult: Sendable, Equatable {
@@ -23,9 +15,9 @@ public enum DispatchResult: Sendable, Equatable {
 /// history, and the `stop_on_error` abort of queued cells.
 ///
 /// `handle` may run on the shell and control threads at once; the mutable state is behind
-/// a lock (hence `@unchecked Sendable`). The interpreter is only entered from one
-/// `handle` at a time per channel; `interrupt()` may be called from anywhere.
-public final class KernelDispatcher: @unchecked Sendable {
+/// a `Mutex`. The interpreter is only entered from one `handle` at a time per channel;
+/// `interrupt()` may be called from anywhere.
+public final class KernelDispatcher: Sendable {
     typealias Handler = @Sendable (KernelDispatcher, Message, Channel) -> DispatchResult
 
     /// This process's session id (new per start; clients detect restarts by it).
@@ -33,11 +25,19 @@ public final class KernelDispatcher: @unchecked Sendable {
     let interpreter: any KernelInterpreter
     let transport: any KernelTransport
     let log: @Sendable (String) -> Void
+    /// The comms of this kernel (targets and open comms), after xeus' `xcomm_manager`.
+    /// The interpreter registers its targets through `KernelInterpreter.attach(comms:)`.
+    public let comms = CommManager()
 
-    private let lock = Lock()
-    private var _executionCount = 0
-    private var _history = History()
-    private var _interrupted = false
+    private struct State {
+        var executionCount = 0
+        var history = History()
+        var interrupted = false
+        /// Requests whose failure asked to abort the queue (`stop_on_error`).
+        var abortMessageIDs: Set<String> = []
+    }
+
+    private let state = Mutex(State())
 
     /// - Parameters:
     ///   - log: where diagnostics go (unknown message types, …). Never an IOPub stream.
@@ -50,6 +50,7 @@ public final class KernelDispatcher: @unchecked Sendable {
         self.transport = transport
         self.session = session
         self.log = log
+        interpreter.attach(comms: comms)
     }
 
     /// Writes a line to the process's stderr (the Jupyter server's log, not the notebook).
@@ -59,7 +60,7 @@ public final class KernelDispatcher: @unchecked Sendable {
     }
 
     /// The count of the last cell run with `store_history`.
-    public var executionCount: Int { lock.withLock { _executionCount } }
+    public var executionCount: Int { state.withLock { $0.executionCount } }
 
     /// Handles one request that arrived on `channel` (shell or control): `busy`, the
     /// handler, `idle`. After a failing cell with `stop_on_error`, the requests already
@@ -88,17 +89,8 @@ public final class KernelDispatcher: @unchecked Sendable {
     /// Interrupts the running cell: sets the flag that cancels a pending `input` and calls
     /// `interpreter.interrupt()`. Safe from any thread (control, a signal watcher).
     public func interrupt() {
-        lock.withLock { _interrupted = true }
+        state.withLock { $0.interrupted = true }
         interpreter.interrupt()
-    }
-
-    /// The `iopub_welcome` message (JEP 65) the transport publishes on each subscription;
-    /// `subscription` is the topic the client subscribed to ("" for everything), also used
-    /// as the topic frame so that exactly that subscriber receives it.
-    public func welcomeMessage(subscription: String = "") -> Message {
-        var message = iopubMessage("iopub_welcome", content: ["subscription": .string(subscription)], parent: nil)
-        message.identities = [Data(subscription.utf8)]
-        return message
     }
 
     // MARK: - Internals shared by the handlers
@@ -129,16 +121,12 @@ public final class KernelDispatcher: @unchecked Sendable {
         transport.send(request.reply(type: replyType, content: content, session: session), on: channel)
     }
 
-    /// Publishes on IOPub with topic `kernel.<session>.<msg_type>`.
-    func publish(_ type: String, _ content: JSONValue, parent: Message?) {
-        transport.send(iopubMessage(type, content: content, parent: parent), on: .iopub)
-    }
-
-    private func iopubMessage(_ type: String, content: JSONValue, parent: Message?) -> Message {
-        Message(
-            identities: [Data("kernel.\(session).\(type)".utf8)],
-            header: MessageHeader(session: session, msgType: type),
-            parentHeader: parent?.header.json ?? .object([:]), content: content)
+    /// Publishes on IOPub as a child of `parent` (the transport adds the topic).
+    func publish(_ type: String, _ content: JSONValue, parent: Message?, metadata: JSONObject = [:], buffers: [Data] = []) {
+        let message = Message(
+            header: MessageHeader(session: session, msgType: type), parentHeader: parent?.header.json ?? .object([:]),
+            metadata: .object(metadata), content: content, buffers: buffers)
+        transport.send(message, on: .iopub)
     }
 
     static func replyType(_ requestType: String) -> String {
@@ -149,24 +137,23 @@ public final class KernelDispatcher: @unchecked Sendable {
 
     /// Advances the count when `store` and returns the count this cell shows.
     func nextExecutionCount(store: Bool) -> Int {
-        lock.withLock {
-            if store { _executionCount += 1 }
-            return _executionCount
+        state.withLock { state in
+            if store { state.executionCount += 1 }
+            return state.executionCount
         }
     }
 
     func record(line: Int, input: String, output: String?) {
-        lock.withLock { _history.append(line: line, input: input, output: output) }
+        state.withLock { $0.history.append(line: line, input: input, output: output) }
     }
 
-    func historyReply(_ content: JSONValue) -> [JSONValue] { lock.withLock { _history.reply(to: content) } }
+    func historyReply(_ content: JSONValue) -> [JSONValue] { state.withLock { $0.history.reply(to: content) } }
 
-    var isInterrupted: Bool { lock.withLock { _interrupted } }
-    func clearInterrupt() { lock.withLock { _interrupted = false } }
+    var isInterrupted: Bool { state.withLock { $0.interrupted } }
+    func clearInterrupt() { state.withLock { $0.interrupted = false } }
 
-    private var abortMessageIDs: Set<String> = []
-    func requestAbort(after message: Message) { lock.withLock { _ = abortMessageIDs.insert(message.header.msgID) } }
+    func requestAbort(after message: Message) { state.withLock { _ = $0.abortMessageIDs.insert(message.header.msgID) } }
     private func abortRequested(_ message: Message) -> Bool {
-        lock.withLock { abortMessageIDs.remove(message.header.msgID) != nil }
+        state.withLock { $0.abortMessageIDs.remove(message.header.msgID) != nil }
     }
 }

@@ -27,12 +27,34 @@ public protocol KernelInterpreter: AnyObject, Sendable {
     /// Evaluates one of `execute_request.user_expressions` after the cell ran.
     /// The default answers with an error saying that expressions are not supported.
     func evaluateUserExpression(_ expression: String) -> UserExpressionResult
+    /// Called once by the dispatcher with its comm manager, where the interpreter
+    /// registers its comm targets and opens comms (after xeus' `register_comm_manager`).
+    /// The default registers nothing, so every `comm_open` from a front end is closed.
+    func attach(comms: CommManager)
 }
 
 extension KernelInterpreter {
+    public func attach(comms: CommManager) {}
+
     public func evaluateUserExpression(_ expression: String) -> UserExpressionResult {
         .error(ExecutionError(ename: "NotImplemented", evalue: "user_expressions are not supported", traceback: []))
     }
+}
+
+/// One of `kernel_info_reply`'s `help_links`.
+public struct HelpLink: Sendable, Equatable {
+    public var text: String
+    public var url: String
+
+    public init(text: String, url: String) { (self.text, self.url) = (text, url) }
+}
+
+/// One of `execute_request`'s `user_expressions`: a name and the expression to evaluate.
+public struct UserExpression: Sendable, Equatable {
+    public var name: String
+    public var expression: String
+
+    public init(name: String, expression: String) { (self.name, self.expression) = (name, expression) }
 }
 
 /// The interpreter's part of `kernel_info_reply`.
@@ -41,25 +63,19 @@ public struct KernelInfo: Sendable, Equatable {
     public var implementationVersion: String
     public var banner: String
     /// `[{"text": ..., "url": ...}]`.
-    public var helpLinks: [(text: String, url: String)]
+    public var helpLinks: [HelpLink]
     /// `{name, version, mimetype, file_extension, pygments_lexer, codemirror_mode, nbconvert_exporter}`.
     public var languageInfo: JSONObject
 
     public init(
         implementation: String, implementationVersion: String, banner: String,
-        helpLinks: [(text: String, url: String)] = [], languageInfo: JSONObject
+        helpLinks: [HelpLink] = [], languageInfo: JSONObject
     ) {
         self.implementation = implementation
         self.implementationVersion = implementationVersion
         self.banner = banner
         self.helpLinks = helpLinks
         self.languageInfo = languageInfo
-    }
-
-    public static func == (a: KernelInfo, b: KernelInfo) -> Bool {
-        a.implementation == b.implementation && a.implementationVersion == b.implementationVersion
-            && a.banner == b.banner && a.languageInfo == b.languageInfo
-            && a.helpLinks.map(\.text) == b.helpLinks.map(\.text) && a.helpLinks.map(\.url) == b.helpLinks.map(\.url)
     }
 }
 
@@ -69,8 +85,8 @@ public struct ExecuteRequest: Sendable, Equatable {
     public var code: String
     public var silent: Bool
     public var storeHistory: Bool
-    /// Name → expression, in request order.
-    public var userExpressions: [(name: String, expression: String)]
+    /// In request order.
+    public var userExpressions: [UserExpression]
     public var allowStdin: Bool
     public var stopOnError: Bool
     /// The count this cell is shown with (`In [n]`); grows only when `storeHistory`.
@@ -78,7 +94,7 @@ public struct ExecuteRequest: Sendable, Equatable {
 
     public init(
         code: String, silent: Bool = false, storeHistory: Bool = true,
-        userExpressions: [(name: String, expression: String)] = [], allowStdin: Bool = false,
+        userExpressions: [UserExpression] = [], allowStdin: Bool = false,
         stopOnError: Bool = true, executionCount: Int = 1
     ) {
         self.code = code
@@ -88,13 +104,6 @@ public struct ExecuteRequest: Sendable, Equatable {
         self.allowStdin = allowStdin
         self.stopOnError = stopOnError
         self.executionCount = executionCount
-    }
-
-    public static func == (a: ExecuteRequest, b: ExecuteRequest) -> Bool {
-        a.code == b.code && a.silent == b.silent && a.storeHistory == b.storeHistory
-            && a.userExpressions.map(\.name) == b.userExpressions.map(\.name)
-            && a.userExpressions.map(\.expression) == b.userExpressions.map(\.expression)
-            && a.allowStdin == b.allowStdin && a.stopOnError == b.stopOnError && a.executionCount == b.executionCount
     }
 }
 

@@ -1,9 +1,5 @@
 import Crypto
-#if canImport(FoundationEssentials)
 import FoundationEssentials
-#else
-import Foundation
-#endif
 
 /// HMAC signing of the four JSON frames of a message (header, parent_header, metadata,
 /// content), as the connection file's `key` and `signature_scheme` say.

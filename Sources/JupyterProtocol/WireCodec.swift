@@ -1,8 +1,4 @@
-#if canImport(FoundationEssentials)
 import FoundationEssentials
-#else
-import Foundation
-#endif
 import JSONValues
 
 /// Why a multipart message could not be read. Never a crash: the transport logs it and

@@ -1,14 +1,6 @@
-#if canImport(FoundationEssentials)
 import FoundationEssentials
-#else
-import Foundation
-#endif
 
-#if canImport(Glibc)
 import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 
 /// SIGINT turned into a readable file descriptor (the self-pipe trick), so the control
 /// thread's `zmq_poll` wakes on it and interrupts the cell instead of the process dying.

@@ -1,31 +1,26 @@
 import Dispatch
-import Threading
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
-#if canImport(FoundationEssentials)
 import FoundationEssentials
-#else
-import Foundation
-#endif
+import Glibc
 import JupyterProtocol
+import Synchronization
+import Threading
 
 /// A Jupyter kernel over ZeroMQ: binds the five sockets of a connection file and runs
 /// the channel threads around a `KernelDispatcher`.
 ///
-/// Threads: shell (requests in order, runs cells, owns stdin), control (kernel_info,
-/// interrupt, shutdown while a cell runs; also turns SIGINT into an interrupt),
-/// heartbeat (echoes raw bytes), IOPub (answers subscriptions with `iopub_welcome`).
+/// Threads: shell (requests in order; waits while a cell runs on the session's evaluation
+/// thread, which publishes outputs and uses stdin), control (kernel_info, interrupt,
+/// shutdown while a cell runs; also turns SIGINT into an interrupt), heartbeat (echoes raw
+/// bytes), IOPub (answers subscriptions with `iopub_welcome`). Shell and control run the
+/// dispatcher's `serve` loop, the same one the in-memory transport's tests run.
 ///
 /// ```swift
 /// let restart = try KernelServer.run(connectionFile: path, interpreter: MyInterpreter())
 /// ```
 ///
-/// `@unchecked Sendable`: the mutable state (`restart`, threads' completion) is behind
-/// `lock`; sockets follow `ZMQKernelTransport`'s one-owner-per-socket rule.
-public final class KernelServer: @unchecked Sendable {
+/// The mutable state (`restart`, `started`) is atomic; sockets follow
+/// `ZMQKernelTransport`'s one-owner-per-socket rule.
+public final class KernelServer: Sendable {
     /// The dispatcher (session id, `interrupt()`).
     public let dispatcher: KernelDispatcher
     /// The connection as bound: ports that were 0 are replaced by the ones chosen.
@@ -34,9 +29,8 @@ public final class KernelServer: @unchecked Sendable {
     private let context: ZMQContext
     private let transport: ZMQKernelTransport
     private let log: @Sendable (String) -> Void
-    private let lock = Lock()
-    private var restart = false
-    private var started = false
+    private let restart = Atomic<Bool>(false)
+    private let started = Atomic<Bool>(false)
     private let background = DispatchGroup()
     private let shellDone = DispatchGroup()
 
@@ -49,7 +43,9 @@ public final class KernelServer: @unchecked Sendable {
         context = try ZMQContext()
         transport = try ZMQKernelTransport(context: context, connection: connection, log: log)
         self.log = log
-        dispatcher = KernelDispatcher(interpreter: interpreter, transport: transport, log: log)
+        let dispatcher = KernelDispatcher(interpreter: interpreter, transport: transport, log: log)
+        transport.onInterruptSignal = { [weak dispatcher] in dispatcher?.interrupt() }
+        self.dispatcher = dispatcher
         self.connection = Self.bound(connection, endpoints: transport.endpoints)
     }
 
@@ -85,11 +81,7 @@ public final class KernelServer: @unchecked Sendable {
     /// create one, the threads already started are stopped and the error is thrown: a
     /// kernel missing a channel would hang its client instead of failing clearly.
     public func start() throws(ThreadError) {
-        let first = lock.withLock { () -> Bool in
-            defer { started = true }
-            return !started
-        }
-        guard first else { return }
+        guard !started.exchange(true, ordering: .relaxed) else { return }
         _ = InterruptSignal.readFD  // installs the SIGINT handler
         do {
             try spawn("shell", group: shellDone, stackSize: 256 << 20) { $0.serve(.shell) }
@@ -119,7 +111,7 @@ public final class KernelServer: @unchecked Sendable {
         } else {
             log("shell thread still busy at shutdown; exiting without closing sockets")
         }
-        return lock.withLock { restart }
+        return restart.load(ordering: .relaxed)
     }
 
     // MARK: - Threads
@@ -138,30 +130,11 @@ public final class KernelServer: @unchecked Sendable {
         }
     }
 
-    /// Shell or control: receive, authenticate, dispatch, in order.
+    /// Shell or control: the dispatcher's serve loop; a shutdown request stops every thread.
     private func serve(_ channel: Channel) {
-        let socket = channel == .shell ? transport.shell : transport.control
-        let watchSignal = channel == .control && InterruptSignal.readFD >= 0
-        while !transport.isStopping {
-            do {
-                let ready: Bool
-                if watchSignal {
-                    let (readable, signalled) = try socket.poll(timeout: 100, alsoFD: InterruptSignal.readFD)
-                    if signalled && InterruptSignal.consume() { dispatcher.interrupt() }
-                    ready = readable
-                } else {
-                    ready = try socket.poll(timeout: 100)
-                }
-                guard ready, let frames = try socket.receive(wait: false) else { continue }
-                guard let message = transport.decode(frames, on: channel) else { continue }
-                if case .shutdown(let again) = dispatcher.handle(message, on: channel) {
-                    lock.withLock { restart = again }
-                    stop()
-                }
-            } catch {
-                log("\(channel.rawValue) loop stopped: \(error)")
-                stop()
-            }
+        if case .shutdown(let again) = dispatcher.serve(channel) {
+            restart.store(again, ordering: .relaxed)
+            stop()
         }
     }
 
@@ -179,7 +152,7 @@ public final class KernelServer: @unchecked Sendable {
 
     private func iopubLoop() {
         while !transport.isStopping {
-            transport.answerSubscriptions { [dispatcher] in dispatcher.welcomeMessage(subscription: $0) }
+            transport.answerSubscriptions(session: dispatcher.session)
             usleep(10_000)
         }
     }

@@ -1,32 +1,33 @@
-import Threading
 import CZeroMQ
-#if canImport(FoundationEssentials)
 import FoundationEssentials
-#else
-import Foundation
-#endif
+import JSONValues
 import JupyterProtocol
+import Synchronization
 
-/// The kernel's five sockets as a `KernelTransport`.
+/// The kernel's five sockets as a `KernelTransport`, and what only ZeroMQ needs: the IOPub
+/// topic of each message (`kernel.<session>.<msg_type>`, as ipykernel sends it) and the
+/// `iopub_welcome` (JEP 65) that answers each new subscription.
 ///
-/// Ownership: shell and stdin are used only by the shell thread, control only by the
-/// control thread, heartbeat only by its thread. IOPub is shared (any handler publishes,
-/// the IOPub thread answers subscriptions), so every use of it holds `iopubLock`.
-/// That discipline is why this class is `@unchecked Sendable`.
+/// Ownership: one thread at a time per socket. Shell is used by the shell thread; stdin by
+/// the thread that asks for input, which is the evaluation thread of a running cell while
+/// the shell thread waits for that cell (so never two at once); control by the control
+/// thread; heartbeat by its thread. IOPub is shared (the dispatcher on shell and control,
+/// a running cell's outputs, the IOPub thread's welcomes), so every use of it holds
+/// `iopub`'s mutex. That discipline is why this class is `@unchecked Sendable`.
 final class ZMQKernelTransport: KernelTransport, @unchecked Sendable {
     let shell: ZMQSocket
     let control: ZMQSocket
     let stdin: ZMQSocket
-    let iopub: ZMQSocket
+    private let iopub: Mutex<ZMQSocket>
     let heartbeat: ZMQSocket
     let signer: MessageSigner
     let log: @Sendable (String) -> Void
     /// What each channel actually bound to (resolves port 0).
     private(set) var endpoints: [Channel: String] = [:]
+    /// Called on the control thread when SIGINT arrives (the server interrupts the cell).
+    var onInterruptSignal: @Sendable () -> Void = {}
 
-    private let iopubLock = Lock()
-    private let stateLock = Lock()
-    private var _stopping = false
+    private let stopping = Atomic<Bool>(false)
 
     init(context: ZMQContext, connection: ConnectionInfo, log: @escaping @Sendable (String) -> Void) throws {
         signer = try connection.signer()
@@ -34,7 +35,7 @@ final class ZMQKernelTransport: KernelTransport, @unchecked Sendable {
         shell = try ZMQSocket(context: context, type: .router)
         control = try ZMQSocket(context: context, type: .router)
         stdin = try ZMQSocket(context: context, type: .router)
-        iopub = try ZMQSocket(context: context, type: .xpub)
+        let iopub = try ZMQSocket(context: context, type: .xpub)
         heartbeat = try ZMQSocket(context: context, type: .rep)
         for socket in [shell, control, stdin, iopub, heartbeat] {
             try socket.setOption(ZMQ_LINGER, 1000)
@@ -49,6 +50,7 @@ final class ZMQKernelTransport: KernelTransport, @unchecked Sendable {
         let sockets: [(Channel, ZMQSocket)] = [
             (.shell, shell), (.control, control), (.stdin, stdin), (.iopub, iopub), (.heartbeat, heartbeat),
         ]
+        self.iopub = Mutex(iopub)
         for (channel, socket) in sockets {
             endpoints[channel] = try socket.bind(Self.bindEndpoint(connection, channel))
         }
@@ -60,16 +62,33 @@ final class ZMQKernelTransport: KernelTransport, @unchecked Sendable {
         return connection.endpoint(channel)
     }
 
-    var isStopping: Bool { stateLock.withLock { _stopping } }
-    func stop() { stateLock.withLock { _stopping = true } }
+    var isStopping: Bool { stopping.load(ordering: .relaxed) }
+    func stop() { stopping.store(true, ordering: .relaxed) }
+
+    /// The topic frame of an IOPub message, `kernel.<session>.<msg_type>` as ipykernel
+    /// sends it (clients subscribe to everything, so it is for them to filter by).
+    static func topic(of message: Message) -> Data {
+        Data("kernel.\(message.header.session).\(message.msgType)".utf8)
+    }
+
+    /// The `iopub_welcome` message (JEP 65) for a new subscription to `subscription`
+    /// ("" for everything), sent with that subscription as its topic so that exactly that
+    /// subscriber receives it. It has no parent: nothing caused it but the subscription.
+    static func welcome(subscription: Data, session: String) -> Message {
+        Message(
+            identities: [subscription], header: MessageHeader(session: session, msgType: "iopub_welcome"),
+            content: ["subscription": .string(String(decoding: subscription, as: UTF8.self))])
+    }
 
     // MARK: KernelTransport
 
     func send(_ message: Message, on channel: Channel) {
+        var message = message
+        if channel == .iopub { message.identities = [Self.topic(of: message)] }
         let frames = WireCodec.encode(message, signer: signer)
         do {
             switch channel {
-            case .iopub: try iopubLock.withLock { try iopub.send(frames) }
+            case .iopub: try iopub.withLock { try $0.send(frames) }
             case .shell: try shell.send(frames)
             case .control: try control.send(frames)
             case .stdin:
@@ -82,6 +101,29 @@ final class ZMQKernelTransport: KernelTransport, @unchecked Sendable {
             }
         } catch {
             log("send \(message.msgType) on \(channel.rawValue) failed: \(error)")
+        }
+    }
+
+    /// Shell or control: waits up to 100 ms for a message and authenticates it. Control
+    /// also watches the SIGINT pipe. A socket error stops the transport.
+    func receive(on channel: Channel) -> Received {
+        guard !isStopping else { return .closed }
+        let socket = channel == .shell ? shell : control
+        do {
+            let ready: Bool
+            if channel == .control && InterruptSignal.readFD >= 0 {
+                let (readable, signalled) = try socket.poll(timeout: 100, alsoFD: InterruptSignal.readFD)
+                if signalled && InterruptSignal.consume() { onInterruptSignal() }
+                ready = readable
+            } else {
+                ready = try socket.poll(timeout: 100)
+            }
+            guard ready, let frames = try socket.receive(wait: false) else { return .nothing }
+            return decode(frames, on: channel).map(Received.message) ?? .nothing
+        } catch {
+            log("\(channel.rawValue) loop stopped: \(error)")
+            stop()
+            return .closed
         }
     }
 
@@ -108,7 +150,7 @@ final class ZMQKernelTransport: KernelTransport, @unchecked Sendable {
         return nil
     }
 
-    /// Drops every message waiting on stdin (shell thread only, like all stdin use).
+    /// Drops every message waiting on stdin (on the thread asking for input, like all stdin use).
     private func discardPendingInput() {
         var dropped = 0
         while (try? stdin.receive(wait: false)) ?? nil != nil { dropped += 1 }
@@ -118,7 +160,7 @@ final class ZMQKernelTransport: KernelTransport, @unchecked Sendable {
     // MARK: Helpers for the channel threads
 
     /// Reads and authenticates one message; logs and drops what is malformed or unsigned.
-    func decode(_ frames: [Data], on channel: Channel) -> Message? {
+    private func decode(_ frames: [Data], on channel: Channel) -> Message? {
         do {
             return try WireCodec.decode(frames, signer: signer)
         } catch {
@@ -127,15 +169,15 @@ final class ZMQKernelTransport: KernelTransport, @unchecked Sendable {
         }
     }
 
-    /// Answers every pending XPUB subscription (a frame starting with byte 1) with `welcome`.
-    func answerSubscriptions(welcome: (String) -> Message) {
-        iopubLock.withLock {
+    /// Answers every pending XPUB subscription (a frame starting with byte 1) with an
+    /// `iopub_welcome` of `session`.
+    func answerSubscriptions(session: String) {
+        iopub.withLock { iopub in
             while (try? iopub.poll(timeout: 0)) == true {
                 guard let frames = (try? iopub.receive(wait: false)) ?? nil else { break }
                 guard let first = frames.first, first.first == 1 else { continue }
-                var message = welcome(String(decoding: first.dropFirst(), as: UTF8.self))
-                message.identities = [Data(first.dropFirst())]
-                do { try iopub.send(WireCodec.encode(message, signer: signer)) } catch {
+                let welcome = Self.welcome(subscription: Data(first.dropFirst()), session: session)
+                do { try iopub.send(WireCodec.encode(welcome, signer: signer)) } catch {
                     log("iopub_welcome failed: \(error)")
                 }
             }
@@ -143,7 +185,7 @@ final class ZMQKernelTransport: KernelTransport, @unchecked Sendable {
     }
 
     func closeAll() {
-        iopubLock.withLock {
+        iopub.withLock { iopub in
             for socket in [shell, control, stdin, iopub, heartbeat] { socket.close() }
         }
     }

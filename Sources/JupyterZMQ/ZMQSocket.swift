@@ -1,15 +1,7 @@
 import CZeroMQ
-#if canImport(FoundationEssentials)
 import FoundationEssentials
-#else
-import Foundation
-#endif
 
-#if canImport(Glibc)
 import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 
 /// A libzmq context. Contexts are thread-safe, hence `Sendable`.
 public final class ZMQContext: @unchecked Sendable {

@@ -1,12 +1,9 @@
-#if canImport(Glibc)
 import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 
-/// Threads with a chosen stack size, and locks, straight on POSIX threads.
+/// Threads with a chosen stack size, straight on POSIX threads. (Locks and counters are the
+/// standard library's `Mutex` and `Atomic`, from `Synchronization`.)
 ///
-/// Why not Foundation's `Thread` and `NSLock`: linking Foundation loads ICU and its
+/// Why not Foundation's `Thread`: linking Foundation loads ICU and its
 /// data tables into every kernel process, which costs several MiB of resident memory
 /// and milliseconds of start-up before the kernel can bind its sockets (see
 /// docs/ARCHITECTURE.md, "Start-up and memory"). The kernel needs only these few calls.
@@ -41,17 +38,9 @@ public enum Threads {
             guard status == 0 else { throw ThreadError(name: name, stackSize: stackSize, code: status) }
         }
         let context = Unmanaged.passRetained(Start(body)).toOpaque()
-        #if canImport(Glibc)
         var thread = pthread_t()
-        #else
-        var thread: pthread_t? = nil
-        #endif
         let status = pthread_create(&thread, &attributes, { raw in
-            #if canImport(Glibc)
             let start = Unmanaged<Start>.fromOpaque(raw!).takeRetainedValue()
-            #else
-            let start = Unmanaged<Start>.fromOpaque(raw).takeRetainedValue()
-            #endif
             start.body()
             return nil
         }, context)
@@ -59,11 +48,7 @@ public enum Threads {
             Unmanaged<Start>.fromOpaque(context).release()
             throw ThreadError(name: name, stackSize: stackSize, code: status)
         }
-        #if canImport(Glibc)
         return thread
-        #else
-        return thread!
-        #endif
     }
 }
 
@@ -78,38 +63,5 @@ public struct ThreadError: Error, CustomStringConvertible {
         let reason = String(cString: strerror(code))
         let stack = stackSize > 0 ? " with a \(stackSize >> 20) MiB stack" : ""
         return "could not start thread \(name)\(stack): \(reason)"
-    }
-}
-
-/// A mutual-exclusion lock (a `pthread_mutex_t` on the heap, where it may not move).
-/// `recursive: true` lets the owning thread lock again, as `NSRecursiveLock` does.
-///
-/// `@unchecked Sendable`: the mutex itself is the synchronisation.
-public final class Lock: @unchecked Sendable {
-    private let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
-
-    public init(recursive: Bool = false) {
-        var attributes = pthread_mutexattr_t()
-        pthread_mutexattr_init(&attributes)
-        defer { pthread_mutexattr_destroy(&attributes) }
-        if recursive { pthread_mutexattr_settype(&attributes, Int32(PTHREAD_MUTEX_RECURSIVE)) }
-        mutex.initialize(to: pthread_mutex_t())
-        pthread_mutex_init(mutex, &attributes)
-    }
-
-    deinit {
-        pthread_mutex_destroy(mutex)
-        mutex.deallocate()
-    }
-
-    public func lock() { pthread_mutex_lock(mutex) }
-    public func unlock() { pthread_mutex_unlock(mutex) }
-
-    /// Runs `body` holding the lock.
-    @inlinable
-    public func withLock<Result, Failure: Error>(_ body: () throws(Failure) -> Result) throws(Failure) -> Result {
-        lock()
-        defer { unlock() }
-        return try body()
     }
 }

@@ -1,10 +1,6 @@
 import ArgumentParser
 import JSONValues
-#if canImport(FoundationEssentials)
 import FoundationEssentials
-#else
-import Foundation
-#endif
 
 /// `attention-kernel install [--user | --sys-prefix | --prefix P]`: writes the `attention`
 /// kernelspec (kernel.json with this binary's absolute path, and the logos) where Jupyter

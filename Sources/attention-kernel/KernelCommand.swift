@@ -1,5 +1,6 @@
 import ArgumentParser
 import AttentionKernel
+import FoundationEssentials
 import JupyterZMQ
 
 /// `attention-kernel -f CONNECTION_FILE`: serve the Jupyter protocol until shutdown.
@@ -14,9 +15,12 @@ struct KernelCommand: ParsableCommand {
 
     func run() throws { try Self.serve(connectionFile: connectionFile) }
 
-    /// Binds the sockets of `connectionFile` and serves until a shutdown request.
+    /// Reads the settings (once, here), binds the sockets of `connectionFile` and serves
+    /// until a shutdown request.
     static func serve(connectionFile: String) throws {
+        let settings = Settings(environment: ProcessInfo.processInfo.environment)
+        settings.apply()
         // A restart request is carried out by the client, which starts a new process.
-        _ = try KernelServer.run(connectionFile: connectionFile, interpreter: AttentionInterpreter())
+        _ = try KernelServer.run(connectionFile: connectionFile, interpreter: AttentionInterpreter(settings: settings))
     }
 }

@@ -1,19 +1,15 @@
 import ArgumentParser
+import AttentionKernel
 import AttentionLanguage
 import Dispatch
-#if canImport(FoundationEssentials)
 import FoundationEssentials
-#else
-import Foundation
-#endif
 import JSONValues
-#if canImport(Glibc)
 import Glibc
-#endif
 
 /// `attention-kernel run FILE.attn [--format text|json]`: evaluates a file as one cell.
 /// Outputs are printed as they happen; an error is printed to stderr the way a notebook
-/// shows it and the exit code is 1. Limits come from ATTN_MAX_* environment variables.
+/// shows it and the exit code is 1. Limits and workers come from the ATTN_* environment
+/// variables, read once here as the kernel reads them (`Settings`).
 struct RunCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "run",
@@ -43,7 +39,9 @@ struct RunCommand: ParsableCommand {
             printer.error(diagnostic)
             throw ExitCode(1)
         }
-        let session = Session(limits: Limits(environment: ProcessInfo.processInfo.environment))
+        let settings = Settings(environment: ProcessInfo.processInfo.environment)
+        settings.apply()
+        let session = Session(limits: settings.limits)
         let interrupts = InterruptForwarder(session: session)
         let result = session.run(source, host: printer)
         withExtendedLifetime(interrupts) {}

@@ -1,7 +1,5 @@
 import ArgumentParser
-#if canImport(Glibc)
 import Glibc
-#endif
 
 /// `attention-kernel`: the Jupyter kernel for the attention language.
 ///

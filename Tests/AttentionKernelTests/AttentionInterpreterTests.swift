@@ -13,7 +13,7 @@ final class KernelHarness: @unchecked Sendable {
     let dispatcher: KernelDispatcher
 
     init(maxOutputBytes: Int = 1_000_000) {
-        interpreter = AttentionInterpreter(maxOutputBytes: maxOutputBytes)
+        interpreter = AttentionInterpreter(settings: Settings(output: OutputLimit(maxBytes: maxOutputBytes)))
         dispatcher = KernelDispatcher(interpreter: interpreter, transport: transport, session: "kernel", log: { _ in })
     }
 
@@ -21,7 +21,7 @@ final class KernelHarness: @unchecked Sendable {
     func send(_ type: String, _ content: JSONObject) -> [InMemoryTransport.Sent] {
         transport.clearSent()
         transport.enqueue(Message.request(type, content: .object(content)))
-        _ = transport.run(dispatcher)
+        _ = dispatcher.serve(.shell)
         return transport.sent
     }
 

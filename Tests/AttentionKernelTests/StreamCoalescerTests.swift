@@ -120,7 +120,7 @@ final class PublishLog: @unchecked Sendable {
     func context() -> ExecutionContext {
         ExecutionContext(
             silent: false, allowStdin: false, executionCount: 1,
-            publish: { [self] type, content in
+            publish: { [self] type, content, _, _ in
                 guard type == "stream" else { return }
                 let entry = Entry(time: Date(), name: content["name"]?.stringValue ?? "", text: content["text"]?.stringValue ?? "")
                 lock.withLock { _entries.append(entry) }

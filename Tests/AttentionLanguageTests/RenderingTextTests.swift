@@ -183,19 +183,6 @@ struct RenderingPlainTextTests {
         #expect(lines.count == 12)
         #expect(lines[1] == "  1  1  1  1  …  1  1  1  1")
     }
-
-    @Test func labelledTable() {
-        let m = matrix([[0.5, 0.5], [0.25, 0.75]])
-        let b = Renderer.table(m, rowLabels: ["the", "cat"], colLabels: ["the", "cat"], title: "weights")
-        #expect(b.plainText == """
-            weights
-            matrix 2×2
-                    the   cat
-              the   0.5   0.5
-              cat  0.25  0.75
-            """)
-        #expect(b.data[Renderer.matrixMimeType] != nil)
-    }
 }
 
 @Suite("Rendering: bundles")
@@ -266,8 +253,5 @@ struct RenderingBundleTests {
         #expect(html.components(separatedBy: "<tr>").count - 1 == 1 + 11)
         #expect(html.contains("⋱") && !html.contains("<script"))
         #expect(b.plainText.hasPrefix("x<y & \"z\"\nmatrix 30×30\n"))
-        let labelled = Renderer.table(matrix([[1]]), rowLabels: ["<b>"], colLabels: ["a&b"])
-        let h2 = try #require(labelled.data["text/html"]?.stringValue)
-        #expect(h2.contains("&lt;b&gt;") && h2.contains("a&amp;b") && !h2.contains("<b>"))
     }
 }

@@ -1,4 +1,6 @@
 @testable import AttentionLanguage
+import Foundation
+import Synchronization
 import Testing
 
 @Suite struct SessionTests {
@@ -20,8 +22,6 @@ import Testing
         #expect(result.diagnostic?.evalue.contains("every binding is kept") == true)
         #expect(session.boundNames == ["x"])
         #expect(session.evaluate(expression: "x").diagnostic?.kind == .limitError)
-        session.reset()  // frees on the calling thread when no thread can be had
-        #expect(session.boundNames.isEmpty)
     }
 
     /// When the big stack is refused the smaller one serves: cells run, and recursion deeper
@@ -120,5 +120,53 @@ import Testing
     @Test func unknownLabelNamesTheAllowedOnes() throws {
         let d = try #require(Session().run("randn(2, 2, sed: 1)", host: RecordingHost()).diagnostic)
         #expect(d.kind == .typeError && d.message.contains("seed:") && d.message.contains("did you mean seed:?"))
+    }
+}
+
+/// `Session.call`: a function a cell made, called between cells (what a comm's handler
+/// does), under a cell's rules.
+@Suite struct SessionCallTests {
+    @Test func aCallbackRunsWithTheSessionsBindingsAndItsOutputGoesToItsHost() throws {
+        let session = Session()
+        #expect(session.run("scale = 2\nfunc on_change(v) {\n  print(\"got \" + str(v))\n  return v * scale\n}", host: RecordingHost()).diagnostic == nil)
+        let handler = try #require(session.value(of: "on_change"))
+        let host = RecordingHost()
+        let result = session.call(handler, arguments: [.number(21)], host: host)
+        #expect(result.value.map { Renderer.plainText($0) } == "42")
+        #expect(host.outputs == [.stdout("got 21\n")])
+    }
+
+    @Test func aFailingCallbackIsADiagnosticAndEveryBindingSurvives() throws {
+        let session = Session()
+        _ = session.run("before = 1\nfunc bad(v) {\n  local = v\n  return v @ 2\n}", host: RecordingHost())
+        let result = session.call(try #require(session.value(of: "bad")), arguments: [.number(1)], host: RecordingHost())
+        #expect(result.diagnostic?.kind == .typeError)
+        #expect(session.boundNames == ["bad", "before"])
+        // The next cell runs as usual.
+        #expect(session.run("before + 1", host: RecordingHost()).resultBundle?.plainText == "2")
+    }
+
+    @Test func callingSomethingThatIsNotAFunctionIsATypeError() {
+        let session = Session()
+        let result = session.call(.number(3), arguments: [], name: "comm handler", host: RecordingHost())
+        #expect(result.diagnostic?.kind == .typeError)
+        #expect(result.diagnostic?.evalue.contains("comm handler is a number") == true)
+    }
+
+    @Test func anEndlessCallbackIsInterrupted() throws {
+        let session = Session()
+        _ = session.run("kept = 1\nfunc spin() {\n  while true { spins = 1 }\n}", host: RecordingHost())
+        let spin = try #require(session.value(of: "spin"))
+        let done = Mutex(false)
+        Thread.detachNewThread {
+            while !done.withLock({ $0 }) {
+                Thread.sleep(forTimeInterval: 0.05)
+                session.interrupt()
+            }
+        }
+        let result = session.call(spin, arguments: [], host: RecordingHost())
+        done.withLock { $0 = true }
+        #expect(result.diagnostic?.kind == .interrupted)
+        #expect(session.boundNames == ["kept", "spin"])
     }
 }

@@ -50,4 +50,33 @@ struct JSONValueTests {
         object["a"] = 9
         #expect(object.keys == ["a", "c"] && object["a"] == .number(9))
     }
+
+    /// The reader keeps an object's keys in the order of the text, at every depth, so a
+    /// value read and written again is the same text.
+    @Test func parsedObjectsKeepTheKeyOrderOfTheText() throws {
+        let text = #"{"zeta":1,"alpha":{"y":[{"b":1,"a":2}],"x":null},"mid":"m","0":true}"#
+        let parsed = try JSONValue.parse(text)
+        #expect(parsed.objectValue?.keys == ["zeta", "alpha", "mid", "0"])
+        #expect(parsed["alpha"]?.objectValue?.keys == ["y", "x"])
+        #expect(parsed.serialized() == text)
+    }
+
+    @Test func theReaderFollowsRFC8259() throws {
+        #expect(try JSONValue.parse(" [1, -0.5e+2, 0, \"\\u00e9\\ud83e\\udd8a\\n\"] ")
+            == [1, -50, 0, .string("é🦊\n")])
+        for text in ["01", "1.", ".5", "+1", "1e", "[1,]", "{\"a\":1,}", "\"\\ud800\"", "\"\\udc00x\"", "1e999999",
+                     "\"tab\there\"", "\"\\x\"", "[1] 2", "{1: 2}", "tru", "\"\u{7F}\"x"] {
+            #expect(throws: JSONParseError.self, "\(text)") { try JSONValue.parse(text) }
+        }
+        #expect(throws: JSONParseError.self) { try JSONValue.parse(Data([0x22, 0xFF, 0x22])) }
+    }
+
+    @Test func nestingIsBoundedSoNoInputExhaustsTheStack() throws {
+        let fine = String(repeating: "[", count: 500) + String(repeating: "]", count: 500)
+        #expect(try JSONValue.parse(fine).arrayValue != nil)
+        for open in ["[", "{\"a\":"] {
+            let deep = String(repeating: open, count: 100_000)
+            #expect(throws: JSONParseError.self) { try JSONValue.parse(deep) }
+        }
+    }
 }

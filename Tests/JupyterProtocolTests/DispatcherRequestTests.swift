@@ -72,7 +72,7 @@ import Testing
     @Test func shutdownRepliesAndSignalsExit() {
         let h = Harness()
         h.transport.enqueue(Message.request("shutdown_request", content: ["restart": true]), on: .control)
-        #expect(h.transport.run(h.dispatcher, on: .control) == .shutdown(restart: true))
+        #expect(h.dispatcher.serve(.control) == .shutdown(restart: true))
         #expect(h.transport.sent.summary == ["iopub:status(busy)", "control:shutdown_reply", "iopub:status(idle)"])
         #expect(h.transport.sent.first("shutdown_reply")?.content == ["status": "ok", "restart": true])
         #expect(h.dispatcher.handle(Message.request("shutdown_request"), on: .control) == .shutdown(restart: false))
@@ -89,14 +89,6 @@ import Testing
                 #expect(sent.last?.message.content["execution_state"] == "idle")
             }
         }
-    }
-
-    @Test func welcomeMessage() {
-        let h = Harness()
-        let welcome = h.dispatcher.welcomeMessage()
-        #expect(welcome.msgType == "iopub_welcome")
-        #expect(welcome.content == ["subscription": ""])
-        #expect(welcome.parentHeader == .object([:]))
     }
 }
 

@@ -16,7 +16,7 @@ final class FakeInterpreter: KernelInterpreter, @unchecked Sendable {
     func kernelInfo() -> KernelInfo {
         KernelInfo(
             implementation: "fake", implementationVersion: "0.1", banner: "Fake kernel",
-            helpLinks: [(text: "Docs", url: "https://example.org")],
+            helpLinks: [HelpLink(text: "Docs", url: "https://example.org")],
             languageInfo: ["name": "fake", "version": "1.0", "mimetype": "text/x-fake", "file_extension": ".fake"])
     }
 
@@ -73,6 +73,27 @@ final class FakeInterpreter: KernelInterpreter, @unchecked Sendable {
         lock.withLock {
             _interrupted = true
             _interruptCalls += 1
+        }
+    }
+
+    /// Target `echo`: answers the open with `{"opened": data}`, each message with
+    /// `{"echo": data}` (or an error when data has `fail`), and a close with a stream.
+    func attach(comms: CommManager) {
+        comms.register(target: "echo") { comm, opened, context in
+            comm.send(CommPayload(data: ["opened": opened.data]), in: context)
+            comm.onMessage { comm, payload, context in
+                if payload.data["fail"] != nil {
+                    return .error(ExecutionError(ename: "Boom", evalue: "handler failed", traceback: ["Boom"]))
+                }
+                comm.send(CommPayload(data: ["echo": payload.data], metadata: ["m": 1], buffers: payload.buffers), in: context)
+                if payload.data["close"] != nil { comm.close(in: context) }
+                return .ok
+            }
+            comm.onClose { _, _, context in
+                context.stream(.stdout, "closed")
+                return .ok
+            }
+            return .ok
         }
     }
 

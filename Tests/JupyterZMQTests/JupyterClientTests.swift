@@ -68,6 +68,47 @@ extension KernelServerTests {
         errors = [m for m in drain(msg_id) if m["msg_type"] == "error"]
         assert len(errors) == 1, errors
 
+        # Comms: opened from the client to a registered target, a message reaches its
+        # handler and the answers come back on IOPub as children of the request,
+        # comm_info lists the comm, comm_close removes it, an unknown target is closed.
+        from jupyter_kernel_test.msgspec_v5 import msg_structure_validator
+
+        def send_and_drain(msg_type, content):
+            msg = kc.session.msg(msg_type, content)
+            kc.shell_channel.send(msg)
+            parent_id = msg["header"]["msg_id"]
+            out = []
+            while True:
+                m = kc.get_iopub_msg(timeout=5)
+                msg_structure_validator.validate(m)
+                assert m["parent_header"].get("msg_id") == parent_id, m
+                out.append(m)
+                if m["msg_type"] == "status" and m["content"]["execution_state"] == "idle":
+                    return [m for m in out if m["msg_type"].startswith("comm_")]
+
+        def comm_info(**kwargs):
+            msg_id = kc.comm_info(**kwargs)
+            reply = kc.get_shell_msg(timeout=5)
+            validate_message(reply, "comm_info_reply", msg_id)
+            drain(msg_id)
+            return reply["content"]["comms"]
+
+        opened = send_and_drain("comm_open", {"comm_id": "c1", "target_name": "echo", "data": {"x": 1}})
+        assert [(m["msg_type"], m["content"]) for m in opened] == \
+            [("comm_msg", {"comm_id": "c1", "data": {"opened": {"x": 1}}})], opened
+        echoed = send_and_drain("comm_msg", {"comm_id": "c1", "data": {"n": 2}})
+        assert [(m["msg_type"], m["content"]) for m in echoed] == \
+            [("comm_msg", {"comm_id": "c1", "data": {"echo": {"n": 2}}})], echoed
+        assert comm_info() == {"c1": {"target_name": "echo"}}
+        assert comm_info(target_name="echo") == {"c1": {"target_name": "echo"}}
+        assert comm_info(target_name="other") == {}
+        assert send_and_drain("comm_close", {"comm_id": "c1", "data": {}}) == []
+        assert comm_info() == {}
+        refused = send_and_drain("comm_open", {"comm_id": "w1", "target_name": "nobody", "data": {}})
+        assert [(m["msg_type"], m["content"]) for m in refused] == \
+            [("comm_close", {"comm_id": "w1", "data": {}})], refused
+        assert comm_info() == {}
+
         kc.shutdown()
         reply = kc.control_channel.get_msg(timeout=5)
         assert reply["content"] == {"status": "ok", "restart": False}, reply["content"]
@@ -103,6 +144,9 @@ extension KernelServerTests {
         try process.run()
         let output = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         process.waitUntilExit()
+        // A failed assertion ends the script before its shutdown request: stop the server
+        // here, or `wait()` below would never return.
+        if process.terminationStatus != 0 { server.stop() }
         #expect(process.terminationStatus == 0, "\(output)")
         #expect(output.contains("ALL OK"), "\(output)")
         #expect(server.wait() == false)

@@ -5,9 +5,7 @@ import Testing
 
 @testable import JupyterZMQ
 
-#if canImport(Glibc)
 import Glibc
-#endif
 
 /// Sockets on real ports; serialized because SIGINT and the welcome timing are process-wide.
 @Suite(.serialized) struct KernelServerTests {

@@ -47,6 +47,18 @@ final class SleepyInterpreter: KernelInterpreter, @unchecked Sendable {
             _interrupts += 1
         }
     }
+
+    /// Target `echo`: the open is answered with `{"opened": data}`, each message with `{"echo": data}`.
+    func attach(comms: CommManager) {
+        comms.register(target: "echo") { comm, opened, context in
+            comm.send(CommPayload(data: ["opened": opened.data]), in: context)
+            comm.onMessage { comm, payload, context in
+                comm.send(CommPayload(data: ["echo": payload.data]), in: context)
+                return .ok
+            }
+            return .ok
+        }
+    }
 }
 
 struct TimedOut: Error {}

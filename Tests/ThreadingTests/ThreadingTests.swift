@@ -1,6 +1,5 @@
-#if canImport(Glibc)
 import Glibc
-#endif
+import Synchronization
 import Testing
 import Threading
 
@@ -34,27 +33,19 @@ import Threading
         }
     }
 
-    @Test func detachedThreadsRunAndLocksExcludeEachOther() throws {
-        final class Counter: @unchecked Sendable {
-            let lock = Lock()
-            var value = 0
-            var finished = 0
+    @Test func detachedThreadsRunAndTheirUpdatesUnderAMutexAllLand() throws {
+        final class Counter: Sendable {
+            let state = Mutex<(value: Int, finished: Int)>((0, 0))
         }
         let counter = Counter()
         let threads = 4, increments = 10_000
         for _ in 0..<threads {
             try Threads.detach(name: "adder") {
-                for _ in 0..<increments { counter.lock.withLock { counter.value += 1 } }
-                counter.lock.withLock { counter.finished += 1 }
+                for _ in 0..<increments { counter.state.withLock { $0.value += 1 } }
+                counter.state.withLock { $0.finished += 1 }
             }
         }
-        for _ in 0..<10_000 where counter.lock.withLock({ counter.finished }) < threads { usleep(1_000) }
-        #expect(counter.lock.withLock { (counter.finished, counter.value) } == (threads, threads * increments))
-    }
-
-    @Test func aRecursiveLockCanBeTakenAgainByItsOwner() {
-        let lock = Lock(recursive: true)
-        let inner = lock.withLock { lock.withLock { 42 } }
-        #expect(inner == 42)
+        for _ in 0..<10_000 where counter.state.withLock({ $0.finished }) < threads { usleep(1_000) }
+        #expect(counter.state.withLock { ($0.finished, $0.value) } == (threads, threads * increments))
     }
 }

@@ -114,6 +114,8 @@ enum Reason: Sendable, Equatable {
 
     // MARK: Running
     case interrupted
+    /// `Session.call` was handed something other than a function.
+    case callbackNotAFunction(name: String, got: String)
 
     /// Not yet a case of its own (transitional: the evaluator's and parser's reasons are
     /// moving here).
@@ -157,6 +159,8 @@ enum Reason: Sendable, Equatable {
             }
         case .interrupted:
             .interrupted
+        case .callbackNotAFunction:
+            .typeError
         case .unclassified(let kind, _):
             kind
         }
@@ -256,6 +260,7 @@ enum Reason: Sendable, Equatable {
         case .stringTooLong(let bytes, let limit): "this string would be \(bytes) bytes long, more than the \(limit) allowed (raise ATTN_MAX_ELEMENTS to allow more)"
         case .core(let error): error.message
         case .interrupted: "the cell was interrupted; bindings made before this point are kept"
+        case .callbackNotAFunction(let name, let got): "\(name) is a \(got), not a function, so it cannot be called"
         case .unclassified(_, let message): message
         }
     }

@@ -1,4 +1,5 @@
 import AttentionCore
+import Glibc
 import JSONValues
 
 extension Renderer {
@@ -416,11 +417,11 @@ struct ColourBar {
     }
 }
 
-/// The power of ten at or below `x` (x > 0), without Foundation's `log10`.
+/// The power of ten at or below `x` (x > 0), 1 for anything else. `log10` rounds, so
+/// next to an exact power it may land one step off either way: corrected by one step.
 private func pow10(_ x: Double) -> Double {
     guard x.isFinite, x > 0 else { return 1 }
-    var p = 1.0
-    while p > x && p > 1e-300 { p /= 10 }
-    while p * 10 <= x && p < 1e300 { p *= 10 }
-    return p
+    let p = Glibc.pow(10, log10(x).rounded(.down))
+    if p > x { return p / 10 }
+    return p * 10 <= x ? p * 10 : p
 }

@@ -74,22 +74,6 @@ public enum Renderer {
         return MimeBundle(data: data)
     }
 
-    /// A matrix as a labelled table (`show` with token labels): `text/plain` with the
-    /// labels as a header row and first column, `text/html`, and the matrix JSON.
-    /// Missing or short label lists fall back to indices.
-    public static func table(_ m: Matrix, rowLabels: [String]?, colLabels: [String]?, title: String? = nil) -> MimeBundle {
-        let title = (title?.isEmpty ?? true) ? nil : title
-        var data = JSONObject()
-        var lines: [String] = []
-        if let title { lines.append(title) }
-        lines.append(matrixHeader(m))
-        lines += matrixBodyLines(m, rowLabels: rowLabels ?? [], colLabels: colLabels ?? [], labelled: true)
-        data["text/plain"] = .string(lines.joined(separator: "\n"))
-        data["text/html"] = .string(htmlTable(m, rowLabels: rowLabels, colLabels: colLabels, title: title))
-        data[matrixMimeType] = matrixJSON(m)
-        return MimeBundle(data: data)
-    }
-
     // MARK: Machine-readable copy
 
     /// `{"shape": [r, c], "data": [[...], ...]}`: every finite entry exactly (as a JSON

@@ -1,3 +1,4 @@
+import Synchronization
 import Threading
 
 /// A long-lived interpreter: the bindings of one notebook, kept across cells.
@@ -7,10 +8,11 @@ import Threading
 /// every binding made before the failing statement, including those made earlier in
 /// the same cell (as in Python).
 ///
-/// Threads: `run` evaluates on a dedicated thread with a large stack (`stackSize`,
-/// 512 MiB of address space, touched only as deep as the code goes) and blocks the
-/// caller until the cell ends. Combined with the parser's nesting limit and the call
-/// depth limit, no input can overflow the stack. `interrupt()` may be called from any
+/// Threads: `run` (and `evaluate`, `call`) evaluates on a dedicated thread with a large
+/// stack (`stackSize`, 512 MiB of address space, touched only as deep as the code goes)
+/// and blocks the caller in `pthread_join` until the cell ends. Combined with the parser's
+/// nesting limit and the call depth limit, no input can overflow the stack. The host's
+/// `emit` and `readInput` are called on that thread. `interrupt()` may be called from any
 /// thread while `run` is blocked.
 public final class Session: @unchecked Sendable {
     /// The limits every cell runs under.
@@ -26,8 +28,9 @@ public final class Session: @unchecked Sendable {
 
     private let globals = GlobalScope()
     private let interruptFlag = InterruptFlag()
-    /// Serializes `run` and the read-only helpers (completion, inspection).
-    private let lock = Lock(recursive: true)
+    /// Serializes `run` and the read-only helpers (completion, inspection). Never taken
+    /// twice by one thread: the evaluation thread does not call back into the session.
+    private let lock = Mutex<Void>(())
 
     public init(limits: Limits = Limits()) {
         self.limits = limits
@@ -43,26 +46,54 @@ public final class Session: @unchecked Sendable {
 
     /// Runs one cell: outputs go to `host` as they happen; the result or the error comes back.
     public func run(_ source: String, host: CellHost) -> CellResult {
-        runOnEvaluationStack(source, host: host, expressionOnly: false)
+        runOnEvaluationStack(source, host: host) { evaluator, statements throws(LangError) in
+            try evaluator.runCell(statements)
+        }
     }
 
     /// Evaluates one expression (Jupyter's `user_expressions`) without output. Statements,
     /// bindings included, are refused, so an expression can never change the notebook's state.
     public func evaluate(expression: String) -> CellResult {
-        runOnEvaluationStack(expression, host: RecordingHost(allowInput: false), expressionOnly: true)
+        runOnEvaluationStack(expression, host: RecordingHost(allowInput: false)) { evaluator, statements throws(LangError) in
+            guard statements.count == 1, case .expression = statements[0] else {
+                throw LangError.syntax("expected one expression here, not statements (nothing may be bound)", at: nil)
+            }
+            return try evaluator.runCell(statements)
+        }
     }
 
-    private func runOnEvaluationStack(_ source: String, host: CellHost, expressionOnly: Bool) -> CellResult {
-        lock.lock()
-        defer { lock.unlock() }
-        interruptFlag.clear()
-        let box = RunBox(session: self, source: source, host: host)
-        if let failure = onLargeStack({ stack in
-            box.result = box.session.runHere(box.source, host: box.host, stackSize: stack, expressionOnly: expressionOnly)
-        }, cell: source) {
-            return failure
+    /// Calls `function` (a function value a cell made, e.g. a handler kept by a comm) with
+    /// `arguments`, between cells, under the same rules as a cell: on the evaluation stack,
+    /// interruptible, its outputs to `host`, a failure returned as a `Diagnostic` (never a
+    /// crash) and every binding made before the failure kept. `name` labels the call in
+    /// its diagnostic (the kernel uses the comm's target).
+    public func call(_ function: Value, arguments: [Value], name: String = "callback", host: CellHost) -> CellResult {
+        runOnEvaluationStack("", host: host) { evaluator, _ throws(LangError) in
+            guard case .function(let callable) = function else {
+                throw LangError(.callbackNotAFunction(name: name, got: function.typeName), at: nil)
+            }
+            let passed = arguments.map {
+                Evaluator.EvaluatedArgument(label: nil, labelRange: nil, value: $0, expr: .nil(.none))
+            }
+            let value = try evaluator.call(callable, passed, at: .none, calleeRange: .none)
+            if case .nil = value { return nil }
+            return value
         }
-        return box.result ?? .success(nil)
+    }
+
+    /// Parses `text` and hands the statements to `body` on a new thread with a large stack,
+    /// waiting for it: the one way anything is evaluated.
+    private func runOnEvaluationStack(
+        _ text: String, host: CellHost, _ body: @escaping (Evaluator, [Stmt]) throws(LangError) -> Value?
+    ) -> CellResult {
+        lock.withLock { _ in
+            interruptFlag.clear()
+            let box = RunBox(session: self, source: text, host: host, body: body)
+            if let failure = onLargeStack({ stack in box.result = box.session.runHere(box, stackSize: stack) }, cell: text) {
+                return failure
+            }
+            return box.result ?? .success(nil)
+        }
     }
 
     /// Runs `body(stackSize)` on a new thread with the first stack of `evaluationStackSizes`
@@ -87,21 +118,16 @@ public final class Session: @unchecked Sendable {
     /// Safe from any thread; a no-op when nothing runs (the flag is cleared when a cell starts).
     public func interrupt() { interruptFlag.set() }
 
-    /// Evaluates on the current thread (used by `run` on its big-stack thread).
-    private func runHere(_ text: String, host: CellHost, stackSize: Int, expressionOnly: Bool = false) -> CellResult {
-        let source = SourceText(text)
+    /// Evaluates on the current thread (the big-stack thread of `runOnEvaluationStack`).
+    private func runHere(_ run: RunBox, stackSize: Int) -> CellResult {
+        let source = SourceText(run.source)
         // Leave a quarter of the stack for library code and for freeing deep values.
         let stackGuard = StackGuard(budget: stackSize / 4 * 3)
         let evaluator = Evaluator(
-            globals: globals, host: host, limits: limits, interruptFlag: interruptFlag, source: source, stackGuard: stackGuard)
+            globals: globals, host: run.host, limits: limits, interruptFlag: interruptFlag, source: source, stackGuard: stackGuard)
         do throws(LangError) {
             let statements = try Parser.parse(source, maxDepth: limits.maxNestingDepth, stackGuard: stackGuard)
-            if expressionOnly {
-                guard statements.count == 1, case .expression = statements[0] else {
-                    throw LangError.syntax("expected one expression here, not statements (nothing may be bound)", at: nil)
-                }
-            }
-            return .success(try evaluator.runCell(statements))
+            return .success(try run.body(evaluator, statements))
         } catch {
             return .failure(error.diagnostic(cell: source))
         }
@@ -111,53 +137,34 @@ public final class Session: @unchecked Sendable {
 
     /// The names bound by cells so far, sorted.
     public var boundNames: [String] {
-        lock.lock()
-        defer { lock.unlock() }
-        return globals.values.keys.sorted()
+        lock.withLock { _ in globals.values.keys.sorted() }
     }
 
     /// The value bound to `name`, if any.
     public func value(of name: String) -> Value? {
-        lock.lock()
-        defer { lock.unlock() }
-        return globals.values[name]
+        lock.withLock { _ in globals.values[name] }
     }
 
     /// Binds `name` (as a cell's `name = value` would).
     public func bind(_ name: String, to value: Value) {
-        lock.lock()
-        defer { lock.unlock() }
-        globals.values[name] = value
-    }
-
-    /// Forgets every binding. (Freed on the evaluation stack: a function's syntax tree
-    /// can be deep.)
-    public func reset() {
-        lock.lock()
-        defer { lock.unlock() }
-        let box = ResetBox(globals)
-        if onLargeStack({ _ in box.globals.values.removeAll() }, cell: "") != nil {
-            box.globals.values.removeAll()  // no thread to be had: free them here (trees stay within the nesting limit)
-        }
+        lock.withLock { _ in globals.values[name] = value }
     }
 }
 
-private final class ResetBox: @unchecked Sendable {
-    let globals: GlobalScope
-    init(_ globals: GlobalScope) { self.globals = globals }
-}
-
-/// Carries a cell to the evaluation thread and its result back. The caller blocks on a
-/// semaphore while the thread runs, so the two never touch it at the same time.
+/// Carries a cell to the evaluation thread and its result back. The caller waits in
+/// `pthread_join` while the thread runs, so the two never touch it at the same time
+/// (hence `@unchecked Sendable`).
 private final class RunBox: @unchecked Sendable {
     let session: Session
     let source: String
     let host: CellHost
+    let body: (Evaluator, [Stmt]) throws(LangError) -> Value?
     var result: CellResult?
 
-    init(session: Session, source: String, host: CellHost) {
+    init(session: Session, source: String, host: CellHost, body: @escaping (Evaluator, [Stmt]) throws(LangError) -> Value?) {
         self.session = session
         self.source = source
         self.host = host
+        self.body = body
     }
 }
