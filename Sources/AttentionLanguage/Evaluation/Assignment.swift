@@ -38,13 +38,13 @@ extension Evaluator {
             case .matrix(let v) where v.count == 1:
                 modifyMatrix(name) { m in for i in rows { for j in cols { m[i, j] = v.storage[0] } } }
             case .matrix(let v):
-                throw .shape("cannot assign a \(v.shapeDescription) matrix to a \(rows.count)×\(cols.count) part of \(name)", at: range)
+                throw LangError(.assignShapeMismatch(value: v.shapeDescription, rows: rows.count, cols: cols.count, name: name.text), at: range)
             default:
-                throw .type("only numbers and matrices can be stored in a matrix, got a \(value.kindDescription)", at: range)
+                throw LangError(.matrixElementType(got: value.kindDescription), at: range)
             }
         case .list(let count):
             guard parts.count == 1, case .one(let i) = try resolve(parts[0], count: count, axis: "item", at: range) else {
-                throw .index("assign to one item of a list at a time, as in xs[0] = v", at: range)
+                throw LangError(.listAssignOneItem, at: range)
             }
             if value.holdsItems, case .list(var items) = try lookup(name, at: range) {
                 // A list or record going in may deepen or widen the list: check the list it makes.
@@ -58,7 +58,7 @@ extension Evaluator {
                 bound = .list(items)
             }
         case .other(let kind):
-            throw .type("\(name) is a \(kind); only matrices and lists have elements to assign", at: range)
+            throw LangError(.notElementAssignable(name: name.text, kind: kind), at: range)
         }
     }
 

@@ -65,6 +65,11 @@ final class Evaluator {
     private struct FrameState {
         var locals = LocalBindings()
         var callDepth = 0
+        /// Polls left before the host is asked about an interrupt (see `checkInterrupt`).
+        var pollsUntilHost = 1
+        /// Emptied bindings of returned calls, kept with their capacity: a call takes one
+        /// instead of allocating (see `callUser`).
+        var spareLocals: [LocalBindings] = []
     }
     private let frame = UncheckedBox(FrameState())
     /// `globals.values`, reached without an accessor call (the evaluator holds `globals`).
@@ -99,13 +104,29 @@ final class Evaluator {
         return result
     }
 
+    /// How many polls pass between two questions to the host. The session's own flag (one
+    /// relaxed atomic load) is read at every poll; `host.isInterruptRequested` is a call
+    /// through a protocol (a kernel's may take a lock), so it is asked every 256th poll and
+    /// at every builtin call: a few microseconds of interpreted steps, far within the
+    /// 10 ms an interrupt should take, and builtin calls (which may run long) never wait.
+    static let hostPollInterval = 256
+
     /// Polled between statements, at every loop iteration and every call. The range is an
     /// autoclosure: working out a statement's range walks its expression, and is only
     /// needed when the check fails.
+    @inline(__always)
     func checkInterrupt(at range: @autoclosure () -> SourceRange?) throws(LangError) {
-        if interruptFlag.isSet || host.isInterruptRequested {
-            throw LangError(.interrupted, "the cell was interrupted; bindings made before this point are kept", at: range())
+        let state = frame.pointer
+        state.pointee.pollsUntilHost -= 1
+        if interruptFlag.isSet || (state.pointee.pollsUntilHost <= 0 && askHost()) {
+            throw LangError(.interrupted, at: range())
         }
+    }
+
+    /// Asks the host now and starts the next countdown.
+    private func askHost() -> Bool {
+        frame.pointer.pointee.pollsUntilHost = Self.hostPollInterval
+        return host.isInterruptRequested
     }
 
     // MARK: - Names
@@ -113,20 +134,16 @@ final class Evaluator {
     /// A name's value: the running function's binding, else the session's, else a builtin.
     /// Bindings are found by the name's interned id (an array index), not by its text.
     func lookup(_ name: Name, at range: SourceRange) throws(LangError) -> Value {
-        if callDepth > 0, let v = locals[id: name.id] { return v }
+        let state = frame.pointer  // not `locals`: its accessor is a coroutine, on every name read
+        if state.pointee.callDepth > 0, let v = state.pointee.locals[id: name.id] { return v }
         if let v = globalBindings.pointee[id: name.id] { return v }
         return try lookupBuiltin(name.text, at: range)
     }
 
     private func lookupBuiltin(_ name: String, at range: SourceRange) throws(LangError) -> Value {
         if BuiltinTable.info(name) != nil { return .function(.builtin(name: name)) }
-        var message = "'\(name)' is not defined"
-        if let suggestion = Suggestions.closest(to: name, among: namesInScope()) {
-            message += "; did you mean \(suggestion)?"
-        } else if callDepth == 0 {
-            message += "; run the cell that defines it first"
-        }
-        throw .name(message, at: range)
+        let suggestion = Suggestions.closest(to: name, among: namesInScope())
+        throw LangError(.notDefined(name: name, suggestion: suggestion, atTopLevel: callDepth == 0), at: range)
     }
 
     func namesInScope() -> [String] {
@@ -217,7 +234,7 @@ final class Evaluator {
     private func condition(_ e: Expr, _ keyword: String) throws(LangError) -> Bool {
         let v = try evaluate(e)
         guard case .bool(let b) = v else {
-            throw .type("the condition of '\(keyword)' must be true or false, got a \(v.kindDescription)", at: e.fullRange)
+            throw LangError(.conditionNotBool(keyword: keyword, got: v.kindDescription), at: e.fullRange)
         }
         return b
     }
@@ -256,9 +273,9 @@ final class Evaluator {
                 if let flow = try run(.matrix(row)) { return flow }
             }
         case .number:
-            throw .type("cannot loop over a number; to count, write for \(name) in 0..<n", at: iterable.fullRange)
+            throw LangError(.loopOverNumber(variable: name.text), at: iterable.fullRange)
         default:
-            throw .type("cannot loop over a \(value.kindDescription); loop over a list, a matrix (its rows) or a range 0..<n", at: iterable.fullRange)
+            throw LangError(.notIterable(got: value.kindDescription), at: iterable.fullRange)
         }
         return .normal
     }
@@ -279,7 +296,7 @@ final class Evaluator {
 
     private func evaluateCompound(_ expr: Expr) throws(LangError) -> Value {
         guard !stackGuard.isExhausted else {
-            throw .limit("this computation nests too deeply (calls inside calls inside calls); simplify it or lower the recursion", at: expr.range)
+            throw LangError(.computationTooDeep, at: expr.range)
         }
         switch expr {
         case .number, .string, .bool, .nil, .name: return try evaluate(expr)
@@ -294,7 +311,11 @@ final class Evaluator {
         case .call(let callee, let arguments, let range):
             let function = try evaluate(callee)
             guard case .function(let callable) = function else {
-                throw .type("\(describe(callee)) is a \(function.kindDescription), not a function, so it cannot be called", at: range)
+                throw LangError(.notCallable(what: describe(callee), got: function.kindDescription), at: range)
+            }
+            if case .user(let userFunction) = callable, arguments.count == userFunction.parameters.count,
+                arguments.allSatisfy({ $0.label == nil }) {
+                return try callUser(userFunction, positional: arguments, at: range, calleeRange: callee.fullRange)
             }
             var values: [EvaluatedArgument] = []
             values.reserveCapacity(arguments.count)
@@ -319,27 +340,54 @@ final class Evaluator {
             switch op {
             case .and, .or:
                 guard case .bool(let left) = value else {
-                    throw .type("\(op.rawValue) needs true or false on both sides; the left side is a \(value.kindDescription)", at: range)
+                    throw LangError(.logicNeedsBool(op: op.rawValue, side: "left", got: value.kindDescription), at: range)
                 }
                 if (op == .and && !left) || (op == .or && left) { continue }
                 let right = try evaluate(rhs)
                 guard case .bool = right else {
-                    throw .type("\(op.rawValue) needs true or false on both sides; the right side is a \(right.kindDescription)", at: range)
+                    throw LangError(.logicNeedsBool(op: op.rawValue, side: "right", got: right.kindDescription), at: range)
                 }
                 value = right
-            case .equal, .notEqual:
-                let right = try evaluate(rhs)
-                let same = Equality.equal(value, right)
-                value = .bool(op == .equal ? same : !same)
-            case .less, .lessEqual, .greater, .greaterEqual:
-                value = try compare(op, value, try evaluate(rhs), at: range)
-            case .range:
-                value = try makeRange(value, try evaluate(rhs), at: range)
             default:
-                value = try arithmetic(op, value, try evaluate(rhs), at: range, rhs: rhs)
+                let right = try evaluate(rhs)
+                if case .number(let a) = value, case .number(let b) = right, let result = Self.numbers(op, a, b) {
+                    value = result
+                    continue
+                }
+                switch op {
+                case .equal, .notEqual:
+                    let same = Equality.equal(value, right)
+                    value = .bool(op == .equal ? same : !same)
+                case .less, .lessEqual, .greater, .greaterEqual:
+                    value = try compare(op, value, right, at: range)
+                case .range:
+                    value = try makeRange(value, right, at: range)
+                default:
+                    value = try arithmetic(op, value, right, at: range, rhs: rhs)
+                }
             }
         }
         return value
+    }
+
+    /// `a op b` for two numbers where it cannot fail (nil for `@`, `..<`, `**`, `&&`, `||`):
+    /// the same results `arithmetic`, `compare` and `Equality` give, without their switches
+    /// over both operands' kinds. Most operators a loop runs are these.
+    @inline(__always)
+    private static func numbers(_ op: BinaryOp, _ a: Double, _ b: Double) -> Value? {
+        switch op {
+        case .add: .number(a + b)
+        case .subtract: .number(a - b)
+        case .multiply: .number(a * b)
+        case .divide: .number(a / b)
+        case .less: .bool(a < b)
+        case .lessEqual: .bool(a <= b)
+        case .greater: .bool(a > b)
+        case .greaterEqual: .bool(a >= b)
+        case .equal: .bool(a == b)
+        case .notEqual: .bool(a != b)
+        default: nil
+        }
     }
 
     /// A short description of an expression for messages: its source text.
@@ -363,6 +411,7 @@ final class Evaluator {
         try checkInterrupt(at: range)
         switch callable {
         case .builtin(let name):
+            if askHost() { throw LangError(.interrupted, at: range) }
             return try callBuiltin(name, arguments, at: calleeRange)
         case .user(let function):
             return try callUser(function, arguments, at: calleeRange)
@@ -370,43 +419,73 @@ final class Evaluator {
     }
 
     private func callUser(_ function: UserFunction, _ arguments: [EvaluatedArgument], at range: SourceRange) throws(LangError) -> Value {
-        guard callDepth < limits.maxCallDepth else {
-            throw .limit(
-                "more than \(limits.maxCallDepth) nested function calls; does \(function.name) call itself without ever stopping? (raise ATTN_MAX_DEPTH to allow more)",
-                at: range)
-        }
+        try checkCallDepth(function, at: range)
         let parameters = function.parameters
-        let decl = function.declaration
-        let ids = decl.parameterIDs
-        var bound = LocalBindings(capacity: parameters.count)
+        let ids = function.declaration.parameterIDs
+        var bound = takeLocals()
         var positional = 0
         for argument in arguments {
             if let label = argument.label {
                 guard let k = parameters.firstIndex(of: label) else {
-                    throw .type("\(function.signature) has no parameter '\(label)'", at: argument.labelRange ?? range)
+                    throw LangError(.noSuchParameter(signature: function.signature, label: label), at: argument.labelRange ?? range)
                 }
                 guard bound[id: ids[k]] == nil else {
-                    throw .type("the argument '\(label)' of \(function.signature) is given twice", at: argument.labelRange ?? range)
+                    throw LangError(.argumentGivenTwice(signature: function.signature, label: label), at: argument.labelRange ?? range)
                 }
                 bound[id: ids[k]] = argument.value
             } else {
                 guard positional < parameters.count else {
-                    throw .type("\(function.signature) takes \(parameters.count) argument\(parameters.count == 1 ? "" : "s"), got \(arguments.count)", at: argument.range)
+                    throw LangError(.wrongArgumentCount(signature: function.signature, expected: parameters.count, got: arguments.count), at: argument.range)
                 }
                 bound[id: ids[positional]] = argument.value
                 positional += 1
             }
         }
         if let missing = parameters.indices.first(where: { bound[id: ids[$0]] == nil }) {
-            throw .type("\(function.signature) is missing the argument '\(parameters[missing])'", at: range)
+            throw LangError(.missingParameter(signature: function.signature, parameter: parameters[missing]), at: range)
         }
+        return try run(function.declaration, with: bound, at: range.start)
+    }
+
+    /// `f(a, b)` with as many positional arguments as `f` has parameters (the usual call):
+    /// each argument is evaluated straight into the callee's bindings, with no list of
+    /// evaluated arguments in between. Checks and errors come in the order `call` and the
+    /// general `callUser` give them (arguments first, then interrupt and depth).
+    private func callUser(_ function: UserFunction, positional arguments: [Argument], at range: SourceRange, calleeRange: @autoclosure () -> SourceRange) throws(LangError) -> Value {
+        let ids = function.declaration.parameterIDs
+        var bound = takeLocals()
+        for (k, argument) in arguments.enumerated() {
+            bound.bindNew(id: ids[k], try evaluate(argument.value))
+        }
+        try checkInterrupt(at: range)
+        try checkCallDepth(function, at: calleeRange())
+        return try run(function.declaration, with: bound, at: calleeRange().start)
+    }
+
+    private func checkCallDepth(_ function: UserFunction, at range: @autoclosure () -> SourceRange) throws(LangError) {
+        guard callDepth < limits.maxCallDepth else {
+            throw LangError(.callsTooDeep(limit: limits.maxCallDepth, function: function.name), at: range())
+        }
+    }
+
+    /// Empty bindings for a call, reusing a returned call's storage when there is one.
+    private func takeLocals() -> LocalBindings {
+        frame.pointer.pointee.spareLocals.popLast() ?? LocalBindings(capacity: 4)
+    }
+
+    /// Runs a function's body with `bound` as its bindings, then gives the caller's back
+    /// (and keeps the callee's storage, emptied, for the next call).
+    /// `caller` (where the call is, for "called from" lines) is worked out only for an error.
+    private func run(_ decl: FunctionDecl, with bound: LocalBindings, at caller: @autoclosure () -> SourceLocation) throws(LangError) -> Value {
         let callerSource = source
-        let callerLocals = locals
-        locals = bound
+        var callerLocals = bound
+        swap(&callerLocals, &frame.pointer.pointee.locals)
         callDepth += 1
         source = decl.source
         defer {
-            locals = callerLocals
+            swap(&callerLocals, &frame.pointer.pointee.locals)
+            callerLocals.removeAll()
+            frame.pointer.pointee.spareLocals.append(callerLocals)
             callDepth -= 1
             source = callerSource
         }
@@ -422,7 +501,7 @@ final class Evaluator {
                 error.source = decl.source
                 error.function = decl.name
             }
-            error.callers.append(range.start)
+            error.callers.append(caller())
             throw error
         }
     }

@@ -79,8 +79,7 @@ public final class Session: @unchecked Sendable {
             }
         }
         let reason = refusal.map { "\($0)" } ?? "no evaluation stack configured"
-        let message = "\(reason); nothing in this cell ran and every binding is kept (free memory or raise the limit, then run it again)"
-        return .failure(LangError.limit(message, at: nil).diagnostic(cell: SourceText(cell)))
+        return .failure(LangError(.noEvaluationStack(reason: reason), at: nil).diagnostic(cell: SourceText(cell)))
     }
 
     /// Asks the running cell to stop at its next statement, loop iteration or call.
@@ -98,7 +97,7 @@ public final class Session: @unchecked Sendable {
             let statements = try Parser.parse(source, maxDepth: limits.maxNestingDepth, stackGuard: stackGuard)
             if expressionOnly {
                 guard statements.count == 1, case .expression = statements[0] else {
-                    throw LangError.syntax("expected one expression here, not statements (nothing may be bound)", at: nil)
+                    throw LangError(.expectedOneExpression, at: nil)
                 }
             }
             return .success(try evaluator.runCell(statements))
