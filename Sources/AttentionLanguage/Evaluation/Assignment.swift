@@ -11,7 +11,7 @@ import AttentionCore
 /// then costs O(n²) in all, not O(n⁴), and n appends O(n), not O(n²).
 extension Evaluator {
     /// `A[i, j] = v` and `xs[i] = v`.
-    func assignElements(of name: Name, indices parts: [IndexPart], value valueExpr: Expr, at range: SourceRange) throws(LangError) {
+    func assignElements(of name: Name, indices parts: [CompiledPart], value valueCode: Code, at range: SourceRange) throws(LangError) {
         // Only the shape of the target is kept, not a second reference to its storage.
         enum Target { case matrix(rows: Int, cols: Int), list(count: Int), other(kind: String) }
         let target: Target
@@ -20,7 +20,7 @@ extension Evaluator {
         case .list(let items): target = .list(count: items.count)
         case let other: target = .other(kind: other.kindDescription)
         }
-        let value = try evaluate(valueExpr)
+        let value = try valueCode(self)
         switch target {
         case .matrix(let rowCount, let colCount):
             let rowSelection = try resolve(parts[0], count: rowCount, axis: "row", at: range)
@@ -75,11 +75,15 @@ extension Evaluator {
     /// `x = x + e`: the left operand is looked up and `e` evaluated as for any `+`; when both
     /// are lists (or both strings) and the limits allow the result, `e` is appended to the
     /// bound value in place. Anything else is the ordinary `+`.
-    func assignSum(_ name: Name, at nameRange: SourceRange, _ link: ChainLink) throws(LangError) {
+    func assignSum(_ name: Name, at nameRange: SourceRange, _ link: ChainLink, rhs rhsCode: Code) throws(LangError) {
         let tail: Value
         do {
             let lhs = try lookup(name, at: nameRange)
-            let rhs = try evaluate(link.operand)
+            let rhs = try rhsCode(self)
+            if case .number(let a) = lhs, case .number(let b) = rhs {
+                bind(name.id, .number(a + b))  // `s = s + x`, the commonest statement of a loop
+                return
+            }
             switch (lhs, rhs) {
             case (.list(let a), .list(let b)):
                 try checkCount(a.count + b.count, at: link.range)

@@ -90,15 +90,17 @@ final class Evaluator {
     // MARK: - Cells
 
     /// Runs a parsed cell. Returns the value of a final expression statement (nil for nil).
+    /// Each statement is compiled (see `Compiler`) just before it runs.
     func runCell(_ statements: [Stmt]) throws(LangError) -> Value? {
+        let compiler = Compiler(stackGuard: stackGuard)
         var result: Value?
         for (i, statement) in statements.enumerated() {
             try checkInterrupt(at: statement.range)
             if i == statements.count - 1, case .expression(let e) = statement {
-                let value = try evaluate(e)
+                let value = try compiler.expression(e)(self)
                 if case .nil = value { result = nil } else { result = value }
             } else {
-                _ = try execute(statement)
+                _ = try compiler.statement(statement)(self)
             }
         }
         return result
@@ -172,202 +174,97 @@ final class Evaluator {
         return try locals.modify(id: id, body)
     }
 
-    // MARK: - Statements
+    // MARK: - Running compiled code
 
-    func execute(_ statements: [Stmt]) throws(LangError) -> Flow {
-        for statement in statements {
-            try checkInterrupt(at: statement.range)
-            let flow = try execute(statement)
-            if case .normal = flow { continue }
-            return flow
-        }
-        return .normal
+    /// Fails with a `LimitError` before a compound expression runs when the stack is nearly
+    /// used up, whatever the configured limits.
+    @inline(__always)
+    func checkStack(at range: SourceRange) throws(LangError) {
+        if stackGuard.isExhausted { throw LangError(.computationTooDeep, at: range) }
     }
 
-    func execute(_ statement: Stmt) throws(LangError) -> Flow {
-        switch statement {
-        case .assign(let name, .chain(.name(let left, let leftRange), let links), _)
-        where links.count == 1 && links[0].op == .add && left.id == name.id:
-            try assignSum(name, at: leftRange, links[0])
-            return .normal
-        case .assign(let name, let value, _):
-            bind(name.id, try evaluate(value))
-            return .normal
-        case .assignIndex(let name, let indices, let value, let range):
-            try assignElements(of: name, indices: indices, value: value, at: range)
-            return .normal
-        case .expression(let e):
-            _ = try evaluate(e)
-            return .normal
-        case .function(let decl):
-            bind(decl.nameID, .function(.user(UserFunction(decl))))
-            return .normal
-        case .return(let e, _):
-            return .returned(try e.map { (e) throws(LangError) -> Value in try evaluate(e) } ?? .nil)
-        case .break:
-            return .breakLoop
-        case .continue:
-            return .continueLoop
-        case .if(let branches, let elseBody, _):
-            for branch in branches {
-                if try condition(branch.condition, "if") {
-                    return try execute(branch.body)
-                }
-            }
-            if let elseBody { return try execute(elseBody) }
-            return .normal
-        case .while(let cond, let body, let range):
-            while true {
-                try checkInterrupt(at: range)
-                guard try condition(cond, "while") else { return .normal }
-                switch try execute(body) {
-                case .normal, .continueLoop: continue
-                case .breakLoop: return .normal
-                case .returned(let v): return .returned(v)
-                }
-            }
-        case .for(let name, let iterable, let body, let range):
-            return try executeFor(name: name, iterable: iterable, body: body, range: range)
-        }
-    }
-
-    private func condition(_ e: Expr, _ keyword: String) throws(LangError) -> Bool {
-        let v = try evaluate(e)
-        guard case .bool(let b) = v else {
-            throw LangError(.conditionNotBool(keyword: keyword, got: v.kindDescription), at: e.fullRange)
+    func condition(_ value: Value, of expr: Expr, _ keyword: String) throws(LangError) -> Bool {
+        guard case .bool(let b) = value else {
+            throw LangError(.conditionNotBool(keyword: keyword, got: value.kindDescription), at: expr.fullRange)
         }
         return b
     }
 
     /// `for x in 0..<n` counts without building a list; lists give their items; a matrix its rows (1×C each).
-    private func executeFor(name: Name, iterable: Expr, body: [Stmt], range: SourceRange) throws(LangError) -> Flow {
+    func loop(_ name: Name, over iterable: CompiledIterable, body: Block, at range: SourceRange) throws(LangError) -> Flow {
         func run(_ value: Value) throws(LangError) -> Flow? {
             try checkInterrupt(at: range)
             bind(name.id, value)
-            switch try execute(body) {
+            switch try body(self) {
             case .normal, .continueLoop: return nil
             case .breakLoop: return .normal
             case .returned(let v): return .returned(v)
             }
         }
-        if case .chain(let first, let links) = iterable, let last = links.last, last.op == .range {
-            // `lo..<hi`, where `lo` is everything before the last operator.
-            let lo: Expr = links.count == 1 ? first : .chain(first, Array(links.dropLast()))
-            let hi = last.operand, r = last.range
-            let a = try rangeBound(try evaluate(lo), at: lo.fullRange, operatorRange: r)
-            let b = try rangeBound(try evaluate(hi), at: hi.fullRange, operatorRange: r)
+        switch iterable {
+        case .range(let lo, let loExpr, let hi, let hiExpr, let r):
+            let a = try rangeBound(try lo(self), at: loExpr.fullRange, operatorRange: r)
+            let b = try rangeBound(try hi(self), at: hiExpr.fullRange, operatorRange: r)
             var i = a
             while i < b {
                 if let flow = try run(.number(Double(i))) { return flow }
                 i += 1
             }
-            return .normal
-        }
-        let value = try evaluate(iterable)
-        switch value {
-        case .list(let items):
-            for item in items { if let flow = try run(item) { return flow } }
-        case .matrix(let m):
-            for i in 0..<m.rows {
-                let row = Matrix(rows: 1, cols: m.cols) { _, j in m[i, j] }
-                if let flow = try run(.matrix(row)) { return flow }
+        case .value(let code, let expr):
+            let value = try code(self)
+            switch value {
+            case .list(let items):
+                for item in items { if let flow = try run(item) { return flow } }
+            case .matrix(let m):
+                for i in 0..<m.rows {
+                    let row = Matrix(rows: 1, cols: m.cols) { _, j in m[i, j] }
+                    if let flow = try run(.matrix(row)) { return flow }
+                }
+            case .number:
+                throw LangError(.loopOverNumber(variable: name.text), at: expr.fullRange)
+            default:
+                throw LangError(.notIterable(got: value.kindDescription), at: expr.fullRange)
             }
-        case .number:
-            throw LangError(.loopOverNumber(variable: name.text), at: iterable.fullRange)
-        default:
-            throw LangError(.notIterable(got: value.kindDescription), at: iterable.fullRange)
         }
         return .normal
     }
 
-    // MARK: - Expressions
-
-    func evaluate(_ expr: Expr) throws(LangError) -> Value {
-        switch expr {
-        // Leaves first: they cannot nest, so they skip the stack check.
-        case .number(let v, _): return .number(v)
-        case .string(let s, _): return .string(s)
-        case .bool(let b, _): return .bool(b)
-        case .nil: return .nil
-        case .name(let name, let range): return try lookup(name, at: range)
-        default: return try evaluateCompound(expr)
+    /// One step of a chain of left-associative operators: `value op right`, where `right`
+    /// runs only when needed (`&&` and `||` short-circuit).
+    @inline(__always)
+    func apply(_ link: ChainLink, _ right: Code, to value: Value) throws(LangError) -> Value {
+        let op = link.op
+        switch op {
+        case .and, .or:
+            guard case .bool(let left) = value else {
+                throw LangError(.logicNeedsBool(op: op.rawValue, side: "left", got: value.kindDescription), at: link.range)
+            }
+            if (op == .and && !left) || (op == .or && left) { return value }
+            let rhs = try right(self)
+            guard case .bool = rhs else {
+                throw LangError(.logicNeedsBool(op: op.rawValue, side: "right", got: rhs.kindDescription), at: link.range)
+            }
+            return rhs
+        default:
+            let rhs = try right(self)
+            if case .number(let a) = value, case .number(let b) = rhs, let result = Self.numbers(op, a, b) { return result }
+            return try binary(link, value, rhs)
         }
     }
 
-    private func evaluateCompound(_ expr: Expr) throws(LangError) -> Value {
-        guard !stackGuard.isExhausted else {
-            throw LangError(.computationTooDeep, at: expr.range)
+    /// The general rules for every operator but `&&` and `||`.
+    private func binary(_ link: ChainLink, _ value: Value, _ rhs: Value) throws(LangError) -> Value {
+        switch link.op {
+        case .equal, .notEqual:
+            let same = Equality.equal(value, rhs)
+            return .bool(link.op == .equal ? same : !same)
+        case .less, .lessEqual, .greater, .greaterEqual:
+            return try compare(link.op, value, rhs, at: link.range)
+        case .range:
+            return try makeRange(value, rhs, at: link.range)
+        default:
+            return try arithmetic(link.op, value, rhs, at: link.range, rhs: link.operand)
         }
-        switch expr {
-        case .number, .string, .bool, .nil, .name: return try evaluate(expr)
-        case .bracket(let rows, let range): return try evaluateBracket(rows, range: range)
-        case .unary(let op, let operand, let range):
-            return try unary(op, try evaluate(operand), at: range)
-        case .power(let lhs, let rhs, let range):
-            let base = try evaluate(lhs)
-            return try arithmetic(.power, base, try evaluate(rhs), at: range, rhs: rhs)
-        case .chain(let first, let links):
-            return try evaluateChain(first, links)
-        case .call(let callee, let arguments, let range):
-            let function = try evaluate(callee)
-            guard case .function(let callable) = function else {
-                throw LangError(.notCallable(what: describe(callee), got: function.kindDescription), at: range)
-            }
-            if case .user(let userFunction) = callable, arguments.count == userFunction.parameters.count,
-                arguments.allSatisfy({ $0.label == nil }) {
-                return try callUser(userFunction, positional: arguments, at: range, calleeRange: callee.fullRange)
-            }
-            var values: [EvaluatedArgument] = []
-            values.reserveCapacity(arguments.count)
-            for argument in arguments {
-                values.append(EvaluatedArgument(
-                    label: argument.label, labelRange: argument.labelRange,
-                    value: try evaluate(argument.value), expr: argument.value))
-            }
-            return try call(callable, values, at: range, calleeRange: callee.fullRange)
-        case .index(let target, let parts, let range):
-            return try index(try evaluate(target), parts, at: range)
-        case .field(let target, let name, let range):
-            return try field(try evaluate(target), name, at: range)
-        }
-    }
-
-    /// Evaluates a chain of left-associative operators from left to right, in a loop.
-    private func evaluateChain(_ first: Expr, _ links: [ChainLink]) throws(LangError) -> Value {
-        var value = try evaluate(first)
-        for link in links {
-            let (op, rhs, range) = (link.op, link.operand, link.range)
-            switch op {
-            case .and, .or:
-                guard case .bool(let left) = value else {
-                    throw LangError(.logicNeedsBool(op: op.rawValue, side: "left", got: value.kindDescription), at: range)
-                }
-                if (op == .and && !left) || (op == .or && left) { continue }
-                let right = try evaluate(rhs)
-                guard case .bool = right else {
-                    throw LangError(.logicNeedsBool(op: op.rawValue, side: "right", got: right.kindDescription), at: range)
-                }
-                value = right
-            default:
-                let right = try evaluate(rhs)
-                if case .number(let a) = value, case .number(let b) = right, let result = Self.numbers(op, a, b) {
-                    value = result
-                    continue
-                }
-                switch op {
-                case .equal, .notEqual:
-                    let same = Equality.equal(value, right)
-                    value = .bool(op == .equal ? same : !same)
-                case .less, .lessEqual, .greater, .greaterEqual:
-                    value = try compare(op, value, right, at: range)
-                case .range:
-                    value = try makeRange(value, right, at: range)
-                default:
-                    value = try arithmetic(op, value, right, at: range, rhs: rhs)
-                }
-            }
-        }
-        return value
     }
 
     /// `a op b` for two numbers where it cannot fail (nil for `@`, `..<`, `**`, `&&`, `||`):
@@ -444,22 +341,22 @@ final class Evaluator {
         if let missing = parameters.indices.first(where: { bound[id: ids[$0]] == nil }) {
             throw LangError(.missingParameter(signature: function.signature, parameter: parameters[missing]), at: range)
         }
-        return try run(function.declaration, with: bound, at: range.start)
+        return try run(function, with: bound, at: range.start)
     }
 
     /// `f(a, b)` with as many positional arguments as `f` has parameters (the usual call):
     /// each argument is evaluated straight into the callee's bindings, with no list of
     /// evaluated arguments in between. Checks and errors come in the order `call` and the
     /// general `callUser` give them (arguments first, then interrupt and depth).
-    private func callUser(_ function: UserFunction, positional arguments: [Argument], at range: SourceRange, calleeRange: @autoclosure () -> SourceRange) throws(LangError) -> Value {
+    func callUser(_ function: UserFunction, positional arguments: [Code], at range: SourceRange, calleeRange: @autoclosure () -> SourceRange) throws(LangError) -> Value {
         let ids = function.declaration.parameterIDs
         var bound = takeLocals()
-        for (k, argument) in arguments.enumerated() {
-            bound.bindNew(id: ids[k], try evaluate(argument.value))
+        for k in arguments.indices {
+            bound.bindNew(id: ids[k], try arguments[k](self))
         }
         try checkInterrupt(at: range)
         try checkCallDepth(function, at: calleeRange())
-        return try run(function.declaration, with: bound, at: calleeRange().start)
+        return try run(function, with: bound, at: calleeRange().start)
     }
 
     private func checkCallDepth(_ function: UserFunction, at range: @autoclosure () -> SourceRange) throws(LangError) {
@@ -473,10 +370,11 @@ final class Evaluator {
         frame.pointer.pointee.spareLocals.popLast() ?? LocalBindings(capacity: 4)
     }
 
-    /// Runs a function's body with `bound` as its bindings, then gives the caller's back
-    /// (and keeps the callee's storage, emptied, for the next call).
+    /// Runs a function's compiled body with `bound` as its bindings, then gives the caller's
+    /// back (and keeps the callee's storage, emptied, for the next call).
     /// `caller` (where the call is, for "called from" lines) is worked out only for an error.
-    private func run(_ decl: FunctionDecl, with bound: LocalBindings, at caller: @autoclosure () -> SourceLocation) throws(LangError) -> Value {
+    private func run(_ function: UserFunction, with bound: LocalBindings, at caller: @autoclosure () -> SourceLocation) throws(LangError) -> Value {
+        let decl = function.declaration
         let callerSource = source
         var callerLocals = bound
         swap(&callerLocals, &frame.pointer.pointee.locals)
@@ -490,12 +388,7 @@ final class Evaluator {
             source = callerSource
         }
         do {
-            // A body that is a single expression returns its value (as in Swift).
-            if decl.body.count == 1, case .expression(let e) = decl.body[0] {
-                return try evaluate(e)
-            }
-            if case .returned(let v) = try execute(decl.body) { return v }
-            return .nil
+            return try function.code(self)
         } catch var error {
             if error.source == nil {
                 error.source = decl.source

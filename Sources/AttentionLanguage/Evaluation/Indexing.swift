@@ -17,10 +17,10 @@ extension Evaluator {
     /// Resolves one index part against an axis of `count` positions. Single indices may be
     /// negative (from the end) and must be in range; slices clamp to the axis, as in Python;
     /// a list or 1×n matrix of whole numbers picks those positions.
-    func resolve(_ part: IndexPart, count: Int, axis: String, at range: SourceRange) throws(LangError) -> Selection {
+    func resolve(_ part: CompiledPart, count: Int, axis: String, at range: SourceRange) throws(LangError) -> Selection {
         switch part {
-        case .single(let expr):
-            let value = try evaluate(expr)
+        case .single(let code, let expr):
+            let value = try code(self)
             switch value {
             case .number(let d):
                 return .one(try position(d, count: count, axis: axis, at: expr.fullRange))
@@ -41,9 +41,9 @@ extension Evaluator {
                 throw LangError(.indexType(got: value.kindDescription), at: expr.fullRange)
             }
         case .slice(let lowerExpr, let upperExpr):
-            func bound(_ e: Expr?, _ fallback: Int) throws(LangError) -> Int {
-                guard let e else { return fallback }
-                let v = try evaluate(e)
+            func bound(_ b: CompiledBound?, _ fallback: Int) throws(LangError) -> Int {
+                guard let b else { return fallback }
+                let e = b.expr, v = try b.code(self)
                 guard case .number(let d) = v else {
                     throw LangError(.sliceBoundType(got: v.kindDescription), at: e.fullRange)
                 }
@@ -77,7 +77,7 @@ extension Evaluator {
         return j
     }
 
-    func index(_ target: Value, _ parts: [IndexPart], at range: SourceRange) throws(LangError) -> Value {
+    func index(_ target: Value, _ parts: [CompiledPart], at range: SourceRange) throws(LangError) -> Value {
         switch target {
         case .matrix(let m):
             let rowSel = try resolve(parts[0], count: m.rows, axis: "row", at: range)
@@ -137,12 +137,12 @@ extension Evaluator {
 
     /// `[...]`: a matrix when every element is a number (rows from `;` or line breaks);
     /// `[[1, 2], [3, 4]]` (bracketed rows of numbers) stacks its rows; otherwise a list.
-    func evaluateBracket(_ rows: [[Expr]], range: SourceRange) throws(LangError) -> Value {
+    func evaluateBracket(_ codes: [[Code]], _ rows: [[Expr]], range: SourceRange) throws(LangError) -> Value {
         if rows.isEmpty { return .list([]) }
         var values: [[Value]] = []
-        for row in rows {
+        for row in codes {
             var evaluated: [Value] = []
-            for e in row { evaluated.append(try evaluate(e)) }
+            for code in row { evaluated.append(try code(self)) }
             values.append(evaluated)
         }
         let allNumbers = values.allSatisfy { $0.allSatisfy { if case .number = $0 { true } else { false } } }
