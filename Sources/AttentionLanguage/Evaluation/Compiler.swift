@@ -3,10 +3,17 @@ typealias Code = @Sendable (Evaluator) throws(LangError) -> Value
 /// A compiled statement or block: run it to get how it ended.
 typealias Block = @Sendable (Evaluator) throws(LangError) -> Flow
 
-/// An index part with its expressions compiled (the expressions stay for messages).
-enum CompiledPart: Sendable {
-    case single(Code, Expr)
-    case slice(lower: CompiledBound?, upper: CompiledBound?)
+/// An index part with its expressions compiled (the expressions stay for messages). A
+/// class: reading a part out of a statement's list of parts retains one reference, not
+/// each closure and node inside.
+final class CompiledPart: Sendable {
+    enum Kind: Sendable {
+        case single(Code, Expr)
+        case slice(lower: CompiledBound?, upper: CompiledBound?)
+    }
+    let kind: Kind
+
+    init(_ kind: Kind) { self.kind = kind }
 }
 
 struct CompiledBound: Sendable {
@@ -112,6 +119,15 @@ struct Compiler {
             }
             let compiled = tests
             let elseCode = try elseBody.map { (body) throws(LangError) -> Block in try block(body) }
+            if compiled.count == 1 {
+                // `if c { ... }` or `if c { ... } else { ... }`, the usual forms, without a loop.
+                let (test, expr, body) = compiled[0]
+                return { ev throws(LangError) in
+                    if try ev.condition(try test(ev), of: expr, "if") { return try body(ev) }
+                    if let elseCode { return try elseCode(ev) }
+                    return .normal
+                }
+            }
             return { ev throws(LangError) in
                 for branch in compiled {
                     if try ev.condition(try branch.condition(ev), of: branch.expr, "if") { return try branch.body(ev) }
@@ -269,13 +285,13 @@ struct Compiler {
         for part in parts {
             switch part {
             case .single(let e):
-                compiled.append(.single(try expression(e), e))
+                compiled.append(CompiledPart(.single(try expression(e), e)))
             case .slice(let lower, let upper):
                 func bound(_ e: Expr?) throws(LangError) -> CompiledBound? {
                     guard let e else { return nil }
                     return CompiledBound(code: try expression(e), expr: e)
                 }
-                compiled.append(.slice(lower: try bound(lower), upper: try bound(upper)))
+                compiled.append(CompiledPart(.slice(lower: try bound(lower), upper: try bound(upper))))
             }
         }
         return compiled

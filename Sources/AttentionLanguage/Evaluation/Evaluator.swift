@@ -47,8 +47,10 @@ final class Evaluator {
     let host: CellHost
     let limits: Limits
     let interruptFlag: InterruptFlag
+    /// The cell's source.
+    private let cellSource: SourceText
     /// The source of the code running now (a function's own source while it runs).
-    var source: SourceText
+    var source: SourceText { frame.pointer.pointee.function?.source ?? cellSource }
     /// The running user function's bindings (empty at the top level); a call saves the
     /// caller's and restores them when it returns.
     var locals: LocalBindings {
@@ -70,6 +72,9 @@ final class Evaluator {
         /// Emptied bindings of returned calls, kept with their capacity: a call takes one
         /// instead of allocating (see `callUser`).
         var spareLocals: [LocalBindings] = []
+        /// The function running now (nil at the top level). Not counted: the callee value
+        /// that the running call holds keeps it alive, and a call swaps it without ARC.
+        unowned(unsafe) var function: FunctionDecl?
     }
     private let frame = UncheckedBox(FrameState())
     /// `globals.values`, reached without an accessor call (the evaluator holds `globals`).
@@ -84,7 +89,7 @@ final class Evaluator {
         self.host = host
         self.limits = limits
         self.interruptFlag = interruptFlag
-        self.source = source
+        self.cellSource = source
     }
 
     // MARK: - Cells
@@ -341,7 +346,7 @@ final class Evaluator {
         if let missing = parameters.indices.first(where: { bound[id: ids[$0]] == nil }) {
             throw LangError(.missingParameter(signature: function.signature, parameter: parameters[missing]), at: range)
         }
-        return try run(function, with: bound, at: range.start)
+        return try run(function, with: consume bound, at: range.start)
     }
 
     /// `f(a, b)` with as many positional arguments as `f` has parameters (the usual call):
@@ -356,7 +361,7 @@ final class Evaluator {
         }
         try checkInterrupt(at: range)
         try checkCallDepth(function, at: calleeRange())
-        return try run(function, with: bound, at: calleeRange().start)
+        return try run(function, with: consume bound, at: calleeRange().start)
     }
 
     private func checkCallDepth(_ function: UserFunction, at range: @autoclosure () -> SourceRange) throws(LangError) {
@@ -373,19 +378,22 @@ final class Evaluator {
     /// Runs a function's compiled body with `bound` as its bindings, then gives the caller's
     /// back (and keeps the callee's storage, emptied, for the next call).
     /// `caller` (where the call is, for "called from" lines) is worked out only for an error.
-    private func run(_ function: UserFunction, with bound: LocalBindings, at caller: @autoclosure () -> SourceLocation) throws(LangError) -> Value {
+    /// `bound` is consumed: the callee's bindings must be their storage's only holder, or
+    /// every binding the body makes, and the emptying for reuse, would copy it.
+    private func run(_ function: UserFunction, with bound: consuming LocalBindings, at caller: @autoclosure () -> SourceLocation) throws(LangError) -> Value {
         let decl = function.declaration
-        let callerSource = source
+        let state = frame.pointer
         var callerLocals = bound
-        swap(&callerLocals, &frame.pointer.pointee.locals)
-        callDepth += 1
-        source = decl.source
+        swap(&callerLocals, &state.pointee.locals)
+        let callerFunction = state.pointee.function
+        state.pointee.function = decl
+        state.pointee.callDepth += 1
         defer {
-            swap(&callerLocals, &frame.pointer.pointee.locals)
+            swap(&callerLocals, &state.pointee.locals)
             callerLocals.removeAll()
-            frame.pointer.pointee.spareLocals.append(callerLocals)
-            callDepth -= 1
-            source = callerSource
+            state.pointee.spareLocals.append(callerLocals)
+            state.pointee.callDepth -= 1
+            state.pointee.function = callerFunction
         }
         do {
             return try function.code(self)

@@ -18,7 +18,7 @@ extension Evaluator {
     /// negative (from the end) and must be in range; slices clamp to the axis, as in Python;
     /// a list or 1×n matrix of whole numbers picks those positions.
     func resolve(_ part: CompiledPart, count: Int, axis: String, at range: SourceRange) throws(LangError) -> Selection {
-        switch part {
+        switch part.kind {
         case .single(let code, let expr):
             let value = try code(self)
             switch value {
@@ -63,16 +63,16 @@ extension Evaluator {
 
     /// A single index checked against `count`, negative counting from the end.
     /// The messages are built only on failure: this runs for every element a loop touches.
-    func position(_ d: Double, count: Int, axis: String, at range: SourceRange) throws(LangError) -> Int {
+    func position(_ d: Double, count: Int, axis: String, at range: @autoclosure () -> SourceRange) throws(LangError) -> Int {
         guard d.isFinite, d == d.rounded() else {
-            throw LangError(.indexNotWhole(d), at: range)
+            throw LangError(.indexNotWhole(d), at: range())
         }
         guard abs(d) <= Double(count), let i = Convert.exactInt(d) else {
-            throw LangError(.indexOutOfRange(index: d, count: count, axis: axis), at: range)
+            throw LangError(.indexOutOfRange(index: d, count: count, axis: axis), at: range())
         }
         let j = i < 0 ? i + count : i
         guard j >= 0, j < count else {
-            throw LangError(.indexOutOfRange(index: Double(i), count: count, axis: axis), at: range)
+            throw LangError(.indexOutOfRange(index: Double(i), count: count, axis: axis), at: range())
         }
         return j
     }
