@@ -19,18 +19,6 @@ struct LangError: Error, Sendable {
     var kind: DiagnosticKind { reason.kind }
     var message: String { reason.message }
 
-    init(_ kind: DiagnosticKind, _ message: String, at range: SourceRange?) {
-        self.init(.unclassified(kind, message), at: range)
-    }
-
-    static func syntax(_ message: String, at range: SourceRange?) -> LangError { LangError(.syntaxError, message, at: range) }
-    static func type(_ message: String, at range: SourceRange?) -> LangError { LangError(.typeError, message, at: range) }
-    static func value(_ message: String, at range: SourceRange?) -> LangError { LangError(.valueError, message, at: range) }
-    static func shape(_ message: String, at range: SourceRange?) -> LangError { LangError(.shapeError, message, at: range) }
-    static func index(_ message: String, at range: SourceRange?) -> LangError { LangError(.indexError, message, at: range) }
-    static func name(_ message: String, at range: SourceRange?) -> LangError { LangError(.nameError, message, at: range) }
-    static func limit(_ message: String, at range: SourceRange?) -> LangError { LangError(.limitError, message, at: range) }
-
     /// The public form, quoting `cell` unless the error carries its own source.
     func diagnostic(cell: SourceText) -> Diagnostic {
         let text = source ?? cell

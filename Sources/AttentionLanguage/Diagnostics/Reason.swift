@@ -114,12 +114,55 @@ enum Reason: Sendable, Equatable {
 
     // MARK: Running
     case interrupted
-    /// `Session.call` was handed something other than a function.
-    case callbackNotAFunction(name: String, got: String)
+    case noEvaluationStack(reason: String)
+    case expectedOneExpression
+    /// `suggestion`: a close name in scope; else, at the top level, a hint to run the defining cell.
+    case notDefined(name: String, suggestion: String?, atTopLevel: Bool)
+    case conditionNotBool(keyword: String, got: String)
+    case loopOverNumber(variable: String)
+    case notIterable(got: String)
+    case computationTooDeep
+    case callsTooDeep(limit: Int, function: String)
+    case notCallable(what: String, got: String)
+    case noSuchParameter(signature: String, label: String)
+    case argumentGivenTwice(signature: String, label: String)
+    case wrongArgumentCount(signature: String, expected: Int, got: Int)
+    case missingParameter(signature: String, parameter: String)
 
-    /// Not yet a case of its own (transitional: the evaluator's and parser's reasons are
-    /// moving here).
-    case unclassified(DiagnosticKind, String)
+    // MARK: Operators
+    case logicNeedsBool(op: String, side: String, got: String)
+    case cannotNegate(got: String)
+    case notNeedsBool(got: String)
+    case matmulOfNumbers
+    case matmulWithNumber(side: String)
+    case operandTypes(op: String, left: String, right: String)
+    case broadcastMismatch(verb: String, left: String, right: String, rows: Int, cols: Int)
+    /// `suggestion` is the right operand as it probably should have been written (`B.T`).
+    case matmulShape(left: String, right: String, leftCols: Int, rightRows: Int, suggestion: String?)
+    case comparisonTypes(op: String, left: String, right: String, leftIsMatrix: Bool)
+    case rangeTooLong(from: Int, to: Int)
+    case rangeBoundType(got: String)
+    case rangeBoundNotWhole(Double)
+
+    // MARK: Indexing, fields, literals and element assignment
+    case indexListItemType(found: String)
+    case indexType(got: String)
+    case sliceBoundType(got: String)
+    case sliceBoundNotWhole(Double)
+    case indexNotWhole(Double)
+    case indexOutOfRange(index: Double, count: Int, axis: String)
+    case listTakesOneIndex
+    case stringTakesOneIndex
+    case notIndexable(got: String)
+    case noMatrixField(name: String, suggestion: String?)
+    case noRecordField(name: String, suggestion: String?, fields: [String])
+    case noField(name: String, got: String, isList: Bool)
+    case raggedRows(row: Int, count: Int, expected: Int)
+    case severalRowsNotNumbers
+    case assignShapeMismatch(value: String, rows: Int, cols: Int, name: String)
+    case matrixElementType(got: String)
+    case listAssignOneItem
+    case notElementAssignable(name: String, kind: String)
 
     /// The kind students see before the colon.
     var kind: DiagnosticKind {
@@ -129,10 +172,24 @@ enum Reason: Sendable, Equatable {
             .expectedExpression, .expectedEndOfStatement, .expectedCommaOrBracket, .expectedIn, .keywordAsExpression,
             .reservedWord, .notAssignable, .assignmentInCondition, .unclosedBrace, .unclosedBracket, .unclosedParenthesis,
             .cellEndsEarly, .returnOutsideFunction, .outsideLoop, .misplacedElse, .duplicateParameter, .duplicateLabel,
-            .positionalAfterLabelled, .emptyIndex:
+            .positionalAfterLabelled, .emptyIndex, .expectedOneExpression:
             .syntaxError
-        case .tooManyIndices:
+        case .tooManyIndices, .sliceBoundNotWhole, .indexNotWhole, .indexOutOfRange, .listTakesOneIndex, .stringTakesOneIndex,
+            .listAssignOneItem:
             .indexError
+        case .conditionNotBool, .loopOverNumber, .notIterable, .notCallable, .noSuchParameter, .argumentGivenTwice,
+            .wrongArgumentCount, .missingParameter, .logicNeedsBool, .cannotNegate, .notNeedsBool, .matmulOfNumbers,
+            .matmulWithNumber, .operandTypes, .comparisonTypes, .rangeBoundType, .indexListItemType, .indexType, .sliceBoundType,
+            .notIndexable, .noField, .severalRowsNotNumbers, .matrixElementType, .notElementAssignable:
+            .typeError
+        case .broadcastMismatch, .matmulShape, .raggedRows, .assignShapeMismatch:
+            .shapeError
+        case .rangeBoundNotWhole:
+            .valueError
+        case .notDefined, .noMatrixField, .noRecordField:
+            .nameError
+        case .noEvaluationStack, .computationTooDeep, .callsTooDeep, .rangeTooLong:
+            .limitError
         case .nestedTooDeep, .chainTooLong:
             .limitError
         case .argumentType, .argumentItemType, .unknownLabel, .tooManyPositional, .missingArgument, .comparesNumbers,
@@ -159,10 +216,6 @@ enum Reason: Sendable, Equatable {
             }
         case .interrupted:
             .interrupted
-        case .callbackNotAFunction:
-            .typeError
-        case .unclassified(let kind, _):
-            kind
         }
     }
 
@@ -260,8 +313,49 @@ enum Reason: Sendable, Equatable {
         case .stringTooLong(let bytes, let limit): "this string would be \(bytes) bytes long, more than the \(limit) allowed (raise ATTN_MAX_ELEMENTS to allow more)"
         case .core(let error): error.message
         case .interrupted: "the cell was interrupted; bindings made before this point are kept"
-        case .callbackNotAFunction(let name, let got): "\(name) is a \(got), not a function, so it cannot be called"
-        case .unclassified(_, let message): message
+        case .noEvaluationStack(let reason): "\(reason); nothing in this cell ran and every binding is kept (free memory or raise the limit, then run it again)"
+        case .expectedOneExpression: "expected one expression here, not statements (nothing may be bound)"
+        case .notDefined(let name, let suggestion, let atTopLevel): "'\(name)' is not defined" + (suggestion.map { "; did you mean \($0)?" } ?? (atTopLevel ? "; run the cell that defines it first" : ""))
+        case .conditionNotBool(let keyword, let got): "the condition of '\(keyword)' must be true or false, got a \(got)"
+        case .loopOverNumber(let variable): "cannot loop over a number; to count, write for \(variable) in 0..<n"
+        case .notIterable(let got): "cannot loop over a \(got); loop over a list, a matrix (its rows) or a range 0..<n"
+        case .computationTooDeep: "this computation nests too deeply (calls inside calls inside calls); simplify it or lower the recursion"
+        case .callsTooDeep(let limit, let function): "more than \(limit) nested function calls; does \(function) call itself without ever stopping? (raise ATTN_MAX_DEPTH to allow more)"
+        case .notCallable(let what, let got): "\(what) is a \(got), not a function, so it cannot be called"
+        case .noSuchParameter(let signature, let label): "\(signature) has no parameter '\(label)'"
+        case .argumentGivenTwice(let signature, let label): "the argument '\(label)' of \(signature) is given twice"
+        case .wrongArgumentCount(let signature, let expected, let got): "\(signature) takes \(expected) argument\(expected == 1 ? "" : "s"), got \(got)"
+        case .missingParameter(let signature, let parameter): "\(signature) is missing the argument '\(parameter)'"
+        case .logicNeedsBool(let op, let side, let got): "\(op) needs true or false on both sides; the \(side) side is a \(got)"
+        case .cannotNegate(let got): "cannot negate a \(got); '-' works on numbers and matrices"
+        case .notNeedsBool(let got): "'!' needs true or false, got a \(got)"
+        case .matmulOfNumbers: "@ is the matrix product and needs two matrices; to multiply numbers use *"
+        case .matmulWithNumber(let side): "@ needs two matrices, but the \(side) side is a number; to scale a matrix use *"
+        case .operandTypes(let op, let left, let right): "cannot use \(op) with a \(left) and a \(right)"
+        case .broadcastMismatch(let verb, let left, let right, let rows, let cols): "cannot \(verb) a \(left) matrix and a \(right) matrix: shapes must match, or one must be a number, a 1×\(cols) row or a \(rows)×1 column"
+        case .matmulShape(let left, let right, let leftCols, let rightRows, let suggestion): "cannot multiply a \(left) matrix by a \(right) matrix with @: the left has \(leftCols) column\(leftCols == 1 ? "" : "s") but the right has \(rightRows) row\(rightRows == 1 ? "" : "s")" + (suggestion.map { "; did you mean \($0)?" } ?? "")
+        case .comparisonTypes(let op, let left, let right, let leftIsMatrix): "\(op) compares two numbers (or two strings), not a \(left) and a \(right)" + (leftIsMatrix ? "; to compare matrices use close(A, B)" : "")
+        case .rangeTooLong(let from, let to): "the range \(from)..<\(to) is too long"
+        case .rangeBoundType(let got): "..< needs whole numbers on both sides, got a \(got)"
+        case .rangeBoundNotWhole(let d): "..< needs whole numbers on both sides, got \(f(d))"
+        case .indexListItemType(let found): "a list used as an index must hold whole numbers, found a \(found)"
+        case .indexType(let got): "an index must be a whole number, a slice like 0:2, or a list of numbers; got a \(got)"
+        case .sliceBoundType(let got): "a slice bound must be a whole number, got a \(got)"
+        case .sliceBoundNotWhole(let d): "a slice bound must be a whole number, got \(f(d))"
+        case .indexNotWhole(let d): "an index must be a whole number, got \(f(d))"
+        case .indexOutOfRange(let index, let count, let axis): "index \(f(index)) is out of range for \(count) \(count == 1 ? axis : axis + "s") (\(count == 0 ? "there are none" : "use 0 to \(count - 1), or -\(count) to -1"))"
+        case .listTakesOneIndex: "a list takes one index; for an item of an item write xs[i][j]"
+        case .stringTakesOneIndex: "a string takes one index"
+        case .notIndexable(let got): "a \(got) cannot be indexed; indexing works on matrices, lists and strings"
+        case .noMatrixField(let name, let suggestion): "a matrix has no field '\(name)'; its fields are .T, .shape, .rows and .cols" + (suggestion.map { " (did you mean .\($0)?)" } ?? "")
+        case .noRecordField(let name, let suggestion, let fields): "this record has no field '\(name)'" + (suggestion.map { "; did you mean .\($0)?" } ?? "") + " Its fields are: \(fields.joined(separator: ", "))"
+        case .noField(let name, let got, let isList): "a \(got) has no field '\(name)'" + (isList ? "; for its length use len(...)" : "")
+        case .raggedRows(let row, let count, let expected): "row \(row) of this matrix has \(count) value\(count == 1 ? "" : "s") but row 0 has \(expected); every row needs the same length"
+        case .severalRowsNotNumbers: "a matrix literal with several rows (';' or line breaks) holds numbers only; for a list, separate the items with commas"
+        case .assignShapeMismatch(let value, let rows, let cols, let name): "cannot assign a \(value) matrix to a \(rows)×\(cols) part of \(name)"
+        case .matrixElementType(let got): "only numbers and matrices can be stored in a matrix, got a \(got)"
+        case .listAssignOneItem: "assign to one item of a list at a time, as in xs[0] = v"
+        case .notElementAssignable(let name, let kind): "\(name) is a \(kind); only matrices and lists have elements to assign"
         }
     }
 

@@ -11,7 +11,7 @@ import AttentionCore
 /// then costs O(n²) in all, not O(n⁴), and n appends O(n), not O(n²).
 extension Evaluator {
     /// `A[i, j] = v` and `xs[i] = v`.
-    func assignElements(of name: Name, indices parts: [IndexPart], value valueExpr: Expr, at range: SourceRange) throws(LangError) {
+    func assignElements(of name: Name, indices parts: [CompiledPart], value valueCode: Code, at range: SourceRange) throws(LangError) {
         // Only the shape of the target is kept, not a second reference to its storage.
         enum Target { case matrix(rows: Int, cols: Int), list(count: Int), other(kind: String) }
         let target: Target
@@ -20,7 +20,7 @@ extension Evaluator {
         case .list(let items): target = .list(count: items.count)
         case let other: target = .other(kind: other.kindDescription)
         }
-        let value = try evaluate(valueExpr)
+        let value = try valueCode(self)
         switch target {
         case .matrix(let rowCount, let colCount):
             let rowSelection = try resolve(parts[0], count: rowCount, axis: "row", at: range)
@@ -38,13 +38,13 @@ extension Evaluator {
             case .matrix(let v) where v.count == 1:
                 modifyMatrix(name) { m in for i in rows { for j in cols { m[i, j] = v.storage[0] } } }
             case .matrix(let v):
-                throw .shape("cannot assign a \(v.shapeDescription) matrix to a \(rows.count)×\(cols.count) part of \(name)", at: range)
+                throw LangError(.assignShapeMismatch(value: v.shapeDescription, rows: rows.count, cols: cols.count, name: name.text), at: range)
             default:
-                throw .type("only numbers and matrices can be stored in a matrix, got a \(value.kindDescription)", at: range)
+                throw LangError(.matrixElementType(got: value.kindDescription), at: range)
             }
         case .list(let count):
             guard parts.count == 1, case .one(let i) = try resolve(parts[0], count: count, axis: "item", at: range) else {
-                throw .index("assign to one item of a list at a time, as in xs[0] = v", at: range)
+                throw LangError(.listAssignOneItem, at: range)
             }
             if value.holdsItems, case .list(var items) = try lookup(name, at: range) {
                 // A list or record going in may deepen or widen the list: check the list it makes.
@@ -58,7 +58,7 @@ extension Evaluator {
                 bound = .list(items)
             }
         case .other(let kind):
-            throw .type("\(name) is a \(kind); only matrices and lists have elements to assign", at: range)
+            throw LangError(.notElementAssignable(name: name.text, kind: kind), at: range)
         }
     }
 
@@ -75,11 +75,15 @@ extension Evaluator {
     /// `x = x + e`: the left operand is looked up and `e` evaluated as for any `+`; when both
     /// are lists (or both strings) and the limits allow the result, `e` is appended to the
     /// bound value in place. Anything else is the ordinary `+`.
-    func assignSum(_ name: Name, at nameRange: SourceRange, _ link: ChainLink) throws(LangError) {
+    func assignSum(_ name: Name, at nameRange: SourceRange, _ link: ChainLink, rhs rhsCode: Code) throws(LangError) {
         let tail: Value
         do {
             let lhs = try lookup(name, at: nameRange)
-            let rhs = try evaluate(link.operand)
+            let rhs = try rhsCode(self)
+            if case .number(let a) = lhs, case .number(let b) = rhs {
+                bind(name.id, .number(a + b))  // `s = s + x`, the commonest statement of a loop
+                return
+            }
             switch (lhs, rhs) {
             case (.list(let a), .list(let b)):
                 try checkCount(a.count + b.count, at: link.range)

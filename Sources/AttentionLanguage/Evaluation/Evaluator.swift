@@ -47,8 +47,10 @@ final class Evaluator {
     let host: CellHost
     let limits: Limits
     let interruptFlag: InterruptFlag
+    /// The cell's source.
+    private let cellSource: SourceText
     /// The source of the code running now (a function's own source while it runs).
-    var source: SourceText
+    var source: SourceText { frame.pointer.pointee.function?.source ?? cellSource }
     /// The running user function's bindings (empty at the top level); a call saves the
     /// caller's and restores them when it returns.
     var locals: LocalBindings {
@@ -65,6 +67,14 @@ final class Evaluator {
     private struct FrameState {
         var locals = LocalBindings()
         var callDepth = 0
+        /// Polls left before the host is asked about an interrupt (see `checkInterrupt`).
+        var pollsUntilHost = 1
+        /// Emptied bindings of returned calls, kept with their capacity: a call takes one
+        /// instead of allocating (see `callUser`).
+        var spareLocals: [LocalBindings] = []
+        /// The function running now (nil at the top level). Not counted: the callee value
+        /// that the running call holds keeps it alive, and a call swaps it without ARC.
+        unowned(unsafe) var function: FunctionDecl?
     }
     private let frame = UncheckedBox(FrameState())
     /// `globals.values`, reached without an accessor call (the evaluator holds `globals`).
@@ -79,33 +89,51 @@ final class Evaluator {
         self.host = host
         self.limits = limits
         self.interruptFlag = interruptFlag
-        self.source = source
+        self.cellSource = source
     }
 
     // MARK: - Cells
 
     /// Runs a parsed cell. Returns the value of a final expression statement (nil for nil).
+    /// Each statement is compiled (see `Compiler`) just before it runs.
     func runCell(_ statements: [Stmt]) throws(LangError) -> Value? {
+        let compiler = Compiler(stackGuard: stackGuard)
         var result: Value?
         for (i, statement) in statements.enumerated() {
             try checkInterrupt(at: statement.range)
             if i == statements.count - 1, case .expression(let e) = statement {
-                let value = try evaluate(e)
+                let value = try compiler.expression(e)(self)
                 if case .nil = value { result = nil } else { result = value }
             } else {
-                _ = try execute(statement)
+                _ = try compiler.statement(statement)(self)
             }
         }
         return result
     }
 
+    /// How many polls pass between two questions to the host. The session's own flag (one
+    /// relaxed atomic load) is read at every poll; `host.isInterruptRequested` is a call
+    /// through a protocol (a kernel's may take a lock), so it is asked every 256th poll and
+    /// at every builtin call: a few microseconds of interpreted steps, far within the
+    /// 10 ms an interrupt should take, and builtin calls (which may run long) never wait.
+    static let hostPollInterval = 256
+
     /// Polled between statements, at every loop iteration and every call. The range is an
     /// autoclosure: working out a statement's range walks its expression, and is only
     /// needed when the check fails.
+    @inline(__always)
     func checkInterrupt(at range: @autoclosure () -> SourceRange?) throws(LangError) {
-        if interruptFlag.isSet || host.isInterruptRequested {
-            throw LangError(.interrupted, "the cell was interrupted; bindings made before this point are kept", at: range())
+        let state = frame.pointer
+        state.pointee.pollsUntilHost -= 1
+        if interruptFlag.isSet || (state.pointee.pollsUntilHost <= 0 && askHost()) {
+            throw LangError(.interrupted, at: range())
         }
+    }
+
+    /// Asks the host now and starts the next countdown.
+    private func askHost() -> Bool {
+        frame.pointer.pointee.pollsUntilHost = Self.hostPollInterval
+        return host.isInterruptRequested
     }
 
     // MARK: - Names
@@ -113,20 +141,16 @@ final class Evaluator {
     /// A name's value: the running function's binding, else the session's, else a builtin.
     /// Bindings are found by the name's interned id (an array index), not by its text.
     func lookup(_ name: Name, at range: SourceRange) throws(LangError) -> Value {
-        if callDepth > 0, let v = locals[id: name.id] { return v }
+        let state = frame.pointer  // not `locals`: its accessor is a coroutine, on every name read
+        if state.pointee.callDepth > 0, let v = state.pointee.locals[id: name.id] { return v }
         if let v = globalBindings.pointee[id: name.id] { return v }
         return try lookupBuiltin(name.text, at: range)
     }
 
     private func lookupBuiltin(_ name: String, at range: SourceRange) throws(LangError) -> Value {
         if BuiltinTable.info(name) != nil { return .function(.builtin(name: name)) }
-        var message = "'\(name)' is not defined"
-        if let suggestion = Suggestions.closest(to: name, among: namesInScope()) {
-            message += "; did you mean \(suggestion)?"
-        } else if callDepth == 0 {
-            message += "; run the cell that defines it first"
-        }
-        throw .name(message, at: range)
+        let suggestion = Suggestions.closest(to: name, among: namesInScope())
+        throw LangError(.notDefined(name: name, suggestion: suggestion, atTopLevel: callDepth == 0), at: range)
     }
 
     func namesInScope() -> [String] {
@@ -155,191 +179,117 @@ final class Evaluator {
         return try locals.modify(id: id, body)
     }
 
-    // MARK: - Statements
+    // MARK: - Running compiled code
 
-    func execute(_ statements: [Stmt]) throws(LangError) -> Flow {
-        for statement in statements {
-            try checkInterrupt(at: statement.range)
-            let flow = try execute(statement)
-            if case .normal = flow { continue }
-            return flow
-        }
-        return .normal
+    /// Fails with a `LimitError` before a compound expression runs when the stack is nearly
+    /// used up, whatever the configured limits.
+    @inline(__always)
+    func checkStack(at range: SourceRange) throws(LangError) {
+        if stackGuard.isExhausted { throw LangError(.computationTooDeep, at: range) }
     }
 
-    func execute(_ statement: Stmt) throws(LangError) -> Flow {
-        switch statement {
-        case .assign(let name, .chain(.name(let left, let leftRange), let links), _)
-        where links.count == 1 && links[0].op == .add && left.id == name.id:
-            try assignSum(name, at: leftRange, links[0])
-            return .normal
-        case .assign(let name, let value, _):
-            bind(name.id, try evaluate(value))
-            return .normal
-        case .assignIndex(let name, let indices, let value, let range):
-            try assignElements(of: name, indices: indices, value: value, at: range)
-            return .normal
-        case .expression(let e):
-            _ = try evaluate(e)
-            return .normal
-        case .function(let decl):
-            bind(decl.nameID, .function(.user(UserFunction(decl))))
-            return .normal
-        case .return(let e, _):
-            return .returned(try e.map { (e) throws(LangError) -> Value in try evaluate(e) } ?? .nil)
-        case .break:
-            return .breakLoop
-        case .continue:
-            return .continueLoop
-        case .if(let branches, let elseBody, _):
-            for branch in branches {
-                if try condition(branch.condition, "if") {
-                    return try execute(branch.body)
-                }
-            }
-            if let elseBody { return try execute(elseBody) }
-            return .normal
-        case .while(let cond, let body, let range):
-            while true {
-                try checkInterrupt(at: range)
-                guard try condition(cond, "while") else { return .normal }
-                switch try execute(body) {
-                case .normal, .continueLoop: continue
-                case .breakLoop: return .normal
-                case .returned(let v): return .returned(v)
-                }
-            }
-        case .for(let name, let iterable, let body, let range):
-            return try executeFor(name: name, iterable: iterable, body: body, range: range)
-        }
-    }
-
-    private func condition(_ e: Expr, _ keyword: String) throws(LangError) -> Bool {
-        let v = try evaluate(e)
-        guard case .bool(let b) = v else {
-            throw .type("the condition of '\(keyword)' must be true or false, got a \(v.kindDescription)", at: e.fullRange)
+    func condition(_ value: Value, of expr: Expr, _ keyword: String) throws(LangError) -> Bool {
+        guard case .bool(let b) = value else {
+            throw LangError(.conditionNotBool(keyword: keyword, got: value.kindDescription), at: expr.fullRange)
         }
         return b
     }
 
     /// `for x in 0..<n` counts without building a list; lists give their items; a matrix its rows (1×C each).
-    private func executeFor(name: Name, iterable: Expr, body: [Stmt], range: SourceRange) throws(LangError) -> Flow {
+    func loop(_ name: Name, over iterable: CompiledIterable, body: Block, at range: SourceRange) throws(LangError) -> Flow {
         func run(_ value: Value) throws(LangError) -> Flow? {
             try checkInterrupt(at: range)
             bind(name.id, value)
-            switch try execute(body) {
+            switch try body(self) {
             case .normal, .continueLoop: return nil
             case .breakLoop: return .normal
             case .returned(let v): return .returned(v)
             }
         }
-        if case .chain(let first, let links) = iterable, let last = links.last, last.op == .range {
-            // `lo..<hi`, where `lo` is everything before the last operator.
-            let lo: Expr = links.count == 1 ? first : .chain(first, Array(links.dropLast()))
-            let hi = last.operand, r = last.range
-            let a = try rangeBound(try evaluate(lo), at: lo.fullRange, operatorRange: r)
-            let b = try rangeBound(try evaluate(hi), at: hi.fullRange, operatorRange: r)
+        switch iterable {
+        case .range(let lo, let loExpr, let hi, let hiExpr, let r):
+            let a = try rangeBound(try lo(self), at: loExpr.fullRange, operatorRange: r)
+            let b = try rangeBound(try hi(self), at: hiExpr.fullRange, operatorRange: r)
             var i = a
             while i < b {
                 if let flow = try run(.number(Double(i))) { return flow }
                 i += 1
             }
-            return .normal
-        }
-        let value = try evaluate(iterable)
-        switch value {
-        case .list(let items):
-            for item in items { if let flow = try run(item) { return flow } }
-        case .matrix(let m):
-            for i in 0..<m.rows {
-                let row = Matrix(rows: 1, cols: m.cols) { _, j in m[i, j] }
-                if let flow = try run(.matrix(row)) { return flow }
+        case .value(let code, let expr):
+            let value = try code(self)
+            switch value {
+            case .list(let items):
+                for item in items { if let flow = try run(item) { return flow } }
+            case .matrix(let m):
+                for i in 0..<m.rows {
+                    let row = Matrix(rows: 1, cols: m.cols) { _, j in m[i, j] }
+                    if let flow = try run(.matrix(row)) { return flow }
+                }
+            case .number:
+                throw LangError(.loopOverNumber(variable: name.text), at: expr.fullRange)
+            default:
+                throw LangError(.notIterable(got: value.kindDescription), at: expr.fullRange)
             }
-        case .number:
-            throw .type("cannot loop over a number; to count, write for \(name) in 0..<n", at: iterable.fullRange)
-        default:
-            throw .type("cannot loop over a \(value.kindDescription); loop over a list, a matrix (its rows) or a range 0..<n", at: iterable.fullRange)
         }
         return .normal
     }
 
-    // MARK: - Expressions
-
-    func evaluate(_ expr: Expr) throws(LangError) -> Value {
-        switch expr {
-        // Leaves first: they cannot nest, so they skip the stack check.
-        case .number(let v, _): return .number(v)
-        case .string(let s, _): return .string(s)
-        case .bool(let b, _): return .bool(b)
-        case .nil: return .nil
-        case .name(let name, let range): return try lookup(name, at: range)
-        default: return try evaluateCompound(expr)
+    /// One step of a chain of left-associative operators: `value op right`, where `right`
+    /// runs only when needed (`&&` and `||` short-circuit).
+    @inline(__always)
+    func apply(_ link: ChainLink, _ right: Code, to value: Value) throws(LangError) -> Value {
+        let op = link.op
+        switch op {
+        case .and, .or:
+            guard case .bool(let left) = value else {
+                throw LangError(.logicNeedsBool(op: op.rawValue, side: "left", got: value.kindDescription), at: link.range)
+            }
+            if (op == .and && !left) || (op == .or && left) { return value }
+            let rhs = try right(self)
+            guard case .bool = rhs else {
+                throw LangError(.logicNeedsBool(op: op.rawValue, side: "right", got: rhs.kindDescription), at: link.range)
+            }
+            return rhs
+        default:
+            let rhs = try right(self)
+            if case .number(let a) = value, case .number(let b) = rhs, let result = Self.numbers(op, a, b) { return result }
+            return try binary(link, value, rhs)
         }
     }
 
-    private func evaluateCompound(_ expr: Expr) throws(LangError) -> Value {
-        guard !stackGuard.isExhausted else {
-            throw .limit("this computation nests too deeply (calls inside calls inside calls); simplify it or lower the recursion", at: expr.range)
-        }
-        switch expr {
-        case .number, .string, .bool, .nil, .name: return try evaluate(expr)
-        case .bracket(let rows, let range): return try evaluateBracket(rows, range: range)
-        case .unary(let op, let operand, let range):
-            return try unary(op, try evaluate(operand), at: range)
-        case .power(let lhs, let rhs, let range):
-            let base = try evaluate(lhs)
-            return try arithmetic(.power, base, try evaluate(rhs), at: range, rhs: rhs)
-        case .chain(let first, let links):
-            return try evaluateChain(first, links)
-        case .call(let callee, let arguments, let range):
-            let function = try evaluate(callee)
-            guard case .function(let callable) = function else {
-                throw .type("\(describe(callee)) is a \(function.kindDescription), not a function, so it cannot be called", at: range)
-            }
-            var values: [EvaluatedArgument] = []
-            values.reserveCapacity(arguments.count)
-            for argument in arguments {
-                values.append(EvaluatedArgument(
-                    label: argument.label, labelRange: argument.labelRange,
-                    value: try evaluate(argument.value), expr: argument.value))
-            }
-            return try call(callable, values, at: range, calleeRange: callee.fullRange)
-        case .index(let target, let parts, let range):
-            return try index(try evaluate(target), parts, at: range)
-        case .field(let target, let name, let range):
-            return try field(try evaluate(target), name, at: range)
+    /// The general rules for every operator but `&&` and `||`.
+    private func binary(_ link: ChainLink, _ value: Value, _ rhs: Value) throws(LangError) -> Value {
+        switch link.op {
+        case .equal, .notEqual:
+            let same = Equality.equal(value, rhs)
+            return .bool(link.op == .equal ? same : !same)
+        case .less, .lessEqual, .greater, .greaterEqual:
+            return try compare(link.op, value, rhs, at: link.range)
+        case .range:
+            return try makeRange(value, rhs, at: link.range)
+        default:
+            return try arithmetic(link.op, value, rhs, at: link.range, rhs: link.operand)
         }
     }
 
-    /// Evaluates a chain of left-associative operators from left to right, in a loop.
-    private func evaluateChain(_ first: Expr, _ links: [ChainLink]) throws(LangError) -> Value {
-        var value = try evaluate(first)
-        for link in links {
-            let (op, rhs, range) = (link.op, link.operand, link.range)
-            switch op {
-            case .and, .or:
-                guard case .bool(let left) = value else {
-                    throw .type("\(op.rawValue) needs true or false on both sides; the left side is a \(value.kindDescription)", at: range)
-                }
-                if (op == .and && !left) || (op == .or && left) { continue }
-                let right = try evaluate(rhs)
-                guard case .bool = right else {
-                    throw .type("\(op.rawValue) needs true or false on both sides; the right side is a \(right.kindDescription)", at: range)
-                }
-                value = right
-            case .equal, .notEqual:
-                let right = try evaluate(rhs)
-                let same = Equality.equal(value, right)
-                value = .bool(op == .equal ? same : !same)
-            case .less, .lessEqual, .greater, .greaterEqual:
-                value = try compare(op, value, try evaluate(rhs), at: range)
-            case .range:
-                value = try makeRange(value, try evaluate(rhs), at: range)
-            default:
-                value = try arithmetic(op, value, try evaluate(rhs), at: range, rhs: rhs)
-            }
+    /// `a op b` for two numbers where it cannot fail (nil for `@`, `..<`, `**`, `&&`, `||`):
+    /// the same results `arithmetic`, `compare` and `Equality` give, without their switches
+    /// over both operands' kinds. Most operators a loop runs are these.
+    @inline(__always)
+    private static func numbers(_ op: BinaryOp, _ a: Double, _ b: Double) -> Value? {
+        switch op {
+        case .add: .number(a + b)
+        case .subtract: .number(a - b)
+        case .multiply: .number(a * b)
+        case .divide: .number(a / b)
+        case .less: .bool(a < b)
+        case .lessEqual: .bool(a <= b)
+        case .greater: .bool(a > b)
+        case .greaterEqual: .bool(a >= b)
+        case .equal: .bool(a == b)
+        case .notEqual: .bool(a != b)
+        default: nil
         }
-        return value
     }
 
     /// A short description of an expression for messages: its source text.
@@ -363,6 +313,7 @@ final class Evaluator {
         try checkInterrupt(at: range)
         switch callable {
         case .builtin(let name):
+            if askHost() { throw LangError(.interrupted, at: range) }
             return try callBuiltin(name, arguments, at: calleeRange)
         case .user(let function):
             return try callUser(function, arguments, at: calleeRange)
@@ -370,59 +321,88 @@ final class Evaluator {
     }
 
     private func callUser(_ function: UserFunction, _ arguments: [EvaluatedArgument], at range: SourceRange) throws(LangError) -> Value {
-        guard callDepth < limits.maxCallDepth else {
-            throw .limit(
-                "more than \(limits.maxCallDepth) nested function calls; does \(function.name) call itself without ever stopping? (raise ATTN_MAX_DEPTH to allow more)",
-                at: range)
-        }
+        try checkCallDepth(function, at: range)
         let parameters = function.parameters
-        let decl = function.declaration
-        let ids = decl.parameterIDs
-        var bound = LocalBindings(capacity: parameters.count)
+        let ids = function.declaration.parameterIDs
+        var bound = takeLocals()
         var positional = 0
         for argument in arguments {
             if let label = argument.label {
                 guard let k = parameters.firstIndex(of: label) else {
-                    throw .type("\(function.signature) has no parameter '\(label)'", at: argument.labelRange ?? range)
+                    throw LangError(.noSuchParameter(signature: function.signature, label: label), at: argument.labelRange ?? range)
                 }
                 guard bound[id: ids[k]] == nil else {
-                    throw .type("the argument '\(label)' of \(function.signature) is given twice", at: argument.labelRange ?? range)
+                    throw LangError(.argumentGivenTwice(signature: function.signature, label: label), at: argument.labelRange ?? range)
                 }
                 bound[id: ids[k]] = argument.value
             } else {
                 guard positional < parameters.count else {
-                    throw .type("\(function.signature) takes \(parameters.count) argument\(parameters.count == 1 ? "" : "s"), got \(arguments.count)", at: argument.range)
+                    throw LangError(.wrongArgumentCount(signature: function.signature, expected: parameters.count, got: arguments.count), at: argument.range)
                 }
                 bound[id: ids[positional]] = argument.value
                 positional += 1
             }
         }
         if let missing = parameters.indices.first(where: { bound[id: ids[$0]] == nil }) {
-            throw .type("\(function.signature) is missing the argument '\(parameters[missing])'", at: range)
+            throw LangError(.missingParameter(signature: function.signature, parameter: parameters[missing]), at: range)
         }
-        let callerSource = source
-        let callerLocals = locals
-        locals = bound
-        callDepth += 1
-        source = decl.source
+        return try run(function, with: consume bound, at: range.start)
+    }
+
+    /// `f(a, b)` with as many positional arguments as `f` has parameters (the usual call):
+    /// each argument is evaluated straight into the callee's bindings, with no list of
+    /// evaluated arguments in between. Checks and errors come in the order `call` and the
+    /// general `callUser` give them (arguments first, then interrupt and depth).
+    func callUser(_ function: UserFunction, positional arguments: [Code], at range: SourceRange, calleeRange: @autoclosure () -> SourceRange) throws(LangError) -> Value {
+        let ids = function.declaration.parameterIDs
+        var bound = takeLocals()
+        for k in arguments.indices {
+            bound.bindNew(id: ids[k], try arguments[k](self))
+        }
+        try checkInterrupt(at: range)
+        try checkCallDepth(function, at: calleeRange())
+        return try run(function, with: consume bound, at: calleeRange().start)
+    }
+
+    private func checkCallDepth(_ function: UserFunction, at range: @autoclosure () -> SourceRange) throws(LangError) {
+        guard callDepth < limits.maxCallDepth else {
+            throw LangError(.callsTooDeep(limit: limits.maxCallDepth, function: function.name), at: range())
+        }
+    }
+
+    /// Empty bindings for a call, reusing a returned call's storage when there is one.
+    private func takeLocals() -> LocalBindings {
+        frame.pointer.pointee.spareLocals.popLast() ?? LocalBindings(capacity: 4)
+    }
+
+    /// Runs a function's compiled body with `bound` as its bindings, then gives the caller's
+    /// back (and keeps the callee's storage, emptied, for the next call).
+    /// `caller` (where the call is, for "called from" lines) is worked out only for an error.
+    /// `bound` is consumed: the callee's bindings must be their storage's only holder, or
+    /// every binding the body makes, and the emptying for reuse, would copy it.
+    private func run(_ function: UserFunction, with bound: consuming LocalBindings, at caller: @autoclosure () -> SourceLocation) throws(LangError) -> Value {
+        let decl = function.declaration
+        let state = frame.pointer
+        var callerLocals = bound
+        swap(&callerLocals, &state.pointee.locals)
+        let callerFunction = state.pointee.function
+        state.pointee.function = decl
+        state.pointee.callDepth += 1
         defer {
-            locals = callerLocals
-            callDepth -= 1
-            source = callerSource
+            swap(&callerLocals, &state.pointee.locals)
+            callerLocals.removeAll()
+            state.pointee.spareLocals.append(callerLocals)
+            state.pointee.callDepth -= 1
+            state.pointee.function = callerFunction
         }
         do {
-            // A body that is a single expression returns its value (as in Swift).
-            if decl.body.count == 1, case .expression(let e) = decl.body[0] {
-                return try evaluate(e)
-            }
-            if case .returned(let v) = try execute(decl.body) { return v }
-            return .nil
+            return try function.code(self)
         } catch var error {
             if error.source == nil {
                 error.source = decl.source
                 error.function = decl.name
             }
-            error.callers.append(range.start)
+            error.callers.append(caller())
             throw error
         }
     }

@@ -7,9 +7,9 @@ extension Evaluator {
         case (.negate, .matrix(let m)): return .matrix(m.map { -$0 })
         case (.not, .bool(let b)): return .bool(!b)
         case (.negate, _):
-            throw .type("cannot negate a \(value.kindDescription); '-' works on numbers and matrices", at: range)
+            throw LangError(.cannotNegate(got: value.kindDescription), at: range)
         case (.not, _):
-            throw .type("'!' needs true or false, got a \(value.kindDescription)", at: range)
+            throw LangError(.notNeedsBool(got: value.kindDescription), at: range)
         }
     }
 
@@ -24,17 +24,17 @@ extension Evaluator {
             case .multiply: return .number(a * b)
             case .divide: return .number(a / b)
             case .power: return .number(Math.pow(a, b))
-            case .matmul: throw .type("@ is the matrix product and needs two matrices; to multiply numbers use *", at: range)
+            case .matmul: throw LangError(.matmulOfNumbers, at: range)
             default: break
             }
         case (.matrix(let a), .matrix(let b)):
             if op == .matmul { return .matrix(try matrixProduct(a, b, at: range, rhs: rhsExpr)) }
             return .matrix(try elementwise(op, a, b, at: range))
         case (.matrix(let a), .number(let b)):
-            if op == .matmul { throw .type("@ needs two matrices, but the right side is a number; to scale a matrix use *", at: range) }
+            if op == .matmul { throw LangError(.matmulWithNumber(side: "right"), at: range) }
             return .matrix(try elementwise(op, a, Matrix(scalar: b), at: range))
         case (.number(let a), .matrix(let b)):
-            if op == .matmul { throw .type("@ needs two matrices, but the left side is a number; to scale a matrix use *", at: range) }
+            if op == .matmul { throw LangError(.matmulWithNumber(side: "left"), at: range) }
             return .matrix(try elementwise(op, Matrix(scalar: a), b, at: range))
         case (.string(let a), .string(let b)) where op == .add:
             try checkStringLength(a.utf8.count + b.utf8.count, at: range)
@@ -46,7 +46,7 @@ extension Evaluator {
             return .list(joined)
         default: break
         }
-        throw .type("cannot use \(op.rawValue) with a \(lhs.kindDescription) and a \(rhs.kindDescription)", at: range)
+        throw LangError(.operandTypes(op: op.rawValue, left: lhs.kindDescription, right: rhs.kindDescription), at: range)
     }
 
     private func elementwise(_ op: BinaryOp, _ a: Matrix, _ b: Matrix, at range: SourceRange) throws(LangError) -> Matrix {
@@ -60,8 +60,8 @@ extension Evaluator {
         }
         // The rule is AttentionCore's (`Matrix.broadcastShape`); the language words the error.
         guard let shape = Matrix.broadcastShape(a, b) else {
-            throw .shape(
-                "cannot \(verb) a \(a.shapeDescription) matrix and a \(b.shapeDescription) matrix: shapes must match, or one must be a number, a 1×\(max(a.cols, b.cols)) row or a \(max(a.rows, b.rows))×1 column",
+            throw LangError(
+                .broadcastMismatch(verb: verb, left: a.shapeDescription, right: b.shapeDescription, rows: max(a.rows, b.rows), cols: max(a.cols, b.cols)),
                 at: range)
         }
         try checkSize(rows: shape.rows, cols: shape.cols, at: range)
@@ -78,23 +78,25 @@ extension Evaluator {
 
     private func matrixProduct(_ a: Matrix, _ b: Matrix, at range: SourceRange, rhs: Expr) throws(LangError) -> Matrix {
         guard a.cols == b.rows else {
-            var message = "cannot multiply a \(a.shapeDescription) matrix by a \(b.shapeDescription) matrix with @: the left has \(a.cols) column\(a.cols == 1 ? "" : "s") but the right has \(b.rows) row\(b.rows == 1 ? "" : "s")"
+            var suggestion: String?
             if a.cols == b.cols {
                 let text = source.slice(rhs.fullRange)
                 if text.hasSuffix(".T") {
-                    message += "; did you mean \(text.dropLast(2))?"
+                    suggestion = String(text.dropLast(2))
                 } else if case .call(.name("transpose", _), let arguments, _) = rhs, arguments.count == 1, arguments[0].label == nil {
-                    message += "; did you mean \(source.slice(arguments[0].value.fullRange))?"
+                    suggestion = source.slice(arguments[0].value.fullRange)
                 } else if !text.isEmpty {
                     // `.T` binds to a whole name, call, index or field; anything else needs parentheses.
                     let postfix = switch rhs {
                     case .name, .call, .index, .field, .bracket: true
                     default: false
                     }
-                    message += "; did you mean \(postfix ? text : "(\(text))").T?"
+                    suggestion = "\(postfix ? text : "(\(text))").T"
                 }
             }
-            throw .shape(message, at: range)
+            throw LangError(
+                .matmulShape(left: a.shapeDescription, right: b.shapeDescription, leftCols: a.cols, rightRows: b.rows, suggestion: suggestion),
+                at: range)
         }
         try checkSize(rows: a.rows, cols: b.cols, at: range)
         try checkWork(Double(a.rows) * Double(a.cols) * Double(b.cols), at: range)
@@ -114,9 +116,10 @@ extension Evaluator {
         case (.number(let a), .number(let b)): return result(a, b)
         case (.string(let a), .string(let b)): return result(a, b)
         default:
-            var message = "\(op.rawValue) compares two numbers (or two strings), not a \(lhs.kindDescription) and a \(rhs.kindDescription)"
-            if case .matrix = lhs { message += "; to compare matrices use close(A, B)" }
-            throw .type(message, at: range)
+            let leftIsMatrix = if case .matrix = lhs { true } else { false }
+            throw LangError(
+                .comparisonTypes(op: op.rawValue, left: lhs.kindDescription, right: rhs.kindDescription, leftIsMatrix: leftIsMatrix),
+                at: range)
         }
     }
 
@@ -126,17 +129,17 @@ extension Evaluator {
         let b = try rangeBound(rhs, at: range, operatorRange: range)
         guard b > a else { return .list([]) }
         let (count, overflow) = b.subtractingReportingOverflow(a)
-        if overflow { throw .limit("the range \(a)..<\(b) is too long", at: range) }
+        if overflow { throw LangError(.rangeTooLong(from: a, to: b), at: range) }
         try checkCount(count, at: range)
         return .list((a..<b).map { .number(Double($0)) })
     }
 
     func rangeBound(_ value: Value, at range: SourceRange, operatorRange: SourceRange) throws(LangError) -> Int {
         guard case .number(let d) = value else {
-            throw .type("..< needs whole numbers on both sides, got a \(value.kindDescription)", at: operatorRange)
+            throw LangError(.rangeBoundType(got: value.kindDescription), at: operatorRange)
         }
         guard let i = Convert.exactInt(d) else {
-            throw .value("..< needs whole numbers on both sides, got \(Renderer.formatNumber(d))", at: range)
+            throw LangError(.rangeBoundNotWhole(d), at: range)
         }
         return i
     }

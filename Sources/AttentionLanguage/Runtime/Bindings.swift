@@ -66,6 +66,12 @@ struct LocalBindings {
 
     var keys: [String] { entries.map { NameTable.shared.text(of: $0.id) } }
 
+    /// Binds a name known not to be bound yet (a call's parameters, which are distinct).
+    mutating func bindNew(id: Int, _ value: Value) { entries.append(Entry(id: id, value: value)) }
+
+    /// Unbinds everything, keeping the storage for the next call.
+    mutating func removeAll() { entries.removeAll(keepingCapacity: true) }
+
     /// As `Bindings.modify`: in place, nil when unbound.
     mutating func modify<R>(id: Int, _ body: (inout Value) throws(LangError) -> R) throws(LangError) -> R? {
         guard let k = index(of: id) else { return nil }

@@ -7,17 +7,20 @@ public final class UserFunction: Sendable {
     public let name: String
     public let parameters: [String]
     let declaration: FunctionDecl
+    /// The body, compiled once when the definition runs (see `Compiler`).
+    let code: Code
 
-    init(_ declaration: FunctionDecl) {
+    init(_ declaration: FunctionDecl, code: @escaping Code) {
         self.name = declaration.name
         self.parameters = declaration.parameters
         self.declaration = declaration
+        self.code = code
     }
 
     /// A function with this name and parameters and an empty body (returns nil), for
     /// tests and tools that need a function value without source.
     public convenience init(name: String, parameters: [String]) {
-        self.init(FunctionDecl(name: name, parameters: parameters, body: [], range: .none, source: SourceText("")))
+        self.init(FunctionDecl(name: name, parameters: parameters, body: [], range: .none, source: SourceText("")), code: { _ throws(LangError) in .nil })
     }
 
     /// `f(a, b)`, as help and inspection show it.

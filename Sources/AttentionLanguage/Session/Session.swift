@@ -56,7 +56,7 @@ public final class Session: @unchecked Sendable {
     public func evaluate(expression: String) -> CellResult {
         runOnEvaluationStack(expression, host: RecordingHost(allowInput: false)) { evaluator, statements throws(LangError) in
             guard statements.count == 1, case .expression = statements[0] else {
-                throw LangError.syntax("expected one expression here, not statements (nothing may be bound)", at: nil)
+                throw LangError(.expectedOneExpression, at: nil)
             }
             return try evaluator.runCell(statements)
         }
@@ -70,7 +70,7 @@ public final class Session: @unchecked Sendable {
     public func call(_ function: Value, arguments: [Value], name: String = "callback", host: CellHost) -> CellResult {
         runOnEvaluationStack("", host: host) { evaluator, _ throws(LangError) in
             guard case .function(let callable) = function else {
-                throw LangError(.callbackNotAFunction(name: name, got: function.typeName), at: nil)
+                throw LangError(.notCallable(what: name, got: function.typeName), at: nil)
             }
             let passed = arguments.map {
                 Evaluator.EvaluatedArgument(label: nil, labelRange: nil, value: $0, expr: .nil(.none))
@@ -110,8 +110,7 @@ public final class Session: @unchecked Sendable {
             }
         }
         let reason = refusal.map { "\($0)" } ?? "no evaluation stack configured"
-        let message = "\(reason); nothing in this cell ran and every binding is kept (free memory or raise the limit, then run it again)"
-        return .failure(LangError.limit(message, at: nil).diagnostic(cell: SourceText(cell)))
+        return .failure(LangError(.noEvaluationStack(reason: reason), at: nil).diagnostic(cell: SourceText(cell)))
     }
 
     /// Asks the running cell to stop at its next statement, loop iteration or call.
