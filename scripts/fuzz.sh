@@ -78,7 +78,8 @@ fi
 "$PYTHON" scripts/fuzz_seeds.py "$OUT/seeds"
 {
     cat Fuzz/LanguageFuzzer/attention.dict
-    grep -oE 'BuiltinInfo\("[a-z_0-9]+"' Sources/AttentionLanguage/Builtins/BuiltinTable.swift | sed -E 's/BuiltinInfo\(("[^"]+")/\1/'
+    # Every builtin's name, from its table entry (Builtin("name", ...) or .elementwise("name", ...)).
+    grep -ohE '(Builtin|\.elementwise)\("[a-z_0-9]+"' Sources/AttentionLanguage/Builtins/*.swift | sed -E 's/.*\(("[^"]+")/\1/'
 } >"$OUT/attention.dict"
 
 # --- run ---------------------------------------------------------------------------
