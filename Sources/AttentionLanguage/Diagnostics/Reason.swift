@@ -334,7 +334,7 @@ enum Reason: Sendable, Equatable {
         case .operandTypes(let op, let left, let right): "cannot use \(op) with a \(left) and a \(right)"
         case .broadcastMismatch(let verb, let left, let right, let rows, let cols): "cannot \(verb) a \(left) matrix and a \(right) matrix: shapes must match, or one must be a number, a 1×\(cols) row or a \(rows)×1 column"
         case .matmulShape(let left, let right, let leftCols, let rightRows, let suggestion): "cannot multiply a \(left) matrix by a \(right) matrix with @: the left has \(leftCols) column\(leftCols == 1 ? "" : "s") but the right has \(rightRows) row\(rightRows == 1 ? "" : "s")" + (suggestion.map { "; did you mean \($0)?" } ?? "")
-        case .comparisonTypes(let op, let left, let right, let leftIsMatrix): "\(op) compares two numbers (or two strings), not a \(left) and a \(right)" + (leftIsMatrix ? "; to compare matrices use close(A, B)" : "")
+        case .comparisonTypes(let op, let left, let right, let leftIsMatrix): "\(op) compares two numbers (or two strings), not a \(left) and a \(right)" + (leftIsMatrix ? "; a matrix compares element by element with a number or a matrix" : "")
         case .rangeTooLong(let from, let to): "the range \(from)..<\(to) is too long"
         case .rangeBoundType(let got): "..< needs whole numbers on both sides, got a \(got)"
         case .rangeBoundNotWhole(let d): "..< needs whole numbers on both sides, got \(f(d))"

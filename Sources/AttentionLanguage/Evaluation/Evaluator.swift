@@ -149,6 +149,9 @@ final class Evaluator {
 
     private func lookupBuiltin(_ name: String, at range: SourceRange) throws(LangError) -> Value {
         if BuiltinTable.info(name) != nil { return .function(.builtin(name: name)) }
+        // The named constants (NumPy's np.inf and np.nan); a binding of the same name wins.
+        if name == "inf" { return .number(.infinity) }
+        if name == "nan" { return .number(.nan) }
         let suggestion = Suggestions.closest(to: name, among: namesInScope())
         throw LangError(.notDefined(name: name, suggestion: suggestion, atTopLevel: callDepth == 0), at: range)
     }

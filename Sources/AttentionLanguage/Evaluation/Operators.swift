@@ -115,6 +115,17 @@ extension Evaluator {
         switch (lhs, rhs) {
         case (.number(let a), .number(let b)): return result(a, b)
         case (.string(let a), .string(let b)): return result(a, b)
+        case (.matrix, .matrix), (.matrix, .number), (.number, .matrix):
+            // Element by element, as NumPy: a 0/1 matrix, broadcast as in +.
+            let elementwiseOp: ElementwiseOperation = switch op {
+            case .less: .less
+            case .lessEqual: .lessEqual
+            case .greater: .greater
+            default: .greaterEqual
+            }
+            let (a, b) = (lhs.asMatrix ?? Matrix(scalar: 0), rhs.asMatrix ?? Matrix(scalar: 0))
+            if let shape = Matrix.broadcastShape(a, b) { try checkSize(rows: shape.rows, cols: shape.cols, at: range) }
+            return .matrix(try core(at: range) { () throws(CoreError) -> Matrix in try AttentionCore.elementwise(elementwiseOp, a, b) })
         default:
             let leftIsMatrix = if case .matrix = lhs { true } else { false }
             throw LangError(
@@ -168,6 +179,17 @@ enum Equality {
             }
         case (.function(let f), .function(let g)): return f.name == g.name
         default: return false
+        }
+    }
+}
+
+extension Value {
+    /// A matrix, or a number as 1×1; nil for anything else.
+    var asMatrix: Matrix? {
+        switch self {
+        case .matrix(let m): m
+        case .number(let d): Matrix(scalar: d)
+        default: nil
         }
     }
 }
