@@ -85,11 +85,10 @@ struct Arguments {
     }
 
     static func matrix(_ v: Value, info: Builtin, name: String, at range: SourceRange) throws(LangError) -> Matrix {
-        switch v {
-        case .matrix(let m): return m
-        case .number(let d): return Matrix(scalar: d)
-        default: throw LangError(.argumentType(builtin: info.name, parameter: name, expected: "a matrix", got: v.kindDescription), at: range)
+        guard let m = v.asMatrix else {
+            throw LangError(.argumentType(builtin: info.name, parameter: name, expected: "a matrix", got: v.kindDescription), at: range)
         }
+        return m
     }
 
     func optionalMatrix(_ name: String) throws(LangError) -> Matrix? {

@@ -118,9 +118,7 @@ enum ArrayBuiltins {
     /// `op` on the arguments `lhs` and `rhs` with broadcasting: two numbers give a number.
     static func elementwise(_ a: Arguments, _ op: ElementwiseOperation, _ lhs: String = "a", _ rhs: String = "b") throws(LangError) -> Value {
         if case .number(let x) = try a.value(lhs), case .number(let y) = try a.value(rhs) { return .number(op.apply(x, y)) }
-        let (x, y) = (try a.matrix(lhs), try a.matrix(rhs))
-        if let shape = Matrix.broadcastShape(x, y) { try a.checkSize(rows: shape.rows, cols: shape.cols) }
-        return .matrix(try a.core { () throws(CoreError) -> Matrix in try AttentionCore.elementwise(op, x, y) })
+        return .matrix(try a.evaluator.broadcast(op, a.matrix(lhs), a.matrix(rhs), at: a.range))
     }
 
     /// stack(list): numbers → one row; rows (1×C matrices or lists of numbers) → one row each.

@@ -50,30 +50,28 @@ extension Evaluator {
     }
 
     private func elementwise(_ op: BinaryOp, _ a: Matrix, _ b: Matrix, at range: SourceRange) throws(LangError) -> Matrix {
-        let verb: String
-        switch op {
-        case .add: verb = "add"
-        case .subtract: verb = "subtract"
-        case .multiply: verb = "multiply elementwise"
-        case .divide: verb = "divide elementwise"
-        default: verb = "raise to a power"
+        let (operation, verb): (ElementwiseOperation, String) = switch op {
+        case .add: (.add, "add")
+        case .subtract: (.subtract, "subtract")
+        case .multiply: (.multiply, "multiply elementwise")
+        case .divide: (.divide, "divide elementwise")
+        default: (.power, "raise to a power")
         }
         // The rule is AttentionCore's (`Matrix.broadcastShape`); the language words the error.
-        guard let shape = Matrix.broadcastShape(a, b) else {
+        guard Matrix.broadcastShape(a, b) != nil else {
             throw LangError(
                 .broadcastMismatch(verb: verb, left: a.shapeDescription, right: b.shapeDescription, rows: max(a.rows, b.rows), cols: max(a.cols, b.cols)),
                 at: range)
         }
-        try checkSize(rows: shape.rows, cols: shape.cols, at: range)
-        return try core(at: range) { () throws(CoreError) -> Matrix in
-            switch op {
-            case .add: try Matrix.add(a, b)
-            case .subtract: try Matrix.subtract(a, b)
-            case .multiply: try Matrix.multiply(a, b)
-            case .divide: try Matrix.divide(a, b)
-            default: try Matrix.power(a, b)
-            }
-        }
+        return try broadcast(operation, a, b, at: range)
+    }
+
+    /// `op` element by element over two matrices broadcast by AttentionCore's rule, the
+    /// result's size checked against the limit before it is made: the one path for the
+    /// arithmetic operators, the element-wise comparisons and the element-wise builtins.
+    func broadcast(_ op: ElementwiseOperation, _ a: Matrix, _ b: Matrix, at range: SourceRange) throws(LangError) -> Matrix {
+        if let shape = Matrix.broadcastShape(a, b) { try checkSize(rows: shape.rows, cols: shape.cols, at: range) }
+        return try core(at: range) { () throws(CoreError) -> Matrix in try AttentionCore.elementwise(op, a, b) }
     }
 
     private func matrixProduct(_ a: Matrix, _ b: Matrix, at range: SourceRange, rhs: Expr) throws(LangError) -> Matrix {
@@ -115,18 +113,18 @@ extension Evaluator {
         switch (lhs, rhs) {
         case (.number(let a), .number(let b)): return result(a, b)
         case (.string(let a), .string(let b)): return result(a, b)
-        case (.matrix, .matrix), (.matrix, .number), (.number, .matrix):
-            // Element by element, as NumPy: a 0/1 matrix, broadcast as in +.
-            let elementwiseOp: ElementwiseOperation = switch op {
-            case .less: .less
-            case .lessEqual: .lessEqual
-            case .greater: .greater
-            default: .greaterEqual
-            }
-            let (a, b) = (lhs.asMatrix ?? Matrix(scalar: 0), rhs.asMatrix ?? Matrix(scalar: 0))
-            if let shape = Matrix.broadcastShape(a, b) { try checkSize(rows: shape.rows, cols: shape.cols, at: range) }
-            return .matrix(try core(at: range) { () throws(CoreError) -> Matrix in try AttentionCore.elementwise(elementwiseOp, a, b) })
         default:
+            // A matrix with a number or a matrix (two numbers returned above): element by
+            // element, as NumPy, a 0/1 matrix broadcast as in +.
+            if let a = lhs.asMatrix, let b = rhs.asMatrix {
+                let elementwiseOp: ElementwiseOperation = switch op {
+                case .less: .less
+                case .lessEqual: .lessEqual
+                case .greater: .greater
+                default: .greaterEqual
+                }
+                return .matrix(try broadcast(elementwiseOp, a, b, at: range))
+            }
             let leftIsMatrix = if case .matrix = lhs { true } else { false }
             throw LangError(
                 .comparisonTypes(op: op.rawValue, left: lhs.kindDescription, right: rhs.kindDescription, leftIsMatrix: leftIsMatrix),
