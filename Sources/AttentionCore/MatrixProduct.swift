@@ -164,3 +164,72 @@ public enum BLASLibrary {
     /// OpenBLAS's own thread count: 1 once loaded (0 when it is not available).
     public static var threads: Int { Int(attention_blas_threads()) }
 }
+
+// MARK: - Products with either operand transposed, for gradients
+
+extension MatrixProduct {
+    /// C = op(A)·op(B), where op transposes when asked: the products backpropagation needs
+    /// (dA = dC·Bᵀ, dB = Aᵀ·dC) without materialising a transpose. Shapes already checked.
+    static func product(_ a: Matrix, transposeA: Bool, _ b: Matrix, transposeB: Bool) -> Matrix {
+        let m = transposeA ? a.cols : a.rows
+        let n = transposeB ? b.rows : b.cols
+        var c = Matrix(uncheckedRows: m, cols: n, storage: [Double](repeating: 0, count: m * n))
+        accumulate(a, transposeA: transposeA, b, transposeB: transposeB, into: &c)
+        return c
+    }
+
+    /// C += op(A)·op(B) in place (C already op(A)'s rows × op(B)'s columns).
+    static func accumulate(_ a: Matrix, transposeA: Bool, _ b: Matrix, transposeB: Bool, into c: inout Matrix) {
+        let m = c.rows, n = c.cols
+        let k = transposeA ? a.rows : a.cols
+        guard m > 0, n > 0, k > 0 else { return }
+        a.storage.withUnsafeBufferPointer { pa in
+            b.storage.withUnsafeBufferPointer { pb in
+                c.storage.withUnsafeMutableBufferPointer { pc in
+                    generalGemm(m, n, k, pa.baseAddress!, lda: a.cols, transposeA: transposeA, pb.baseAddress!, ldb: b.cols,
+                                transposeB: transposeB, pc.baseAddress!, ldc: n)
+                }
+            }
+        }
+    }
+
+    /// C += op(A)·op(B) on strided row-major blocks (m, n, k > 0): Swift loops for small
+    /// products, BLAS above `blasThreshold`, row blocks of C across cores above `parallelThreshold`
+    /// (each element of C is still one dot product in one order, so the split changes no bit).
+    static func generalGemm(
+        _ m: Int, _ n: Int, _ k: Int, _ a: UnsafePointer<Double>, lda: Int, transposeA: Bool,
+        _ b: UnsafePointer<Double>, ldb: Int, transposeB: Bool, _ c: UnsafeMutablePointer<Double>, ldc: Int
+    ) {
+        let work = m * n * k
+        guard work >= blasThreshold, BLASLibrary.isLoaded else {
+            swiftGeneralGemm(m, n, k, a, lda: lda, transposeA: transposeA, b, ldb: ldb, transposeB: transposeB, c, ldc: ldc)
+            return
+        }
+        let blocks = work >= parallelThreshold ? min(Parallel.threads, m / 32) : 1
+        Parallel.forEachBlock(rows: m, blocks: blocks) { range in
+            // Row i of op(A) starts at a + i·lda, or at column i of the stored Aᵀ.
+            let aStart = transposeA ? a + range.lowerBound : a + range.lowerBound * lda
+            attention_blas_dgemm_general(
+                transposeA ? 1 : 0, transposeB ? 1 : 0, Int32(range.count), Int32(n), Int32(k), aStart, Int32(lda), b,
+                Int32(ldb), 1.0, c + range.lowerBound * ldc, Int32(ldc))
+        }
+    }
+
+    static func swiftGeneralGemm(
+        _ m: Int, _ n: Int, _ k: Int, _ a: UnsafePointer<Double>, lda: Int, transposeA: Bool,
+        _ b: UnsafePointer<Double>, ldb: Int, transposeB: Bool, _ c: UnsafeMutablePointer<Double>, ldc: Int
+    ) {
+        for i in 0..<m {
+            let cRow = c + i * ldc
+            for p in 0..<k {
+                let aip = transposeA ? a[p * lda + i] : a[i * lda + p]
+                if transposeB {
+                    for j in 0..<n { cRow[j] += aip * b[j * ldb + p] }
+                } else {
+                    let bRow = b + p * ldb
+                    for j in 0..<n { cRow[j] += aip * bRow[j] }
+                }
+            }
+        }
+    }
+}

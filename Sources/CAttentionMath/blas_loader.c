@@ -83,6 +83,12 @@ void attention_blas_dgemm(int transpose_b, int m, int n, int k, const double *a,
     dgemm(ROW_MAJOR, NO_TRANS, transpose_b ? TRANS : NO_TRANS, m, n, k, 1.0, a, lda, b, ldb, 0.0, c, ldc);
 }
 
+void attention_blas_dgemm_general(int transpose_a, int transpose_b, int m, int n, int k, const double *a, int lda,
+                                  const double *b, int ldb, double beta, double *c, int ldc) {
+    dgemm(ROW_MAJOR, transpose_a ? TRANS : NO_TRANS, transpose_b ? TRANS : NO_TRANS, m, n, k, 1.0, a, lda, b, ldb, beta,
+          c, ldc);
+}
+
 const char *attention_blas_core_name(void) {
     if (!attention_blas_load() || core_name == NULL) return "unavailable";
     const char *name = core_name();

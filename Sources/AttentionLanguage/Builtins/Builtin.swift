@@ -1,3 +1,5 @@
+import AttentionCore
+
 /// The sections of `help()` and of the reference, in the order they are listed.
 public enum BuiltinCategory: String, CaseIterable, Sendable {
     case build = "Build", shape = "Shape", math = "Math", arrays = "Arrays", attention = "Attention", positions = "Positions"
@@ -27,6 +29,9 @@ public struct Builtin: Sendable {
     let parsed: Signature
     /// Runs the builtin on arguments already matched to `signature`.
     let implementation: @Sendable (Arguments) throws(LangError) -> Value
+    /// How `grad` goes through this builtin; nil when it cannot (a call with a matrix that
+    /// `grad` follows is then a TypeError naming the builtin).
+    private(set) var differentiation: Differentiation?
 
     init(
         _ name: String, _ category: BuiltinCategory, _ signature: String, _ doc: String, example: String, numpy: String? = nil,
@@ -42,10 +47,39 @@ public struct Builtin: Sendable {
         self.implementation = implementation
     }
 
+    /// This builtin with a gradient rule: the same computation recorded on the tape of the
+    /// running `grad`, called instead of `implementation` when an argument is followed.
+    func differentiable(_ rule: @escaping @Sendable (Arguments, Tape) throws(LangError) -> Value) -> Builtin {
+        var copy = self
+        copy.differentiation = .rule(rule)
+        return copy
+    }
+
+    /// This builtin reading followed matrices as plain values: its result does not vary
+    /// smoothly with them (shapes, positions, displays, comparisons), so no gradient flows.
+    func readingValues() -> Builtin {
+        var copy = self
+        copy.differentiation = .readsValues
+        return copy
+    }
+
+    /// Whether `grad` can follow a matrix through this builtin with a nonzero gradient.
+    public var isDifferentiable: Bool {
+        if case .rule = differentiation { true } else { false }
+    }
+
     /// The help page text: signature, doc, example.
     public var helpText: String {
         "\(signature)\n\n\(doc)\n" + (numpy.map { "\nNumPy: \($0)\n" } ?? "") + "\nExample:\n" + example.split(separator: "\n", omittingEmptySubsequences: false).map { "    " + $0 }.joined(separator: "\n") + "\n"
     }
+}
+
+/// How `grad` treats a builtin.
+enum Differentiation: Sendable {
+    /// Computes on the values and gives a constant (shape, argmax, print, show, ...).
+    case readsValues
+    /// Records its computation on the tape.
+    case rule(@Sendable (Arguments, Tape) throws(LangError) -> Value)
 }
 
 /// A builtin's parameters, read from its signature string.

@@ -44,6 +44,9 @@ extension Evaluator {
             throw LangError(.noSuchBuiltin(name: name, suggestion: nil), at: range)
         }
         host.builtinCalled(name)
+        if let tape, arguments.contains(where: { $0.value.containsTracked }) {
+            return try callFollowing(builtin, arguments, tape: tape, at: range)
+        }
         return try builtin.implementation(Arguments(info: builtin, evaluator: self, range: range, arguments: arguments))
     }
 }

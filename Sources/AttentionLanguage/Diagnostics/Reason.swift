@@ -144,6 +144,17 @@ enum Reason: Sendable, Equatable {
     case rangeBoundType(got: String)
     case rangeBoundNotWhole(Double)
 
+    // MARK: Differentiation
+    /// A builtin without a gradient rule got a matrix that `grad` follows.
+    case notDifferentiable(builtin: String)
+    /// `grad`'s function returned something other than a number or a 1×1 matrix.
+    case gradNeedsNumber(got: String)
+    case gradInsideGrad
+    case gradNeedsFunction(got: String)
+    case notDifferentiableParameter(path: String, got: String)
+    /// Arithmetic between records whose fields do not match.
+    case recordFieldsDiffer(op: String, missing: String)
+
     // MARK: Indexing, fields, literals and element assignment
     case indexListItemType(found: String)
     case indexType(got: String)
@@ -216,6 +227,10 @@ enum Reason: Sendable, Equatable {
             }
         case .interrupted:
             .interrupted
+        case .notDifferentiable, .gradNeedsNumber, .gradNeedsFunction, .notDifferentiableParameter, .recordFieldsDiffer:
+            .typeError
+        case .gradInsideGrad:
+            .valueError
         }
     }
 
@@ -225,6 +240,16 @@ enum Reason: Sendable, Equatable {
         return switch self {
         case .invalidUTF8(let byte, let offset): "the file is not valid UTF-8: byte 0x\(Self.twoHexDigits(byte)) at byte offset \(offset) cannot start or continue a character; save the file as UTF-8"
         case .unexpectedCharacter(let c): "unexpected character '\(c)'"
+        case .notDifferentiable(let builtin):
+            "\(builtin) is not differentiable: grad cannot follow a matrix through it (help(\"grad\") lists the builtins that are)"
+        case .gradNeedsNumber(let got):
+            "grad needs a function whose value is a number (or a 1×1 matrix), and this one gave a \(got); reduce it first, e.g. with sum(...) or mean(...)"
+        case .gradInsideGrad: "grad cannot run inside another grad's function"
+        case .gradNeedsFunction(let got): "grad needs a function as its first argument, got a \(got)"
+        case .notDifferentiableParameter(let path, let got):
+            "grad differentiates with respect to matrices (in a list or record), but \(path) is a \(got)"
+        case .recordFieldsDiffer(let op, let missing):
+            "cannot use \(op) with two records of different fields: \(missing)"
         case .loneOperator(let c): "'\(c)' alone is not an operator: use '\(c)\(c)'"
         case .doubleDot: "'..' is not an operator: ranges are written 0..<n"
         case .unclosedString: "this string is not closed: add a \" before the end of the line"

@@ -81,6 +81,9 @@ final class Evaluator {
     private let globalBindings: UnsafeMutablePointer<Bindings>
     /// Bounds stack use whatever the configured call and nesting limits.
     let stackGuard: StackGuard
+    /// The tape of the running `grad` (nil outside one): while it is set, followed
+    /// matrices (`Value.tracked`) exist and builtins check for them.
+    var tape: Tape?
 
     init(globals: GlobalScope, host: CellHost, limits: Limits, interruptFlag: InterruptFlag, source: SourceText, stackGuard: StackGuard) {
         self.stackGuard = stackGuard

@@ -96,6 +96,8 @@ extension Evaluator {
             case .one(let i): return items[i]
             case .many(let picked): return .list(picked.map { items[$0] })
             }
+        case .tracked(let t):
+            return try followedIndex(t, parts, at: range)
         case .string(let s):
             guard parts.count == 1 else { throw LangError(.stringTakesOneIndex, at: range) }
             let chars = Array(s)
@@ -126,6 +128,8 @@ extension Evaluator {
                 let suggestion = Suggestions.closest(to: name, among: ["T", "shape", "rows", "cols"])
                 throw LangError(.noMatrixField(name: name, suggestion: suggestion), at: range)
             }
+        case .tracked(let t):
+            return try followedField(t, name, at: range)
         case .record(let r):
             if let v = r[name] { return v }
             throw LangError(.noRecordField(name: name, suggestion: Suggestions.closest(to: name, among: r.keys), fields: r.keys), at: range)

@@ -6,6 +6,9 @@ extension Evaluator {
         case (.negate, .number(let d)): return .number(-d)
         case (.negate, .matrix(let m)): return .matrix(m.map { -$0 })
         case (.not, .bool(let b)): return .bool(!b)
+        case (.negate, .tracked):
+            if let result = try followedNegate(value, at: range) { return result }
+            throw LangError(.cannotNegate(got: value.kindDescription), at: range)
         case (.negate, _):
             throw LangError(.cannotNegate(got: value.kindDescription), at: range)
         case (.not, _):
@@ -44,7 +47,8 @@ extension Evaluator {
             let joined = a + b
             try checkListDepth(joined, at: range)
             return .list(joined)
-        default: break
+        default:
+            if let result = try followedArithmetic(op, lhs, rhs, at: range, rhs: rhsExpr) { return result }
         }
         throw LangError(.operandTypes(op: op.rawValue, left: lhs.kindDescription, right: rhs.kindDescription), at: range)
     }
@@ -165,6 +169,8 @@ enum Equality {
         case (.bool(let x), .bool(let y)): return x == y
         case (.nil, .nil): return true
         case (.matrix(let x), .matrix(let y)): return x == y
+        case (.tracked(let x), _): return equal(.matrix(x.value), b)
+        case (_, .tracked(let y)): return equal(a, .matrix(y.value))
         case (.list(let xs), .list(let ys)):
             return xs.count == ys.count && zip(xs, ys).allSatisfy { equal($0, $1) }
         case (.list(let xs), .matrix(let m)), (.matrix(let m), .list(let xs)):
@@ -187,6 +193,9 @@ extension Value {
         switch self {
         case .matrix(let m): m
         case .number(let d): Matrix(scalar: d)
+        // Only read where no gradient can flow (comparisons, equality): builtins never see
+        // a followed matrix unless they have a rule for it (see `callFollowing`).
+        case .tracked(let t): t.value
         default: nil
         }
     }

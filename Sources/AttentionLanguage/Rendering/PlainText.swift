@@ -56,6 +56,7 @@ extension Renderer {
         case .string(let s): return quoted(s)
         case .nil: return "nil"
         case .matrix(let m): return "matrix \(m.shapeDescription)"
+        case .tracked(let t): return "matrix \(t.value.shapeDescription)"
         case .list(let items):
             return "list of \(items.count)"  // depth ≥ 3 (shallower lists are handled above)
         case .record(let r):

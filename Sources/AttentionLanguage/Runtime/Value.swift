@@ -22,6 +22,10 @@ public enum Value: Sendable {
     /// Named fields read with `r.name` (block and model parameters).
     case record(Record)
     case function(Callable)
+    /// A matrix inside a function being differentiated by `grad`: its value and its place
+    /// on the tape. Only exists while `grad` runs; operators and differentiable builtins
+    /// record what they do with it, anything else reads it as a matrix or refuses it.
+    case tracked(Tracked)
 
     /// The kind as a student reads it in messages: "number", "matrix 4×3", ...
     public var kindDescription: String {
@@ -31,6 +35,7 @@ public enum Value: Sendable {
         case .string: "string"
         case .nil: "nil"
         case .matrix(let m): "matrix \(m.shapeDescription)"
+        case .tracked(let t): "matrix \(t.value.shapeDescription)"
         case .list(let items): "list of \(items.count)"
         case .record: "record"
         case .function: "function"
@@ -44,12 +49,19 @@ public enum Value: Sendable {
         case .bool: "bool"
         case .string: "string"
         case .nil: "nil"
-        case .matrix: "matrix"
+        case .matrix, .tracked: "matrix"
         case .list: "list"
         case .record: "record"
         case .function: "function"
         }
     }
+}
+
+/// A matrix on the running `grad`'s tape: `value` is what it holds, `variable` where the
+/// tape recorded it.
+public struct Tracked: Sendable {
+    public let variable: Tape.Variable
+    public let value: Matrix
 }
 
 /// An insertion-ordered set of named fields: fields print and compare in the order they

@@ -26,6 +26,13 @@ const char *attention_blas_load_error(void);
 void attention_blas_dgemm(int transpose_b, int m, int n, int k, const double *a, int lda,
                           const double *b, int ldb, double *c, int ldc);
 
+/// C = op(A)·op(B) + beta·C, row-major: C is m×n (ldc); op(A) is m×k, stored k×m when
+/// transpose_a; op(B) is k×n, stored n×k when transpose_b. The gradients of a product
+/// (dA = dC·Bᵀ, dB = Aᵀ·dC) need both transposes, and beta = 1 accumulates into C.
+/// Only after a successful attention_blas_load().
+void attention_blas_dgemm_general(int transpose_a, int transpose_b, int m, int n, int k, const double *a, int lda,
+                                  const double *b, int ldb, double beta, double *c, int ldc);
+
 /// OpenBLAS's kernel family ("Haswell", "SkylakeX", ...), or "unavailable".
 const char *attention_blas_core_name(void);
 
