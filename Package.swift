@@ -43,7 +43,7 @@ let package = Package(
         ),
         .executableTarget(name: "attention-bench", dependencies: ["AttentionCore", "AttentionLanguage"]),
         .testTarget(name: "AttentionCoreTests", dependencies: ["AttentionCore", "CAttentionMath"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "AttentionLanguageTests", dependencies: ["AttentionLanguage"], resources: [.copy("Golden")]),
+        .testTarget(name: "AttentionLanguageTests", dependencies: ["AttentionLanguage"], resources: [.copy("Golden"), .copy("Fixtures")]),
         .testTarget(name: "JupyterProtocolTests", dependencies: ["JupyterProtocol", "JSONValues"]),
         .testTarget(name: "JSONValuesTests", dependencies: ["JSONValues"]),
         .testTarget(name: "ThreadingTests", dependencies: ["Threading"]),

@@ -9,13 +9,13 @@ extension BuiltinTable {
             let x = try a.matrix("X")
             try AttentionBuiltins.checkScores(a, queries: x.rows, keys: x.rows, width: x.cols)
             return .matrix(try a.core { () throws(CoreError) -> Matrix in try rawAttentionWeights(x) })
-        },
+        }.differentiable(Follow.rawAttentionWeights),
         Builtin("raw_attention", .attention, "raw_attention(X)",
             "raw_attention_weights(X) @ X: each output row is a weighted average of the rows of X.", example: "Y = raw_attention(X)") { a throws(LangError) in
             let x = try a.matrix("X")
             try AttentionBuiltins.checkScores(a, queries: x.rows, keys: x.rows, width: x.cols)
             return .matrix(try a.core { () throws(CoreError) -> Matrix in try rawAttention(x) })
-        },
+        }.differentiable(Follow.rawAttention),
         Builtin("attention_weights", .attention, "attention_weights(Q, K, mask: nil, scaled: true)",
             "Lesson 2: softmax(Q Kᵀ/√d_k + mask), d_k = K.cols. The mask is additive (0 to keep, -inf to hide); scaled: false leaves out the 1/√d_k. A row whose keys are all masked gives zeros.",
             example: "W = attention_weights(X @ Wq, X @ Wk, mask: causal_mask(X.rows))", numpy: "scipy.special.softmax(Q @ K.T / np.sqrt(d_k) + mask, axis=1)") { a throws(LangError) in
@@ -24,7 +24,7 @@ extension BuiltinTable {
             let scaled = try a.bool("scaled")
             try AttentionBuiltins.checkScores(a, queries: q.rows, keys: k.rows, width: q.cols)
             return .matrix(try a.core { () throws(CoreError) -> Matrix in try attentionWeights(q, k, mask: mask, scaled: scaled) })
-        },
+        }.differentiable(Follow.attentionWeights),
         Builtin("attention", .attention, "attention(Q, K, V, mask: nil)",
             "Lesson 3: attention_weights(Q, K, mask: mask) @ V, scaled dot-product attention.",
             example: "out = attention(Q, K, V, mask: causal_mask(Q.rows))") { a throws(LangError) in
@@ -32,7 +32,7 @@ extension BuiltinTable {
             let mask = try a.optionalMatrix("mask")
             try AttentionBuiltins.checkScores(a, queries: q.rows, keys: k.rows, width: max(q.cols, v.cols))
             return .matrix(try a.core { () throws(CoreError) -> Matrix in try AttentionCore.attention(q, k, v, mask: mask) })
-        },
+        }.differentiable(Follow.attention),
         Builtin("single_head", .attention, "single_head(X, Wq, Wk, Wv, mask: nil)",
             "attention(X Wq, X Wk, X Wv, mask: mask): one attention head with its projections.",
             example: "out = single_head(X, Wq, Wk, Wv)") { a throws(LangError) in
@@ -40,7 +40,7 @@ extension BuiltinTable {
             let mask = try a.optionalMatrix("mask")
             try AttentionBuiltins.checkProjection(a, x, [wq, wk, wv])
             return .matrix(try a.core { () throws(CoreError) -> Matrix in try singleHead(x, wq, wk, wv, mask: mask) })
-        },
+        }.differentiable(Follow.singleHead),
         Builtin("multi_head", .attention, "multi_head(X, Wq, Wk, Wv, Wo, heads:, mask: nil)",
             "Lesson 4: Q = X Wq, K = X Wk, V = X Wv are split into `heads` contiguous column blocks of d_model/heads (as in nanoGPT); head i attends with block i; the outputs are joined side by side and multiplied by Wo. d_model must be divisible by heads.",
             example: "out = multi_head(X, Wq, Wk, Wv, Wo, heads: 2, mask: causal_mask(X.rows))") { a throws(LangError) in
@@ -49,7 +49,7 @@ extension BuiltinTable {
             let mask = try a.optionalMatrix("mask")
             try AttentionBuiltins.checkProjection(a, x, [wq, wk, wv, wo])
             return .matrix(try a.core { () throws(CoreError) -> Matrix in try multiHead(x, wq, wk, wv, wo, heads: heads, mask: mask) })
-        },
+        }.differentiable(Follow.multiHead),
         Builtin("multi_head_weights", .attention, "multi_head_weights(X, Wq, Wk, heads:, mask: nil)",
             "The list of per-head attention weight matrices that multi_head uses (one n×n matrix per head).",
             example: "heads(multi_head_weights(X, Wq, Wk, heads: 2), labels: toks)") { a throws(LangError) in
@@ -63,7 +63,7 @@ extension BuiltinTable {
             return .list(try a.core { () throws(CoreError) -> [Matrix] in
                 try multiHeadWeights(x, wq, wk, heads: heads, mask: mask)
             }.map(Value.matrix))
-        },
+        }.differentiable(Follow.multiHeadWeights),
         Builtin("causal_mask", .attention, "causal_mask(n)",
             "The additive n×n causal mask: 0 on and below the diagonal, -inf above, so token i attends only to tokens 0...i.",
             example: "M = causal_mask(4)", numpy: "np.triu(np.full((n, n), -np.inf), k=1)") { a throws(LangError) in

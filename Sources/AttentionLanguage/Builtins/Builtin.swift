@@ -3,7 +3,7 @@ import AttentionCore
 /// The sections of `help()` and of the reference, in the order they are listed.
 public enum BuiltinCategory: String, CaseIterable, Sendable {
     case build = "Build", shape = "Shape", math = "Math", arrays = "Arrays", attention = "Attention", positions = "Positions"
-    case models = "Blocks and models", display = "Display", grading = "Grading", other = "Other"
+    case models = "Blocks and models", learning = "Learning", display = "Display", grading = "Grading", other = "Other"
 }
 
 /// One builtin, whole: its name, category, signature, documentation, example and the

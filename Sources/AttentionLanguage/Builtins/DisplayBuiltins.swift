@@ -7,17 +7,17 @@ extension BuiltinTable {
         Builtin("print", .display, "print(values...)", "Writes the values to stdout, separated by spaces, with a newline.", example: "print(\"loss\", 0.25)", numpy: "print(...)") { a throws(LangError) in
             a.evaluator.host.emit(.stdout(DisplayBuiltins.line(a)))
             return .nil
-        },
+        }.readingValues(),
         Builtin("warn", .display, "warn(values...)", "Like print, to stderr (shown in red).", example: "warn(\"careful\")") { a throws(LangError) in
             a.evaluator.host.emit(.stderr(DisplayBuiltins.line(a)))
             return .nil
-        },
+        }.readingValues(),
         Builtin("show", .display, "show(x, title: nil, display_id: nil, update: false)",
             "Displays a value (a matrix as a table) right now, with an optional title. With display_id: the display can be replaced in place later by a display call with the same id and update: true (e.g. inside a loop).",
             example: "show(W, title: \"weights\")") { a throws(LangError) in
             try DisplayBuiltins.emitDisplay(Renderer.show(a.value("x"), title: try a.optionalString("title")), a)
             return .nil
-        },
+        }.readingValues(),
         Builtin("heatmap", .display, "heatmap(W, rows: nil, cols: nil, title: nil, display_id: nil, update: false)",
             "Draws W as a heatmap: rows are queries, columns keys; rows:/cols: are label lists (e.g. tokens). The colour scale is fixed to [0, 1] when every entry is in [0, 1] (attention weights, so heatmaps compare), otherwise it spans the matrix's min…max. display_id:/update: replace an earlier heatmap in place (see show).",
             example: "heatmap(W, rows: toks, cols: toks, title: \"who attends to whom\")") { a throws(LangError) in
@@ -31,7 +31,7 @@ extension BuiltinTable {
             }
             try DisplayBuiltins.emitDisplay(Renderer.heatmap(m, rowLabels: rowLabels, colLabels: colLabels, title: try a.optionalString("title")), a)
             return .nil
-        },
+        }.readingValues(),
         Builtin("heads", .display, "heads(list, labels: nil, titles: nil, display_id: nil, update: false)",
             "A grid of heatmaps, one per head; labels: the token labels, titles: one title per head. display_id:/update: as in show.",
             example: "heads(multi_head_weights(X, Wq, Wk, heads: 2), labels: toks)") { a throws(LangError) in
@@ -43,7 +43,7 @@ extension BuiltinTable {
             }
             try DisplayBuiltins.emitDisplay(Renderer.heads(ms, labels: labels, titles: titles), a)
             return .nil
-        },
+        }.readingValues(),
         Builtin("table", .display, "table(rows, header: nil)",
             "Displays a small table: rows is a list of rows (each a list of numbers and strings, or a 1×C matrix) or a matrix; header: a list of column names. Numbers are right-aligned, as in a matrix table.",
             example: "table([[\"dk\", 4], [\"std\", 2.1]], header: [\"name\", \"value\"])", numpy: "pandas.DataFrame(rows, columns=header)") { a throws(LangError) in
@@ -51,7 +51,7 @@ extension BuiltinTable {
             let header = try a.optionalLabels("header")
             a.evaluator.host.emit(.display(Renderer.dataTable(rows, header: header), displayID: nil, update: false))
             return .nil
-        },
+        }.readingValues(),
         Builtin("clear_output", .display, "clear_output(wait: false)",
             "Clears this cell's output; wait: true waits until new output arrives (smooth animations).", example: "clear_output(wait: true)") { a throws(LangError) in
             a.evaluator.host.emit(.clearOutput(wait: try a.bool("wait")))
@@ -62,7 +62,7 @@ extension BuiltinTable {
             let text = try DisplayBuiltins.helpText(a.value("topic"), a)
             a.evaluator.host.emit(.page(MimeBundle(data: ["text/plain": .string(text)])))
             return .nil
-        },
+        }.readingValues(),
     ]
 }
 

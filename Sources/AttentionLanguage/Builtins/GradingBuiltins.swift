@@ -12,14 +12,14 @@ extension BuiltinTable {
             }
             if !ok { throw LangError(.assertion(message), at: a.range) }
             return .nil
-        },
+        }.readingValues(),
         Builtin("close", .grading, "close(A, B, tol: 1e-6)",
             "true when A and B have the same shape and every |a − b| ≤ tol·(1 + |b|). Numbers count as 1×1.", example: "close(softmax([0, 0]), [0.5, 0.5])", numpy: "np.allclose(A, B, rtol=tol, atol=tol)") { a throws(LangError) in
             let (x, y) = (try GradingBuiltins.operand(a, "A"), try GradingBuiltins.operand(a, "B"))
             let tol = try GradingBuiltins.tolerance(a)
             guard x.rows == y.rows, x.cols == y.cols else { return .bool(false) }
             return .bool(GradingBuiltins.largestExcess(x, y, tol: tol) == nil)
-        },
+        }.readingValues(),
         Builtin("expect_close", .grading, "expect_close(A, B, tol: 1e-6)",
             "Like close, but fails with an AssertionError naming the largest difference and where it is (or both shapes).",
             example: "expect_close(sum(W, axis: 1), ones(3, 1))", numpy: "np.testing.assert_allclose(A, B, rtol=tol, atol=tol)") { a throws(LangError) in
@@ -37,7 +37,7 @@ extension BuiltinTable {
                     at: a.range)
             }
             return .nil
-        },
+        }.readingValues(),
         Builtin("expect_shape", .grading, "expect_shape(A, shape)",
             "Fails with an AssertionError naming both shapes unless A has the shape [r, c].", example: "expect_shape(W, [3, 3])") { a throws(LangError) in
             let m = try a.matrix("A")
@@ -47,7 +47,7 @@ extension BuiltinTable {
                 throw LangError(.expectedShape(rows: expected[0], cols: expected[1], got: m.shapeDescription), at: a.range)
             }
             return .nil
-        },
+        }.readingValues(),
     ]
 }
 

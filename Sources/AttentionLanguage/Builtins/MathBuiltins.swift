@@ -6,65 +6,65 @@ extension BuiltinTable {
     static let math: [Builtin] = [
         Builtin("sqrt", .math, "sqrt(x)", "Square root, elementwise on a matrix (NaN for negative values).", example: "sqrt(16)  // 4", numpy: "np.sqrt(x)") { a throws(LangError) in
             try MathBuiltins.elementwise(a) { $0.squareRoot() }
-        },
+        }.differentiable(Follow.unary(.sqrt)),
         Builtin("exp", .math, "exp(x)", "eˣ, elementwise on a matrix.", example: "exp(0)  // 1", numpy: "np.exp(x)") { a throws(LangError) in
             try MathBuiltins.elementwise(a) { exp($0) }
-        },
+        }.differentiable(Follow.unary(.exp)),
         Builtin("log", .math, "log(x)", "Natural logarithm, elementwise (log(0) is -inf).", example: "log(exp(2))  // 2", numpy: "np.log(x)") { a throws(LangError) in
             try MathBuiltins.elementwise(a) { log($0) }
-        },
+        }.differentiable(Follow.unary(.log)),
         Builtin("abs", .math, "abs(x)", "Absolute value, elementwise.", example: "abs([-1, 2])  // [1, 2]", numpy: "np.abs(x)") { a throws(LangError) in
             try MathBuiltins.elementwise(a) { Swift.abs($0) }
-        },
+        }.differentiable(Follow.unary(.abs)),
         Builtin("tanh", .math, "tanh(x)", "Hyperbolic tangent, elementwise.", example: "tanh(0)  // 0", numpy: "np.tanh(x)") { a throws(LangError) in
             try MathBuiltins.elementwise(a) { tanh($0) }
-        },
+        }.differentiable(Follow.unary(.tanh)),
         Builtin("relu", .math, "relu(x)", "max(0, x), elementwise.", example: "relu([-1, 2])  // [0, 2]", numpy: "np.maximum(x, 0)") { a throws(LangError) in
             try MathBuiltins.elementwiseMatrix(a, "x", relu)
-        },
+        }.differentiable(Follow.unary(.relu)),
         Builtin("gelu", .math, "gelu(x)",
             "GELU in its exact form: x·Φ(x) = x·(1 + erf(x/√2))/2, elementwise.", example: "gelu([0, 1])", numpy: "x * (1 + scipy.special.erf(x / np.sqrt(2))) / 2") { a throws(LangError) in
             try MathBuiltins.elementwiseMatrix(a, "x", gelu)
-        },
+        }.differentiable(Follow.unary(.gelu)),
         Builtin("gelu_tanh", .math, "gelu_tanh(x)",
             "GELU's tanh approximation (GPT-2): x/2·(1 + tanh(√(2/π)(x + 0.044715x³))), elementwise.", example: "gelu_tanh([0, 1])", numpy: "0.5 * x * (1 + np.tanh(np.sqrt(2 / np.pi) * (x + 0.044715 * x**3)))") { a throws(LangError) in
             try MathBuiltins.elementwiseMatrix(a, "x", geluTanh)
-        },
+        }.differentiable(Follow.unary(.geluTanh)),
         Builtin("sum", .math, "sum(A, axis: nil)",
             "The sum of the elements. Without axis a number; axis: 0 sums each column (1×C), axis: 1 each row (R×1).",
             example: "sum([1, 2; 3, 4])          // 10\nsum([1, 2; 3, 4], axis: 0) // [4, 6]", numpy: "np.sum(A, axis=0, keepdims=True)") { a throws(LangError) in
             try MathBuiltins.reduction(a, .sum)
-        },
+        }.differentiable(Follow.reduction(.sum)),
         Builtin("mean", .math, "mean(A, axis: nil)", "The mean of the elements; axis as in sum.", example: "mean([1, 2, 3])  // 2", numpy: "np.mean(A, axis=0, keepdims=True)") { a throws(LangError) in
             try MathBuiltins.reduction(a, .mean)
-        },
+        }.differentiable(Follow.reduction(.mean)),
         Builtin("max", .math, "max(A, B = nil, axis: nil)",
             "The largest element; axis as in sum. With two arguments, the larger of each pair as maximum(A, B) (so max(3, 5) is 5, as in Python).",
             example: "max([1, 5, 3])  // 5\nmax(3, 5)       // 5", numpy: "np.max(A, axis=0, keepdims=True)") { a throws(LangError) in
             try MathBuiltins.reductionOrPair(a, .max, .maximum)
-        },
+        }.differentiable(Follow.reductionOrPair(.max, .maximum)),
         Builtin("min", .math, "min(A, B = nil, axis: nil)",
             "The smallest element; axis as in sum. With two arguments, the smaller of each pair as minimum(A, B).",
             example: "min([1, 5, 3])  // 1\nmin(3, 5)       // 3", numpy: "np.min(A, axis=0, keepdims=True)") { a throws(LangError) in
             try MathBuiltins.reductionOrPair(a, .min, .minimum)
-        },
+        }.differentiable(Follow.reductionOrPair(.min, .minimum)),
         Builtin("argmax", .math, "argmax(A, axis: nil)",
             "The position of the largest element: without axis the index into the row-major elements; axis: 1 gives each row's column index (R×1), axis: 0 each column's row index (1×C).",
             example: "argmax([1, 5, 3])  // 1", numpy: "np.argmax(A, axis=1, keepdims=True)") { a throws(LangError) in
             try MathBuiltins.reduction(a, .argmax)
-        },
+        }.readingValues(),
         Builtin("norm", .math, "norm(A)", "The Frobenius norm √(Σ aᵢⱼ²).", example: "norm([3, 4])  // 5", numpy: "np.linalg.norm(A)") { a throws(LangError) in
             .number(norm(try a.matrix("A")))
-        },
+        }.differentiable(Follow.norm),
         Builtin("softmax", .math, "softmax(A, axis: 1, temperature: 1)",
             "softmax(x)ᵢ = exp(xᵢ/T) / Σⱼ exp(xⱼ/T), row by row by default (axis: 0 for columns). Numerically stable (the maximum is subtracted first); a row that is all -inf gives zeros.",
             example: "softmax([1, 2, 3])\nsoftmax(S, temperature: 0.5)", numpy: "scipy.special.softmax(A / T, axis=1)") { a throws(LangError) in
             try MathBuiltins.softmaxFamily(a) { (m, axis, t) throws(CoreError) in try softmax(m, axis: axis, temperature: t) }
-        },
+        }.differentiable(Follow.softmax(log: false)),
         Builtin("log_softmax", .math, "log_softmax(A, axis: 1, temperature: 1)",
             "log(softmax(A)), computed stably as x/T − logsumexp(x/T).", example: "log_softmax([1, 2, 3])", numpy: "scipy.special.log_softmax(A / T, axis=1)") { a throws(LangError) in
             try MathBuiltins.softmaxFamily(a) { (m, axis, t) throws(CoreError) in try logSoftmax(m, axis: axis, temperature: t) }
-        },
+        }.differentiable(Follow.softmax(log: true)),
     ]
 }
 

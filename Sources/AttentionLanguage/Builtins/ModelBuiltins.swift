@@ -10,7 +10,7 @@ extension BuiltinTable {
             let gamma = try a.optionalMatrix("gamma"), beta = try a.optionalMatrix("beta")
             let eps = try a.number("eps")
             return .matrix(try a.core { () throws(CoreError) -> Matrix in try layerNorm(x, gamma: gamma, beta: beta, eps: eps) })
-        },
+        }.differentiable(Follow.layerNorm),
         Builtin("ffn", .models, "ffn(X, W1, b1, W2, b2)",
             "The position-wise feed-forward network gelu(X W1 + b1) W2 + b2 (b1, b2 are bias rows).",
             example: "p = init_block(d_model: 4, heads: 2, seed: 0)\nY = ffn(X, p.W1, p.b1, p.W2, p.b2)") { a throws(LangError) in
@@ -19,7 +19,7 @@ extension BuiltinTable {
             try a.checkSize(rows: x.rows, cols: w2.cols)
             try a.evaluator.checkWork(Double(x.rows) * Double(w1.rows) * Double(w1.cols) * 2, at: a.range)
             return .matrix(try a.core { () throws(CoreError) -> Matrix in try ffn(x, w1, b1, w2, b2) })
-        },
+        }.differentiable(Follow.ffn),
         Builtin("init_block", .models, "init_block(d_model:, heads:, seed: 0)",
             "A record of all weights of one transformer block: Wq Wk Wv Wo bq bk bv bo W1 b1 W2 b2 ln1_gamma ln1_beta ln2_gamma ln2_beta heads. The hidden width of the FFN is 4·d_model.",
             example: "p = init_block(d_model: 8, heads: 2, seed: 0)\np.W1.shape  // [8, 32]") { a throws(LangError) in
@@ -34,7 +34,7 @@ extension BuiltinTable {
             let (x, p, mask) = try ModelBuiltins.blockInputs(a)
             try AttentionBuiltins.checkProjection(a, x, [p.Wq])
             return .matrix(try a.core { () throws(CoreError) -> Matrix in try blockAttention(x, p, mask: mask) })
-        },
+        }.differentiable(Follow.blockAttention),
         Builtin("transformer_block", .models, "transformer_block(X, p, mask: nil, norm: \"pre\")",
             "One transformer block with the weights p (from init_block). norm: \"pre\" (GPT-2): X + attn(ln1(X)), then + ffn(ln2(·)). norm: \"post\" (original Transformer): ln1(X + attn(X)), then ln2(· + ffn(·)).",
             example: "Y = transformer_block(X, p, mask: causal_mask(X.rows))") { a throws(LangError) in
@@ -43,7 +43,7 @@ extension BuiltinTable {
             guard let norm = NormPlacement(rawValue: normText) else { throw LangError(.badNorm(normText), at: try a.range(of: "norm")) }
             try AttentionBuiltins.checkProjection(a, x, [p.Wq, p.W1])
             return .matrix(try a.core { () throws(CoreError) -> Matrix in try transformerBlock(x, p, mask: mask, norm: norm) })
-        },
+        }.differentiable(Follow.transformerBlock),
         Builtin("gpt", .models, "gpt(vocab:, d_model:, heads:, layers:, context:, seed: 0)",
             "A GPT-2 shaped model as in nanoGPT: token (wte) and learned position (wpe) embeddings, `layers` pre-norm blocks with biases, a final layer norm and the output projection tied to wte. Fields: wte wpe blocks ln_f_gamma ln_f_beta vocab d_model heads layers context. Parameters: V·d + T·d + L(12d² + 13d) + 2d.",
             example: "m = gpt(vocab: 10, d_model: 8, heads: 2, layers: 2, context: 16, seed: 0)") { a throws(LangError) in
@@ -70,12 +70,12 @@ extension BuiltinTable {
             try ModelBuiltins.checkForward(a, model, count: count)
             try a.evaluator.checkWork(ModelBuiltins.forwardWork(model, count: count), at: a.range, what: "this forward pass")
             return .matrix(try a.core { () throws(CoreError) -> Matrix in try model.forward(ids: ids) })
-        },
+        }.differentiable(Follow.forward),
         Builtin("param_count", .models, "param_count(model)",
             "The number of parameters of a gpt model or a block record (of a matrix: its element count; of a list: the total).",
             example: "param_count(m)") { a throws(LangError) in
             .number(Double(try ModelRecords.parameterCount(a.value("model"), a)))
-        },
+        }.readingValues(),
         Builtin("generate", .models, "generate(model, ids, steps:, temperature: 1, seed: 0)",
             "Extends ids by `steps` tokens, each sampled from softmax(last logits / temperature); temperature 0 is greedy (argmax). Past the context the model sees the last `context` ids (as nanoGPT). Returns the whole list of ids.",
             example: "generate(m, [1, 2], steps: 5, temperature: 0)") { a throws(LangError) in
@@ -93,7 +93,7 @@ extension BuiltinTable {
             return .list(try a.core { () throws(CoreError) -> [Int] in
                 try model.generate(ids: ids, steps: steps, temperature: temperature, seed: seed)
             }.map { .number(Double($0)) })
-        },
+        }.readingValues(),
     ]
 }
 

@@ -20,7 +20,7 @@ extension BuiltinTable {
             case .record(let r): return .number(Double(r.keys.count))
             case let v: throw LangError(.lenType(got: v.kindDescription), at: try a.range(of: "x"))
             }
-        },
+        }.readingValues(),
         Builtin("range", .other, "range(a, b = nil)",
             "The list of whole numbers 0..<a, or a..<b with two arguments.", example: "range(3)  // [0, 1, 2]", numpy: "list(range(a, b))") { a throws(LangError) in
             let first = try a.int("a")
@@ -42,6 +42,6 @@ extension BuiltinTable {
             case .matrix(let m): return .string(Renderer.plainText(.matrix(m.rounded(digits: digits))))
             default: return .string(Renderer.plainText(x))
             }
-        },
+        }.readingValues(),
     ]
 }

@@ -133,6 +133,10 @@ final class Evaluator {
         }
     }
 
+    /// Whether the stop button was pressed, for builtins that run long and stop early
+    /// themselves (`train`) instead of failing with Interrupted.
+    var interruptRequested: Bool { interruptFlag.isSet || host.isInterruptRequested }
+
     /// Asks the host now and starts the next countdown.
     private func askHost() -> Bool {
         frame.pointer.pointee.pollsUntilHost = Self.hostPollInterval
