@@ -8,7 +8,7 @@ export PATH := $(VENV)/bin:$(PATH)
 DEBUG_BIN := .build/debug/attention-kernel
 RELEASE_BIN := .build/release/attention-kernel
 
-.PHONY: setup build release install-debug install lab test test-swift test-jupyter fixtures bench bench-interp clean fuzz fuzz-short sanitize course
+.PHONY: setup build release install-debug install lab test test-swift test-jupyter fixtures bench bench-interp bench-train clean fuzz fuzz-short sanitize course
 
 setup:
 	@bash scripts/setup.sh
@@ -52,6 +52,12 @@ test-jupyter: install-debug
 bench: install
 	swift build $(RELEASE_FLAGS) --product attention-bench
 	$(PY) bench/run_bench.py
+	$(PY) bench/run_training_bench.py
+
+# Just the training table (train's AdamW step against JAX jit in the same run; bench/training.md).
+bench-train: setup
+	swift build $(RELEASE_FLAGS) --product attention-bench
+	$(PY) bench/run_training_bench.py
 
 # Just the interpreter table (bench/interpreter/*.attn against their CPython twins), about a
 # minute; replaces only that section of bench/latest.md.
@@ -73,6 +79,8 @@ sanitize: setup
 
 fixtures: setup
 	$(PY) scripts/make_fixtures.py
+	$(PY) -m pip install -q -r scripts/fixtures-requirements.txt
+	$(PY) scripts/make_gradient_fixtures.py
 
 clean:
 	rm -rf .build

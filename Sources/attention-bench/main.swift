@@ -2,6 +2,7 @@
 //
 //     attention-bench [--sizes n,d,h;n,d,h;...] [--min-time SECONDS] [--min-runs N]
 //     attention-bench --interpreter [--min-runs N] FILE.attn ...   (see Interpreter.swift)
+//     attention-bench --training [--steps N]                       (see Training.swift)
 //
 // For each size and mask (none, causal): X n×d and W_Q, W_K, W_V, W_O d×d drawn from
 // `randn` (weights scaled by 1/√d), two warm-up calls, then timed calls until both
@@ -18,9 +19,12 @@ var minTime = 0.5
 var minRuns = 5
 var arguments = CommandLine.arguments.dropFirst().makeIterator()
 var interpreterFiles: [String]?
+var trainingSteps: Int?
 while let argument = arguments.next() {
     switch argument {
     case "--interpreter": interpreterFiles = []
+    case "--training": trainingSteps = 10
+    case "--steps": trainingSteps = Int(arguments.next() ?? "") ?? 10
     case _ where interpreterFiles != nil && !argument.hasPrefix("--"): interpreterFiles?.append(argument)
     case "--sizes":
         guard let text = arguments.next() else { fatalError("--sizes needs n,d,h;n,d,h") }
@@ -38,6 +42,7 @@ while let argument = arguments.next() {
 }
 
 if let interpreterFiles { InterpreterBench.run(files: interpreterFiles, minRuns: minRuns) }
+if let trainingSteps { TrainingBench.run(steps: trainingSteps) }
 
 func now() -> Double {
     var t = timespec()

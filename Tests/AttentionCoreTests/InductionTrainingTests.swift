@@ -1,0 +1,59 @@
+// Training end to end: an attention-only transformer learns what the literature says it
+// learns. Data: the induction task (L random tokens, then the same L again).
+
+@testable import AttentionCore
+import Testing
+
+/// A GPT without FFNs (the W1…b2 and ln2 matrices empty), as induction-head studies use.
+func attentionOnlyGPT(vocab: Int, dModel: Int, heads: Int, layers: Int, context: Int, seed: UInt64) throws -> GPTModel {
+    var model = try gpt(vocab: vocab, dModel: dModel, heads: heads, layers: layers, context: context, seed: seed)
+    let empty = Matrix(rows: 0, cols: 0, repeating: 0)
+    for i in model.blocks.indices {
+        (model.blocks[i].W1, model.blocks[i].b1, model.blocks[i].W2, model.blocks[i].b2) = (empty, empty, empty, empty)
+        (model.blocks[i].ln2Gamma, model.blocks[i].ln2Beta) = (empty, empty)
+    }
+    return model
+}
+
+func inductionData(count: Int, length: Int, vocab: Int, seed: UInt64) -> [[Int]] {
+    var generator = SeededGenerator(seed: seed)
+    return (0..<count).map { _ in
+        let half = (0..<length).map { _ in Int(generator.nextUniform() * Double(vocab)) }
+        return half + half
+    }
+}
+
+@Suite struct InductionTrainingTests {
+    @Test func aTwoLayerAttentionOnlyModelDevelopsAnInductionHead() throws {
+        let (vocab, length) = (16, 8)
+        let model = try attentionOnlyGPT(vocab: vocab, dModel: 32, heads: 2, layers: 2, context: 2 * length, seed: 0)
+        let data = inductionData(count: 2048, length: length, vocab: vocab, seed: 1)
+        let clock = ContinuousClock()
+        let start = clock.now
+        let options = TrainingOptions(steps: 150, batch: 16, lr: 1e-2, seed: 2, schedule: .warmupCosine(warmup: 20, minimum: 1e-3))
+        let trained = try train(model, data: .sequences(data), options: options) { _ in true }
+        print("trained in", clock.now - start, "first loss", trained.losses.first!, "last", trained.losses.last!)
+        let held = inductionData(count: 50, length: length, vocab: vocab, seed: 99)
+        var score = 0.0, count = 0
+        var firstHalf = 0.0, secondHalf = 0.0
+        for s in held {
+            let maps = try trained.model.attentionMaps(ids: Array(s.dropLast()))
+            for t in length..<(2 * length - 1) {
+                score += maps.flatMap { $0 }.map { $0[t, t - length + 1] }.max()!
+                count += 1
+            }
+            let tape = Tape()
+            let logits = try tape.gptLogits(tape.variables(trained.model, differentiable: false), [Array(s.dropLast())])
+            let lp = try logSoftmax(tape.value(logits))
+            for t in 0..<(2 * length - 1) {
+                if t < length - 1 { firstHalf -= lp[t, s[t + 1]] } else if t >= length { secondHalf -= lp[t, s[t + 1]] }
+            }
+        }
+        score /= Double(count)
+        firstHalf /= Double(held.count * (length - 1))
+        secondHalf /= Double(held.count * (length - 1))
+        print("induction score", score, "loss first half", firstHalf, "second half", secondHalf)
+        #expect(score > 0.5)
+        #expect(secondHalf < 0.25 * firstHalf)
+    }
+}
