@@ -26,6 +26,16 @@ public enum BuiltinTable {
         return out
     }
 
+    /// The `help("differentiable")` page: what `grad` can follow a matrix through.
+    public static var differentiableList: String {
+        "grad and value_and_grad follow matrices through the operators + - * / ** @ and unary -, .T, indexing and slicing "
+            + "(A[i], A[:, a:b], A[i, j], and A[ids] as an embedding lookup), record arithmetic, and these builtins:\n\n    "
+            + all.filter(\.isDifferentiable).map(\.name).joined(separator: " ")
+            + "\n\nThese read a followed matrix as a plain value (no gradient flows through them): "
+            + all.filter { if case .readsValues? = $0.differentiation { true } else { false } }.map(\.name).joined(separator: " ")
+            + "\n\nAny other builtin given a followed matrix stops with a TypeError naming it.\n"
+    }
+
     /// The `help()` page without a topic: every builtin's signature, by category.
     public static var overview: String {
         var out = "Builtins (help(name) for details):\n"

@@ -112,6 +112,8 @@ enum DisplayBuiltins {
             return "\(f.signature)\n\nA function defined in this notebook.\n"
         case .string("numpy"):
             return BuiltinTable.numpyTable
+        case .string("differentiable"):
+            return BuiltinTable.differentiableList
         case .string(let name):
             if let info = BuiltinTable.info(name) { return info.helpText }
             if let value = a.evaluator.globals.values[name] {

@@ -100,6 +100,19 @@ extension Arguments {
     /// Token id sequences: one list (or 1×n matrix) of ids, or a list of such lists.
     func sequences(_ name: String) throws(LangError) -> [[Int]] {
         let v = try value(name)
+        // [[0, 1, 2], [3, 4, 5]] is a matrix: each row a sequence.
+        if case .matrix(let m) = v, m.rows > 1 {
+            var out: [[Int]] = []
+            for i in 0..<m.rows {
+                var ids: [Int] = []
+                for d in m.row(i) {
+                    guard let id = Convert.exactInt(d) else { throw LangError(.tokenIDNotWhole(d), at: try range(of: name)) }
+                    ids.append(id)
+                }
+                out.append(ids)
+            }
+            return out
+        }
         if case .list(let items) = v, let first = items.first, !first.isNumber {
             var out: [[Int]] = []
             for item in items {

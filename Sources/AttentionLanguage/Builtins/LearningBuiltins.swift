@@ -4,7 +4,7 @@ extension BuiltinTable {
     /// Gradients, losses and training.
     static let learning: [Builtin] = [
         Builtin("grad", .learning, "grad(f, p)",
-            "The gradient ∂f(p)/∂p by reverse-mode automatic differentiation. f is a function of one argument whose value is a number (or 1×1 matrix); p is a matrix, a list or a record (a model) of matrices, and the gradient has p's structure (number fields such as heads are carried unchanged). Inside f, operators (+ - * / ** @ .T, indexing and slicing, A[ids] as an embedding lookup) and the differentiable builtins (help(\"grad\") lists them) are followed; any other builtin given a followed matrix is a TypeError naming it.",
+            "The gradient ∂f(p)/∂p by reverse-mode automatic differentiation. f is a function of one argument whose value is a number (or 1×1 matrix); p is a matrix, a list or a record (a model) of matrices, and the gradient has p's structure (number fields such as heads are carried unchanged). Inside f, operators (+ - * / ** @ .T, indexing and slicing, A[ids] as an embedding lookup) and the differentiable builtins (help(\"differentiable\") lists them) are followed; any other builtin given a followed matrix is a TypeError naming it.",
             example: "func f(W) = sum(W * W)\ngrad(f, [1, 2; 3, 4])  // [2, 4; 6, 8]", numpy: "jax.grad(f)(p)") { a throws(LangError) in
             try a.evaluator.valueAndGradient(of: a.value("f"), at: a.value("p"), range: a.range).gradient
         },
@@ -27,7 +27,7 @@ extension BuiltinTable {
             return try a.record(tape) { () throws(CoreError) -> Tape.Variable in try tape.crossEntropy(logits, targets: targets) }
         },
         Builtin("loss", .learning, "loss(model, ids)",
-            "The next-token cross-entropy of a gpt model on ids: predict ids[1:] from ids[:-1], as nanoGPT trains. ids is one sequence (a list or 1×n matrix, at most context + 1 ids) or a list of sequences (their mean). Differentiable with respect to the model.",
+            "The next-token cross-entropy of a gpt model on ids: predict ids[1:] from ids[:-1], as nanoGPT trains. ids is one sequence (a list or 1×n matrix, at most context + 1 ids) or several: a list of sequences, or a matrix whose rows are sequences (their mean). Differentiable with respect to the model.",
             example: "m = gpt(vocab: 5, d_model: 8, heads: 2, layers: 1, context: 8, seed: 0)\nloss(m, [0, 1, 2, 3])  // about log(5)", numpy: "F.cross_entropy(model(x[:-1]), x[1:])") { a throws(LangError) in
             let model = try ModelRecords.gptModel(a.value("model"), a, "model")
             let sequences = try a.sequences("ids")
@@ -43,7 +43,7 @@ extension BuiltinTable {
         },
         Builtin("train", .learning,
             "train(model, data, steps:, batch: 8, lr: 0.001, seed: 0, optimizer: \"adamw\", weight_decay: 0.1, beta1: 0.9, beta2: 0.95, eps: 1e-8, momentum: 0.9, warmup: 0, schedule: \"constant\", min_lr: 0, clip: 1, plot: true)",
-            "Trains a gpt model and returns the record {model, losses, steps, interrupted} (losses is 1×steps, the training loss of each step). Each step draws `batch` examples from data (a list of id sequences, each used whole or as a random window of context + 1 ids; or one long list of ids, from which windows of context + 1 are drawn), computes the next-token loss and its gradient, clips the gradients' global norm to `clip` (nil: no clipping), and updates with AdamW exactly as PyTorch (bias correction; weight decay decoupled and applied only to matrices with more than one row, the weights and embeddings, as nanoGPT groups them) or with optimizer: \"sgd\" (momentum, PyTorch's). schedule: \"cosine\" warms up linearly for `warmup` steps, then decays to min_lr (nanoGPT's). While it runs the cell shows the loss curve, updated in place a few times a second. The stop button ends training after the current step and still returns (and binds) the model trained so far, with interrupted: true. The same seed gives a bitwise-identical model on every run and thread count.",
+            "Trains a gpt model and returns the record {model, losses, steps, interrupted} (losses is 1×steps, the training loss of each step). Each step draws `batch` examples from data (a list of id sequences or a matrix of them, one per row, each used whole or as a random window of context + 1 ids; or one long list of ids, from which windows of context + 1 are drawn), computes the next-token loss and its gradient, clips the gradients' global norm to `clip` (nil: no clipping), and updates with AdamW exactly as PyTorch (bias correction; weight decay decoupled and applied only to matrices with more than one row, the weights and embeddings, as nanoGPT groups them) or with optimizer: \"sgd\" (momentum, PyTorch's). schedule: \"cosine\" warms up linearly for `warmup` steps, then decays to min_lr (nanoGPT's). While it runs the cell shows the loss curve, updated in place a few times a second. The stop button ends training after the current step and still returns (and binds) the model trained so far, with interrupted: true. The same seed gives a bitwise-identical model on every run and thread count.",
             example: "m = gpt(vocab: 8, d_model: 16, heads: 2, layers: 1, context: 8, seed: 0)\nr = train(m, task(\"copy\", n: 64, length: 4, vocab: 8, seed: 0), steps: 50, batch: 8, lr: 0.01, plot: false)\nr.losses[0, -1] < r.losses[0, 0]  // true",
             numpy: "torch.optim.AdamW(model.parameters(), lr, betas, eps, weight_decay)") { a throws(LangError) in
             try LearningBuiltins.train(a)
@@ -62,6 +62,8 @@ enum LearningBuiltins {
         let v = try a.value("data")
         switch v {
         case .list(let items) where items.first.map({ !$0.isNumber }) ?? false:
+            return .sequences(try a.sequences("data"))
+        case .matrix(let m) where m.rows > 1:
             return .sequences(try a.sequences("data"))
         default:
             return .stream(try a.ids("data"))

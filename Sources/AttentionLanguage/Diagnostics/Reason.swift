@@ -241,7 +241,7 @@ enum Reason: Sendable, Equatable {
         case .invalidUTF8(let byte, let offset): "the file is not valid UTF-8: byte 0x\(Self.twoHexDigits(byte)) at byte offset \(offset) cannot start or continue a character; save the file as UTF-8"
         case .unexpectedCharacter(let c): "unexpected character '\(c)'"
         case .notDifferentiable(let builtin):
-            "\(builtin) is not differentiable: grad cannot follow a matrix through it (help(\"grad\") lists the builtins that are)"
+            "\(builtin) is not differentiable: grad cannot follow a matrix through it (help(\"differentiable\") lists the builtins that are)"
         case .gradNeedsNumber(let got):
             "grad needs a function whose value is a number (or a 1×1 matrix), and this one gave a \(got); reduce it first, e.g. with sum(...) or mean(...)"
         case .gradInsideGrad: "grad cannot run inside another grad's function"

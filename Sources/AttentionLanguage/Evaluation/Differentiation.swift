@@ -117,7 +117,8 @@ extension Evaluator {
             case (.record(let r), .record(let s)):
                 guard r.keys == s.keys else {
                     let differing = Set(r.keys).symmetricDifference(s.keys).sorted()
-                    let text = differing.isEmpty ? "the same fields in a different order" : "only one of them has " + differing.joined(separator: ", ")
+                    let named = differing.prefix(4).joined(separator: ", ") + (differing.count > 4 ? " and \(differing.count - 4) more" : "")
+                    let text = differing.isEmpty ? "the same fields in a different order" : "only one of them has " + named
                     throw LangError(.recordFieldsDiffer(op: op.rawValue, missing: text), at: range)
                 }
                 var out = Record()
