@@ -198,10 +198,12 @@ private func variable(_ v: BlockVariables, _ field: String) -> Tape.Variable? {
 
     /// The same seed gives the same trained weights, bit for bit, on one worker and on all.
     @Test func trainingIsBitwiseReproducibleAcrossThreadCounts() throws {
-        let model = try gpt(vocab: 12, dModel: 32, heads: 4, layers: 2, context: 16, seed: 1)
+        // Big enough that products split into row blocks (≥ 2²¹ multiply-adds) and attention
+        // into (sequence, head) pairs across workers, so the split itself is under test.
+        let model = try gpt(vocab: 12, dModel: 64, heads: 4, layers: 1, context: 32, seed: 1)
         var generator = SeededGenerator(seed: 9)
-        let data = (0..<64).map { _ in (0..<16).map { _ in Int(generator.nextUniform() * 12) } }
-        let options = TrainingOptions(steps: 6, batch: 8, lr: 3e-3, seed: 4, schedule: .warmupCosine(warmup: 2, minimum: 1e-4))
+        let data = (0..<64).map { _ in (0..<33).map { _ in Int(generator.nextUniform() * 12) } }
+        let options = TrainingOptions(steps: 3, batch: 16, lr: 3e-3, seed: 4, schedule: .warmupCosine(warmup: 2, minimum: 1e-4))
         func run(workers: Int?) throws -> GPTModel {
             CoreConfiguration.configure(workers: workers)
             defer { CoreConfiguration.configure(workers: nil) }

@@ -56,4 +56,36 @@ func inductionData(count: Int, length: Int, vocab: Int, seed: UInt64) -> [[Int]]
         #expect(score > 0.5)
         #expect(secondHalf < 0.25 * firstHalf)
     }
+
+    /// Sequences in which the next token repeats the one two back (x_{t+1} = x_{t−1}) 80% of
+    /// the time and is random otherwise: the best guess at position t is the token at t − 1,
+    /// exactly one position back (older positions agree less often), so a 1-layer model must
+    /// learn a previous-token head.
+    @Test func aOneLayerModelLearnsAPreviousTokenHead() throws {
+        let vocab = 12, n = 12
+        let model = try attentionOnlyGPT(vocab: vocab, dModel: 32, heads: 2, layers: 1, context: n, seed: 3)
+        var generator = SeededGenerator(seed: 4)
+        let data = (0..<1024).map { _ -> [Int] in
+            var s = [Int(generator.nextUniform() * Double(vocab)), Int(generator.nextUniform() * Double(vocab))]
+            while s.count <= n {
+                let random = Int(generator.nextUniform() * Double(vocab))
+                s.append(generator.nextUniform() < 0.8 ? s[s.count - 2] : random)
+            }
+            return s
+        }
+        let options = TrainingOptions(steps: 120, batch: 16, lr: 1e-2, seed: 5)
+        let trained = try train(model, data: .sequences(data), options: options) { _ in true }
+        var score = 0.0, count = 0
+        for s in data.prefix(20) {
+            let maps = try trained.model.attentionMaps(ids: Array(s.dropLast()))
+            for t in 1..<n {
+                score += maps[0].map { $0[t, t - 1] }.max()!
+                count += 1
+            }
+        }
+        score /= Double(count)
+        print("previous-token score", score, "loss", trained.losses.first!, "→", trained.losses.last!)
+        #expect(score > 0.5)
+        #expect(trained.losses.last! < 0.6 * trained.losses.first!)
+    }
 }
