@@ -33,7 +33,8 @@ log() { printf 'fuzz: %s\n' "$*" >&2; }
 mkdir -p "$OUT/modules" "$OUT/corpus" "$OUT/seeds" "$OUT/artifacts"
 
 # --- build --------------------------------------------------------------------------
-sources=(Sources/Threading/*.swift Sources/AttentionCore/*.swift Sources/JSONValues/*.swift Sources/CAttentionMath/*.c Sources/CAttentionMath/include/*.h)
+mapfile -t core_sources < <(find Sources/AttentionCore -name '*.swift' | sort)
+sources=(Sources/Threading/*.swift "${core_sources[@]}" Sources/JSONValues/*.swift Sources/CAttentionMath/*.c Sources/CAttentionMath/include/*.h)
 mapfile -t language_sources < <(find Sources/AttentionLanguage -name '*.swift' | sort)
 stamp="$( { echo "$OPT $("$SWIFTC" --version 2>&1 | head -1)"; cat "${sources[@]}" "${language_sources[@]}" Fuzz/LanguageFuzzer/*.swift; } | sha256sum | cut -d' ' -f1)"
 if [ ! -x "$BIN" ] || [ "$(cat "$OUT/build.stamp" 2>/dev/null)" != "$stamp" ]; then
@@ -66,7 +67,7 @@ if [ ! -x "$BIN" ] || [ "$(cat "$OUT/build.stamp" 2>/dev/null)" != "$stamp" ]; t
     collections=("$OUT"/spm/release/OrderedCollections.build/*.o "$OUT"/spm/release/InternalCollectionsUtilities.build/*.o)
     flags+=(-I "$OUT/spm/release/Modules")
     module Threading Sources/Threading/*.swift
-    module AttentionCore Sources/AttentionCore/*.swift
+    module AttentionCore "${core_sources[@]}"
     module JSONValues Sources/JSONValues/*.swift
     module AttentionLanguage "${language_sources[@]}"
     "$SWIFTC" "${flags[@]}" -module-name LanguageFuzzer Fuzz/LanguageFuzzer/*.swift \
