@@ -91,6 +91,13 @@ struct Arguments {
         return m
     }
 
+    /// A matrix, where a list of numbers (what `append` collects from `[]`) is a 1×n row:
+    /// the reductions and `show` accept both ways of holding numbers.
+    func matrixOrNumbers(_ name: String) throws(LangError) -> Matrix {
+        if case .list(let items) = try value(name), let row = Value.numbersRow(items) { return row }
+        return try matrix(name)
+    }
+
     func optionalMatrix(_ name: String) throws(LangError) -> Matrix? {
         if case .nil = try value(name) { return nil }
         return try matrix(name)
