@@ -340,7 +340,7 @@ enum Reason: Sendable, Equatable {
         case .operandTypes(let op, let left, let right): "cannot use \(op) with a \(left) and a \(right)"
         case .broadcastMismatch(let verb, let left, let right, let rows, let cols): "cannot \(verb) a \(left) matrix and a \(right) matrix: shapes must match, or one must be a number, a 1×\(cols) row or a \(rows)×1 column"
         case .matmulShape(let left, let right, let leftCols, let rightRows, let suggestion): "cannot multiply a \(left) matrix by a \(right) matrix with @: the left has \(leftCols) column\(leftCols == 1 ? "" : "s") but the right has \(rightRows) row\(rightRows == 1 ? "" : "s")" + (suggestion.map { "; did you mean \($0)?" } ?? "")
-        case .matrixNumberEquality(let op, let shape, let use): "\(op) compares whole values, so a matrix \(shape) and a number are never equal; for NumPy's element-wise \(op) (1 where it holds, 0 elsewhere) use \(use)"
+        case .matrixNumberEquality(let op, let shape, let use): "\(op) compares whole values, so a matrix \(shape) and a number are never equal (this is always \(op == "==" ? "false" : "true")); for NumPy's element-wise \(op) (1 where it holds, 0 elsewhere) use \(use)"
         case .listPlusItem(let got): "+ joins two lists, and this is a list and a \(got) (a bracket of numbers such as [3] is a matrix); to add an item at the end write xs = append(xs, v)"
         case .appendTarget(let got): "append adds to a list or a 1×n row, not a \(got); to collect values start from xs = [], and join matrices with vcat or hcat"
         case .appendToRow(let got): "a 1×n row holds numbers, so append cannot add a \(got) to it; to collect matrices or strings start from a list: xs = []"

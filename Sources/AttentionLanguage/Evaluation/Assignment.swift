@@ -113,7 +113,7 @@ extension Evaluator {
         do {
             let xs = try lookup(name, at: append.xsRange)
             item = try itemCode(self)
-            try OtherBuiltins.checkAppend(xs, item, self, xsRange: append.xsRange, at: append.calleeRange)
+            try OtherBuiltins.checkAppend(xs, item, self, xsRange: append.xsRange, vRange: append.item.fullRange, at: append.calleeRange)
         }  // `xs` ends here, so the binding is the only holder below
         _ = try modifyBinding(name.id) { (bound: inout Value) throws(LangError) in bound.appendItem(item) }
     }
@@ -139,21 +139,19 @@ extension Value {
 
     /// `append(self, item)` in place, for the pairings `OtherBuiltins.checkAppend` allows: a
     /// list gets the item; a row's storage is moved out (not copied) and gets the number.
+    /// (`if case`, not `switch self`: a switch may keep a copy of `self` for its whole body,
+    /// a second holder that would make every append copy.)
     mutating func appendItem(_ item: Value) {
-        switch self {
-        case .list(var items):
+        if case .list(var items) = self {
             self = .nil
             items.append(item)
             self = .list(items)
-        case .matrix(var m):
-            guard case .number(let d) = item else { return }
+        } else if case .matrix(var m) = self, case .number(let d) = item {
             self = .nil
             var storage: [Double] = []
             swap(&storage, &m.storage)
             storage.append(d)
             self = .matrix(Matrix(row: storage))
-        default:
-            break
         }
     }
 

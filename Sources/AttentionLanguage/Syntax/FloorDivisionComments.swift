@@ -31,12 +31,12 @@ enum FloorDivisionComments {
     }
 
     /// The names in `text` when it is one expression that starts with an operand (a number,
-    /// a name or `(`); nil when it is not.
+    /// a name, `(` or a minus sign: `7 // -2`); nil when it is not.
     private static func operandNames(_ text: String) -> [String]? {
         let source = SourceText(text)
         guard let tokens = try? Lexer.tokenize(source), let first = tokens.first else { return nil }
         switch first.kind {
-        case .number, .identifier, .punct(.lparen): break
+        case .number, .identifier, .punct(.lparen), .punct(.minus): break
         default: return nil
         }
         guard let statements = try? Parser.parse(source, maxDepth: 32), statements.count == 1, case .expression = statements[0] else { return nil }
