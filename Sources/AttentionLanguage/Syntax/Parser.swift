@@ -2,7 +2,7 @@
 ///
 /// Precedence, tightest first: postfix (call, `[index]`, `.field`); `**` (right
 /// associative; its right operand may carry a unary sign, `2 ** -1`); unary `-` `!`;
-/// `* / @`; `+ -`; `..<`; comparisons; `&&`; `||`. Binary operators are left
+/// `* / % @`; `+ -`; `..<`; comparisons; `&&`; `||`. Binary operators are left
 /// associative except `**`.
 ///
 /// Nesting (parentheses, brackets, blocks, unary chains, postfix chains) is limited
