@@ -210,6 +210,7 @@ INTERP_PROGRAMS = [
     ("matmul48", "48×48 product as three loops over A[i, k]", None),
     *[(f"fill{n}", f"fill {n}×{n} element by element, W[i, j] = i + j", n * n) for n in FILL_SIZES],
     ("append", "20,000 appends, xs = xs + [item]", None),
+    ("append_numbers", "20,000 numbers, xs = append(xs, v), then sum(xs)", None),
     ("fib", "recursive fib(25), 242,785 user-function calls", None),
 ]
 

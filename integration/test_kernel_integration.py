@@ -309,6 +309,24 @@ def test_shape_error_names_shapes_and_line(kernel):
         assert "^" in text, text      # with a caret
 
 
+@pytest.mark.skipif(not IS_ATTENTION, reason="the floor-division note is this kernel's")
+def test_floor_division_note_is_a_display_not_stderr(kernel):
+    """`x = 7 // 2` binds 7 (`//` starts a comment); the note saying so reaches the front end
+    as one display_data (Markdown and plain text), never as stderr, which nbgrader scores 0."""
+    km, kc = kernel
+    ex = execute(kc, "x = 7 // 2\ny = 9 // 4\nx")
+    assert ex.status == "ok", ex.content
+    assert ex.stream("stderr") == "" and ex.stream("stdout") == ""
+    displays = ex.of_type("display_data")
+    assert len(displays) == 1, ex.iopub
+    data = displays[0]["content"]["data"]
+    assert "`//` starts a comment here; floor division is `floor(a / b)`" in data["text/markdown"], data
+    assert "line 1, column 7" in data["text/plain"], data
+    assert [r["content"]["data"]["text/plain"] for r in ex.of_type("execute_result")] == ["7"]
+    quiet = execute(kc, "B = 2\nA = B  // projections\nA")
+    assert not quiet.of_type("display_data") and quiet.stream("stderr") == "", quiet.iopub
+
+
 # --- stdin ----------------------------------------------------------------------------------------
 
 

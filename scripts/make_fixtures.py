@@ -68,6 +68,7 @@ clip                      X                                     lo, hi
 round                     X                                     digits
 arange                    -                                     a, b, step
 linspace                  -                                     a, b, n
+mod [elementwise .modulo] X, Y (broadcast as in +)               -
 ========================  ====================================  ==========================
 
 ``mask`` is present exactly when the function should be called with a mask (``masked``
@@ -476,6 +477,20 @@ def build_cases() -> list[dict]:
             np.arange(a, b, step, dtype=np.float64).reshape(1, -1))
     for (a, b, n) in [(0, 1, 5), (0, 1, 11), (-3.5, 7.25, 9), (2, 2, 4), (1, 0, 7), (0, 1, 1)]:
         add(f"{a}_{b}_{n}", "linspace", {}, {"a": a, "b": b, "n": n}, np.linspace(a, b, n).reshape(1, -1))
+
+    # floored modulo (Python's %), np.mod on float64, negatives on both sides and every
+    # broadcast the language allows; x mod 0 (nan) is in the golden tests, not here
+    g = rng()
+    x = np.round(g.standard_normal((4, 6)) * 7, 3)
+    x[0, :3] = [-7.0, 7.0, -6.0]
+    divisors = {
+        "scalar3": np.array([[3.0]]), "scalar_neg2.5": np.array([[-2.5]]),
+        "row": np.array([[3.0, -3.0, 0.75, -0.75, 1e-3, 1e9]]),
+        "col": np.array([[2.0], [-2.0], [7.5], [-0.1]]),
+        "same": np.where(np.abs(y := np.round(g.standard_normal((4, 6)) * 4, 2)) < 0.05, 1.0, y),
+    }
+    for key, y in divisors.items():
+        add(key, "mod", {"X": x, "Y": y}, {}, np.mod(x, y))
 
     names = [c["name"] for c in cases]
     assert len(names) == len(set(names)), "duplicate case names"

@@ -110,6 +110,8 @@ case("broadcast arithmetic", ["+", "-", "*", "/"], setup, "sum((P + B) * C / D -
 case("unary minus and power", ["-", "**"], setup, "sum(-(P ** 3) + 2 ** P + D ** (P / 4))",
      lambda p: -(p ** 3) + 2.0 ** p + D ** (p / 4), P)
 X = randn(5, 4)
+case("floored modulo", ["%"], setup, "sum((P * 3) % 1.7 * D) + sum(D % (P + 5))",
+     lambda p: jnp.sum(jnp.mod(p * 3, 1.7) * D) + jnp.sum(jnp.mod(D, p + 5)), P)
 W5 = randn(3, 5)
 cases_setup = f"let X = {lit(X)}\nlet W = {lit(W5)}"
 case("matrix product and transpose", ["@", ".T", "transpose"], cases_setup, "sum((P @ X.T) * W) + sum(transpose(P) @ P)",

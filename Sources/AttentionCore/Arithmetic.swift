@@ -41,6 +41,9 @@ extension Matrix {
 /// matrix; a 1×C row with an R×C matrix (a bias row); an R×1 column with an R×C matrix.
 public enum ElementwiseOperation: Sendable {
     case add, subtract, multiply, divide, power
+    /// Floored modulo, `np.mod` / Python's `%` on floats: the remainder has the sign of the
+    /// divisor (see `Double.flooredModulo`).
+    case modulo
     /// np.maximum / np.minimum: the larger (smaller) of the two; NaN if either is NaN.
     case maximum, minimum
     /// Comparisons giving 1 (true) or 0 (false); any comparison with NaN is 0, except ≠ (1).
@@ -53,6 +56,7 @@ public enum ElementwiseOperation: Sendable {
         case .multiply: "multiply element-wise (*)"
         case .divide: "divide element-wise (/)"
         case .power: "raise element-wise (**)"
+        case .modulo: "take the element-wise remainder (%) of"
         case .maximum: "take the element-wise maximum of"
         case .minimum: "take the element-wise minimum of"
         case .less: "compare element-wise (<)"
@@ -71,6 +75,7 @@ public enum ElementwiseOperation: Sendable {
         case .multiply: x * y
         case .divide: x / y
         case .power: pow(x, y)
+        case .modulo: x.flooredModulo(y)
         case .maximum: x.isNaN || y.isNaN ? .nan : Swift.max(x, y)
         case .minimum: x.isNaN || y.isNaN ? .nan : Swift.min(x, y)
         case .less: x < y ? 1 : 0
@@ -167,5 +172,22 @@ extension Matrix {
         }
         func element(_ m: Matrix, _ i: Int, _ j: Int) -> Double { m[m.rows == 1 ? 0 : i, m.cols == 1 ? 0 : j] }
         return Matrix(rows: rows, cols: cols) { i, j in element(condition, i, j) != 0 ? element(a, i, j) : element(b, i, j) }
+    }
+}
+
+extension Double {
+    /// `self mod m`, floored as NumPy's `np.mod` and Python's `%` on floats: r = fmod(x, m),
+    /// moved by m when it is nonzero and its sign differs from m's, so r has m's sign and
+    /// x = m·floor(x/m) + r. `-7 mod 3` is 2, `7 mod -3` is −2; a zero remainder takes m's
+    /// sign (np.mod(-6.0, 3.0) is 0.0, np.mod(6.0, -3.0) is −0.0). IEEE cases follow fmod:
+    /// m = 0 or x = ±inf give nan; `-3 mod inf` is inf and `3 mod inf` is 3, as NumPy.
+    public func flooredModulo(_ m: Double) -> Double {
+        var r = fmod(self, m)
+        if r != 0 {
+            if (m < 0) != (r < 0) { r += m }
+        } else {
+            r = Double(signOf: m, magnitudeOf: 0)
+        }
+        return r
     }
 }

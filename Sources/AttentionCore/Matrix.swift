@@ -57,6 +57,9 @@ public struct Matrix: Equatable, Sendable {
         self.init(uncheckedRows: rows, cols: cols, storage: storage)
     }
 
+    /// The 1×n row of `values`.
+    public init(row values: [Double]) { self.init(uncheckedRows: 1, cols: values.count, storage: values) }
+
     /// A 1×1 matrix holding `value`.
     public init(scalar value: Double) { self.init(uncheckedRows: 1, cols: 1, storage: [value]) }
 

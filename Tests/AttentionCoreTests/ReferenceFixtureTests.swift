@@ -224,6 +224,8 @@ func evaluate(_ c: FixtureCase) throws -> [Matrix] {
     case "arange":
         guard let a = p.a, let b = p.b, let step = p.step else { throw FixtureError.missing("params a, b, step") }
         return [try Sequences.arange(a, b, step: step)]
+    case "mod":
+        return [try elementwise(.modulo, input("X"), input("Y"))]
     case "linspace":
         guard let a = p.a, let b = p.b, let n = p.n else { throw FixtureError.missing("params a, b, n") }
         return [try Sequences.linspace(a, b, count: n)]

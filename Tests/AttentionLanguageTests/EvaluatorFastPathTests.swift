@@ -16,6 +16,7 @@ import Testing
             ("1 + 2 == 3", true), ("7 - 10 == -3", true), ("3 * 4 == 12", true), ("1 / 4 == 0.25", true),
             ("1 < 2", true), ("2 <= 2", true), ("2 > 3", false), ("3 >= 3", true),
             ("0 / 0 == 0 / 0", false), ("0 / 0 != 0 / 0", true), ("1 / 0 > 1e308", true), ("1 != 1", false),
+            ("-7 % 3 == 2", true), ("7 % -3 == -2", true), ("-7.5 % 2 == 0.5", true),
         ]
         for (code, expected) in cases {
             guard case .bool(let b)? = value(code) else { Issue.record("\(code) is not a bool"); continue }
@@ -25,6 +26,12 @@ import Testing
         #expect(Session().run("1 @ 2", host: RecordingHost()).diagnostic?.kind == .typeError)
         if case .number(let d)? = value("2 ** 10") { #expect(d == 1024) } else { Issue.record("2 ** 10") }
         if case .list(let xs)? = value("0..<3") { #expect(xs.count == 3) } else { Issue.record("0..<3") }
+        // `%` on numbers (fast path) and on 1×1 matrices (the elementwise path) agree, nan included.
+        for (a, m) in [(-7.0, 3.0), (7, -3), (5.5, 2), (-6, 3), (7, 0), (-3, Double.infinity)] {
+            let fast = value("\(a) % \(m)"), general = value("sum([\(a)] % [\(m)])")
+            guard case .number(let x)? = fast, case .number(let y)? = general else { Issue.record("\(a) % \(m)"); continue }
+            #expect(x.bitPattern == y.bitPattern && x.bitPattern == a.flooredModulo(m).bitPattern, "\(a) % \(m)")
+        }
     }
 
     @Test func positionalAndLabelledCallsBindTheSameParameters() {

@@ -70,4 +70,57 @@ import Testing
         #expect(result.diagnostic?.kind == .limitError)
         #expect(session.run("len(xs)", host: RecordingHost()).resultBundle?.plainText == "4")
     }
+
+    // MARK: - xs = append(xs, v)
+
+    /// The address of the list storage bound to `name`.
+    private func listAddress(_ session: Session, _ name: String) -> Int? {
+        guard case .list(let items)? = session.value(of: name) else { return nil }
+        return items.withUnsafeBufferPointer { $0.baseAddress.map { Int(bitPattern: $0) } }
+    }
+
+    /// n appends move the storage only when the array grows its capacity (about log₂ n
+    /// times), not at every append as a copy would: the cost per append is constant.
+    @Test func appendExtendsTheBindingInPlace() {
+        let session = Session()
+        _ = session.run("xs = []\nr = [0]", host: RecordingHost())
+        var listMoves = 0, rowMoves = 0
+        var list = listAddress(session, "xs"), row = storageAddress(session, "r")
+        for i in 1...600 {
+            #expect(session.run("xs = append(xs, \(i))\nr = append(r, \(i))", host: RecordingHost()).diagnostic == nil)
+            let l = listAddress(session, "xs"), m = storageAddress(session, "r")
+            if l != list { listMoves += 1 }
+            if m != row { rowMoves += 1 }
+            (list, row) = (l, m)
+        }
+        #expect(listMoves < 30 && rowMoves < 30, "storage moved \(listMoves) (list) and \(rowMoves) (row) times in 600 appends")
+        #expect(session.run("print(len(xs), r.cols, sum(xs), sum(r))", host: RecordingHost()).diagnostic == nil)
+        guard case .list(let items)? = session.value(of: "xs"), case .matrix(let m)? = session.value(of: "r") else {
+            Issue.record("xs or r changed kind"); return
+        }
+        #expect(items.count == 600 && m.rows == 1 && m.cols == 601)
+        #expect(m.storage == (0...600).map(Double.init))
+    }
+
+    /// A second holder of the list keeps its value: the append copies instead.
+    @Test func appendCopiesASharedList() {
+        let session = Session()
+        let result = session.run("xs = [1, 2]\nys = xs\nxs = append(xs, 3)\nas = [\"a\"]\nbs = as\nas = append(as, \"b\")", host: RecordingHost())
+        #expect(result.diagnostic == nil)
+        #expect(session.run("print(xs, ys, as, bs)", host: RecordingHost()).diagnostic == nil)
+        #expect(session.run("ys", host: RecordingHost()).resultBundle?.plainText == "matrix 1×2\n  1  2")
+        #expect(session.run("bs", host: RecordingHost()).resultBundle?.plainText == "[\"a\"]")
+        #expect(session.run("as", host: RecordingHost()).resultBundle?.plainText == "[\"a\", \"b\"]")
+    }
+
+    /// A failing append (a limit, a wrong kind) leaves the binding as it was.
+    @Test func aFailedAppendKeepsTheBinding() {
+        let session = Session(limits: Limits(maxElements: 3))
+        _ = session.run("xs = [\"a\", \"b\", \"c\"]\nr = [1, 2, 3]", host: RecordingHost())
+        #expect(session.run("xs = append(xs, \"d\")", host: RecordingHost()).diagnostic?.kind == .limitError)
+        #expect(session.run("r = append(r, 4)", host: RecordingHost()).diagnostic?.kind == .limitError)
+        #expect(session.run("r = append(r, \"x\")", host: RecordingHost()).diagnostic?.kind == .typeError)
+        #expect(session.run("len(xs)", host: RecordingHost()).resultBundle?.plainText == "3")
+        #expect(session.run("r", host: RecordingHost()).resultBundle?.plainText == "matrix 1×3\n  1  2  3")
+    }
 }

@@ -153,7 +153,7 @@ extension Matrix {
 // MARK: - Arithmetic
 
 extension Tape {
-    /// a ∘ b element-wise with the language's broadcasting: +, −, ×, ÷ and a^b.
+    /// a ∘ b element-wise with the language's broadcasting: +, −, ×, ÷, a^b and a mod b.
     /// ∂(a+b) = (g, g); ∂(a−b) = (g, −g); ∂(ab) = (g·b, g·a); ∂(a/b) = (g/b, −g·a/b²);
     /// ∂(aᵇ) = (g·b·aᵇ⁻¹, g·aᵇ·ln a); each summed back to its operand's shape.
     public func elementwise(_ op: ElementwiseOperation, _ a: Variable, _ b: Variable) throws(CoreError) -> Variable {
@@ -205,6 +205,13 @@ extension Tape {
                 let xb = x.expanded(toRows: r, cols: c), yb = y.expanded(toRows: r, cols: c)
                 if needA { grads.add(a, g.zipped(xb.zipped(yb, pickA), *).summed(toRows: x.rows, cols: x.cols)) }
                 if needB { grads.add(b, g.zipped(yb.zipped(xb, pickA), *).summed(toRows: y.rows, cols: y.cols)) }
+            }
+        case .modulo:
+            // a mod b = a − b·floor(a/b): ∂a = g, ∂b = −g·floor(a/b) (as JAX's jnp.mod).
+            return record(out, from: [a, b]) { g, grads in
+                let xb = x.expanded(toRows: r, cols: c), yb = y.expanded(toRows: r, cols: c)
+                if needA { grads.add(a, g.summed(toRows: x.rows, cols: x.cols)) }
+                if needB { grads.add(b, g.zipped(xb.zipped(yb) { -($0 / $1).rounded(.down) }, *).summed(toRows: y.rows, cols: y.cols)) }
             }
         default:
             // Comparisons give 0/1: piecewise constant, so no gradient flows.

@@ -91,6 +91,17 @@ struct Arguments {
         return m
     }
 
+    /// A matrix, where a list of numbers (what `append` collects from `[]`) is a 1×n row:
+    /// the reductions and `show` accept both ways of holding numbers.
+    func matrixOrNumbers(_ name: String) throws(LangError) -> Matrix {
+        let v = try value(name)
+        if case .list(let items) = v {
+            guard let row = Value.numbersRow(items) else { throw try typeError(name, expected: "a matrix or a list of numbers", got: v) }
+            return row
+        }
+        return try matrix(name)
+    }
+
     func optionalMatrix(_ name: String) throws(LangError) -> Matrix? {
         if case .nil = try value(name) { return nil }
         return try matrix(name)

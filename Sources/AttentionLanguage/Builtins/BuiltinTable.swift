@@ -16,7 +16,13 @@ public enum BuiltinTable {
 
     /// The `help("numpy")` page: each builtin that has a NumPy twin, beside it.
     public static var numpyTable: String {
-        let pairs: [(signature: String, twin: String)] = all.compactMap { b in b.numpy.map { (b.signature, $0) } }
+        // A very long signature (train's) is cut after its first labelled parameters, so the
+        // twins stay in one column.
+        func short(_ signature: String) -> String {
+            guard signature.count > 48, let cut = signature.firstRange(of: ", batch:") else { return signature }
+            return signature[..<cut.lowerBound] + ", …)"
+        }
+        let pairs: [(signature: String, twin: String)] = all.compactMap { b in b.numpy.map { (short(b.signature), $0) } }
         let width = pairs.map(\.signature.count).max() ?? 0
         var out = "Builtins and their NumPy twins (np is numpy, rng = np.random.default_rng(seed)):\n\n"
         for pair in pairs {

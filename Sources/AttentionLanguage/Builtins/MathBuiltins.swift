@@ -16,6 +16,11 @@ extension BuiltinTable {
         Builtin("abs", .math, "abs(x)", "Absolute value, elementwise.", example: "abs([-1, 2])  // [1, 2]", numpy: "np.abs(x)") { a throws(LangError) in
             try MathBuiltins.elementwise(a) { Swift.abs($0) }
         }.differentiable(Follow.unary(.abs)),
+        Builtin("floor", .math, "floor(x)",
+            "The largest whole number ≤ x, elementwise (toward −∞: floor(-2.5) is -3). Python's a // b is floor(a / b); int(x) truncates toward 0 instead, which is floor(x) only for x ≥ 0.",
+            example: "floor(7 / 2)    // 3\nfloor(-7 / 2)   // -4", numpy: "np.floor(x)") { a throws(LangError) in
+            try MathBuiltins.elementwise(a) { $0.rounded(.down) }
+        }.readingValues(),
         Builtin("tanh", .math, "tanh(x)", "Hyperbolic tangent, elementwise.", example: "tanh(0)  // 0", numpy: "np.tanh(x)") { a throws(LangError) in
             try MathBuiltins.elementwise(a) { tanh($0) }
         }.differentiable(Follow.unary(.tanh)),
@@ -92,7 +97,7 @@ enum MathBuiltins {
 
     /// sum, mean, max, min, argmax, var, std: a number without axis, else a row or a column.
     static func reduction(_ a: Arguments, _ op: Reduction) throws(LangError) -> Value {
-        let m = try a.matrix("A")
+        let m = try a.matrixOrNumbers("A")
         let axis = try a.axis(optional: true)
         if m.count == 0, op != .sum { throw LangError(.emptyReduction(builtin: a.info.name, shape: m.shapeDescription), at: a.range) }
         let r = try a.core { () throws(CoreError) -> Matrix in try reduce(m, op, axis: axis) }

@@ -1,3 +1,5 @@
+import AttentionCore
+
 extension BuiltinTable {
     /// Input, lengths, ranges, strings.
     static let other: [Builtin] = [
@@ -12,15 +14,20 @@ extension BuiltinTable {
             }
             return .string(line)
         },
-        Builtin("len", .other, "len(x)", "The number of items of a list, characters of a string, or rows of a matrix.", example: "len(tokens(\"a b c\"))  // 3", numpy: "len(x)") { a throws(LangError) in
+        Builtin("len", .other, "len(x)", "The number of items of a list, characters of a string, or what for x in M gives of a matrix: the numbers of a 1×n row or n×1 column, else its rows (A.rows).", example: "len(tokens(\"a b c\"))  // 3\nlen([4, 16, 64])         // 3", numpy: "len(x)") { a throws(LangError) in
             switch try a.value("x") {
             case .list(let items): return .number(Double(items.count))
             case .string(let s): return .number(Double(s.count))
-            case .matrix(let m): return .number(Double(m.rows))
+            case .matrix(let m): return .number(Double(m.rows == 1 || m.cols == 1 ? m.count : m.rows))
             case .record(let r): return .number(Double(r.keys.count))
             case let v: throw LangError(.lenType(got: v.kindDescription), at: try a.range(of: "x"))
             }
         }.readingValues(),
+        Builtin("append", .other, "append(xs, v)",
+            "xs with v at the end: a list gets one more item (start from xs = []); a 1×n row and a number give a 1×(n+1) row. xs itself is unchanged; xs = append(xs, v) in a loop costs the same at every length (the binding is extended in place).",
+            example: "xs = []\nfor dk in [4, 16, 64] { xs = append(xs, sqrt(dk)) }\nmean(xs)  // 4.666666666666667", numpy: "xs.append(v), np.append(xs, v)") { a throws(LangError) in
+            try OtherBuiltins.append(a.value("xs"), a.value("v"), a.evaluator, xsRange: try a.range(of: "xs"), vRange: try a.range(of: "v"), at: a.range)
+        },
         Builtin("range", .other, "range(a, b = nil)",
             "The list of whole numbers 0..<a, or a..<b with two arguments.", example: "range(3)  // [0, 1, 2]", numpy: "list(range(a, b))") { a throws(LangError) in
             let first = try a.int("a")
@@ -44,4 +51,33 @@ extension BuiltinTable {
             }
         }.readingValues(),
     ]
+}
+
+enum OtherBuiltins {
+    /// `append(xs, v)` without the in-place path: a list with one more item, or a row with
+    /// one more number. The limits are checked before anything is built.
+    static func append(_ xs: Value, _ v: Value, _ evaluator: Evaluator, xsRange: SourceRange, vRange: SourceRange, at range: SourceRange) throws(LangError) -> Value {
+        try checkAppend(xs, v, evaluator, xsRange: xsRange, vRange: vRange, at: range)
+        switch (xs, v) {
+        case (.list(let items), _): return .list(items + [v])
+        case (.matrix(let m), .number(let d)): return .matrix(Matrix(row: m.storage + [d]))
+        default: preconditionFailure("checkAppend refuses every other pairing")
+        }
+    }
+
+    /// Every way `append(xs, v)` can fail, with nothing built: a TypeError for anything but
+    /// a list, or a 1×n row with a number; the count, size and depth limits.
+    static func checkAppend(_ xs: Value, _ v: Value, _ evaluator: Evaluator, xsRange: SourceRange, vRange: SourceRange, at range: SourceRange) throws(LangError) {
+        switch (xs, v) {
+        case (.list(let items), _):
+            try evaluator.checkCount(items.count + 1, at: range)
+            if v.holdsItems { try evaluator.checkListDepth([v], at: range, alreadyCounted: items.count) }
+        case (.matrix(let m), .number) where m.rows == 1 || m.count == 0:
+            try evaluator.checkSize(rows: 1, cols: m.count + 1, at: range)
+        case (.matrix(let m), _) where m.rows == 1 || m.count == 0:
+            throw LangError(.appendToRow(got: v.kindDescription), at: vRange)
+        default:
+            throw LangError(.appendTarget(got: xs.kindDescription), at: xsRange)
+        }
+    }
 }

@@ -140,6 +140,10 @@ enum Reason: Sendable, Equatable {
     /// `suggestion` is the right operand as it probably should have been written (`B.T`).
     case matmulShape(left: String, right: String, leftCols: Int, rightRows: Int, suggestion: String?)
     case comparisonTypes(op: String, left: String, right: String, leftIsMatrix: Bool)
+    case appendTarget(got: String)
+    case listPlusItem(got: String)
+    case appendToRow(got: String)
+    case matrixNumberEquality(op: String, shape: String, use: String)
     case rangeTooLong(from: Int, to: Int)
     case rangeBoundType(got: String)
     case rangeBoundNotWhole(Double)
@@ -165,9 +169,11 @@ enum Reason: Sendable, Equatable {
     case listTakesOneIndex
     case stringTakesOneIndex
     case notIndexable(got: String)
-    case noMatrixField(name: String, suggestion: String?)
+    case noMatrixField(name: String, suggestion: String?, method: String? = nil)
+    case pythonName(name: String, hint: String)
+    case pythonWord(word: String, hint: String)
     case noRecordField(name: String, suggestion: String?, fields: [String])
-    case noField(name: String, got: String, isList: Bool)
+    case noField(name: String, got: String, isList: Bool, method: String? = nil)
     case raggedRows(row: Int, count: Int, expected: Int)
     case severalRowsNotNumbers
     case assignShapeMismatch(value: String, rows: Int, cols: Int, name: String)
@@ -183,21 +189,21 @@ enum Reason: Sendable, Equatable {
             .expectedExpression, .expectedEndOfStatement, .expectedCommaOrBracket, .expectedIn, .keywordAsExpression,
             .reservedWord, .notAssignable, .assignmentInCondition, .unclosedBrace, .unclosedBracket, .unclosedParenthesis,
             .cellEndsEarly, .returnOutsideFunction, .outsideLoop, .misplacedElse, .duplicateParameter, .duplicateLabel,
-            .positionalAfterLabelled, .emptyIndex, .expectedOneExpression:
+            .positionalAfterLabelled, .emptyIndex, .expectedOneExpression, .pythonWord:
             .syntaxError
         case .tooManyIndices, .sliceBoundNotWhole, .indexNotWhole, .indexOutOfRange, .listTakesOneIndex, .stringTakesOneIndex,
             .listAssignOneItem:
             .indexError
         case .conditionNotBool, .loopOverNumber, .notIterable, .notCallable, .noSuchParameter, .argumentGivenTwice,
             .wrongArgumentCount, .missingParameter, .logicNeedsBool, .cannotNegate, .notNeedsBool, .matmulOfNumbers,
-            .matmulWithNumber, .operandTypes, .comparisonTypes, .rangeBoundType, .indexListItemType, .indexType, .sliceBoundType,
+            .matmulWithNumber, .operandTypes, .comparisonTypes, .appendTarget, .appendToRow, .listPlusItem, .matrixNumberEquality, .rangeBoundType, .indexListItemType, .indexType, .sliceBoundType,
             .notIndexable, .noField, .severalRowsNotNumbers, .matrixElementType, .notElementAssignable:
             .typeError
         case .broadcastMismatch, .matmulShape, .raggedRows, .assignShapeMismatch:
             .shapeError
         case .rangeBoundNotWhole:
             .valueError
-        case .notDefined, .noMatrixField, .noRecordField:
+        case .notDefined, .noMatrixField, .noRecordField, .pythonName:
             .nameError
         case .noEvaluationStack, .computationTooDeep, .callsTooDeep, .rangeTooLong:
             .limitError
@@ -359,6 +365,10 @@ enum Reason: Sendable, Equatable {
         case .operandTypes(let op, let left, let right): "cannot use \(op) with a \(left) and a \(right)"
         case .broadcastMismatch(let verb, let left, let right, let rows, let cols): "cannot \(verb) a \(left) matrix and a \(right) matrix: shapes must match, or one must be a number, a 1×\(cols) row or a \(rows)×1 column"
         case .matmulShape(let left, let right, let leftCols, let rightRows, let suggestion): "cannot multiply a \(left) matrix by a \(right) matrix with @: the left has \(leftCols) column\(leftCols == 1 ? "" : "s") but the right has \(rightRows) row\(rightRows == 1 ? "" : "s")" + (suggestion.map { "; did you mean \($0)?" } ?? "")
+        case .matrixNumberEquality(let op, let shape, let use): "\(op) compares whole values, so a matrix \(shape) and a number are never equal (this is always \(op == "==" ? "false" : "true")); for NumPy's element-wise \(op) (1 where it holds, 0 elsewhere) use \(use)"
+        case .listPlusItem(let got): "+ joins two lists, and this is a list and a \(got) (a bracket of numbers such as [3] is a matrix); to add an item at the end write xs = append(xs, v)"
+        case .appendTarget(let got): "append adds to a list or a 1×n row, not a \(got); to collect values start from xs = [], and join matrices with vcat or hcat"
+        case .appendToRow(let got): "a 1×n row holds numbers, so append cannot add a \(got) to it; to collect matrices or strings start from a list: xs = []"
         case .comparisonTypes(let op, let left, let right, let leftIsMatrix): "\(op) compares two numbers (or two strings), not a \(left) and a \(right)" + (leftIsMatrix ? "; a matrix compares element by element with a number or a matrix" : "")
         case .rangeTooLong(let from, let to): "the range \(from)..<\(to) is too long"
         case .rangeBoundType(let got): "..< needs whole numbers on both sides, got a \(got)"
@@ -372,9 +382,11 @@ enum Reason: Sendable, Equatable {
         case .listTakesOneIndex: "a list takes one index; for an item of an item write xs[i][j]"
         case .stringTakesOneIndex: "a string takes one index"
         case .notIndexable(let got): "a \(got) cannot be indexed; indexing works on matrices, lists and strings"
-        case .noMatrixField(let name, let suggestion): "a matrix has no field '\(name)'; its fields are .T, .shape, .rows and .cols" + (suggestion.map { " (did you mean .\($0)?)" } ?? "")
+        case .noMatrixField(let name, let suggestion, let method): "a matrix has no field '\(name)'; its fields are .T, .shape, .rows and .cols" + (method.map { ". \($0)" } ?? suggestion.map { " (did you mean .\($0)?)" } ?? "")
+        case .pythonName(let name, let hint): "'\(name)' is not defined; \(hint)"
+        case .pythonWord(let word, let hint): "'\(word)' is Python; \(hint)"
         case .noRecordField(let name, let suggestion, let fields): "this record has no field '\(name)'" + (suggestion.map { "; did you mean .\($0)?" } ?? "") + " Its fields are: \(fields.joined(separator: ", "))"
-        case .noField(let name, let got, let isList): "a \(got) has no field '\(name)'" + (isList ? "; for its length use len(...)" : "")
+        case .noField(let name, let got, let isList, let method): "a \(got) has no field '\(name)'" + (method.map { "; \($0)" } ?? (isList ? "; for its length use len(...)" : ""))
         case .raggedRows(let row, let count, let expected): "row \(row) of this matrix has \(count) value\(count == 1 ? "" : "s") but row 0 has \(expected); every row needs the same length"
         case .severalRowsNotNumbers: "a matrix literal with several rows (';' or line breaks) holds numbers only; for a list, separate the items with commas"
         case .assignShapeMismatch(let value, let rows, let cols, let name): "cannot assign a \(value) matrix to a \(rows)×\(cols) part of \(name)"

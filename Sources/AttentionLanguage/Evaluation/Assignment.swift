@@ -1,7 +1,7 @@
 import AttentionCore
 
 /// Assignments that change part of a bound value: `A[i, j] = v`, `xs[i] = v`, and
-/// `xs = xs + ys` (`s = s + t` for strings).
+/// `xs = xs + ys` (`s = s + t` for strings), and `xs = append(xs, v)`.
 ///
 /// Values keep value semantics (`B = A; A[0, 0] = 5` leaves B as it was), but a binding that
 /// alone holds its matrix, list or string is changed where it lives instead of copied: every
@@ -99,6 +99,25 @@ extension Evaluator {
         _ = try modifyBinding(name.id) { (bound: inout Value) throws(LangError) in bound.append(tail) }
     }
 
+    /// `xs = append(xs, v)` when `append` is the builtin: `v` is added where the binding
+    /// lives (amortised O(1), so n appends cost O(n)) after `OtherBuiltins.checkAppend` has
+    /// passed with nothing changed. When the name `append` is bound to something else, the
+    /// statement runs as written (`general`).
+    func assignAppend(_ name: Name, _ append: SelfAppend, item itemCode: Code, general: Code) throws(LangError) {
+        guard case .function(.builtin(let builtin)) = try lookup(append.callee, at: append.calleeRange), builtin == "append" else {
+            bind(name.id, try general(self))
+            return
+        }
+        try checkInterrupt(at: append.calleeRange)
+        let item: Value
+        do {
+            let xs = try lookup(name, at: append.xsRange)
+            item = try itemCode(self)
+            try OtherBuiltins.checkAppend(xs, item, self, xsRange: append.xsRange, vRange: append.item.fullRange, at: append.calleeRange)
+        }  // `xs` ends here, so the binding is the only holder below
+        _ = try modifyBinding(name.id) { (bound: inout Value) throws(LangError) in bound.appendItem(item) }
+    }
+
     /// `checkListDepth(a + b)` without walking `a` when `a` holds no lists or records (the
     /// usual list of tokens or matrices): its items then add exactly `a.count` to the size
     /// and nothing to the depth, so only `b` needs the walk.
@@ -118,6 +137,24 @@ extension Value {
         }
     }
 
+    /// `append(self, item)` in place, for the pairings `OtherBuiltins.checkAppend` allows: a
+    /// list gets the item; a row's storage is moved out (not copied) and gets the number.
+    /// (`if case`, not `switch self`: a switch may keep a copy of `self` for its whole body,
+    /// a second holder that would make every append copy.)
+    mutating func appendItem(_ item: Value) {
+        if case .list(var items) = self {
+            self = .nil
+            items.append(item)
+            self = .list(items)
+        } else if case .matrix(var m) = self, case .number(let d) = item {
+            self = .nil
+            var storage: [Double] = []
+            swap(&storage, &m.storage)
+            storage.append(d)
+            self = .matrix(Matrix(row: storage))
+        }
+    }
+
     /// `self + tail` for two lists or two strings, in place: `self` is set to nil while its
     /// payload grows, so the payload's storage is not shared with `self`.
     mutating func append(_ tail: Value) {
@@ -130,5 +167,22 @@ extension Value {
             text += more
             self = .string(text)
         }
+    }
+}
+
+/// The statement `xs = append(xs, v)`: the same name assigned and passed first, two
+/// positional arguments. Recognised when compiling, so that it can run in place.
+struct SelfAppend: Sendable {
+    let callee: Name
+    let calleeRange: SourceRange
+    let xsRange: SourceRange
+    let item: Expr
+
+    init?(_ name: Name, _ value: Expr) {
+        guard case .call(.name(let callee, let calleeRange), let arguments, _) = value, callee.text == "append",
+            arguments.count == 2, arguments[0].label == nil, arguments[1].label == nil,
+            case .name(let xs, let xsRange) = arguments[0].value, xs.id == name.id
+        else { return nil }
+        (self.callee, self.calleeRange, self.xsRange, item) = (callee, calleeRange, xsRange, arguments[1].value)
     }
 }

@@ -72,6 +72,13 @@ struct Compiler {
     }
 
     func statement(_ statement: Stmt) throws(LangError) -> Block {
+        if case .assign(let name, let value, _) = statement, let append = SelfAppend(name, value) {
+            let item = try expression(append.item), general = try expression(value)
+            return { ev throws(LangError) in
+                try ev.assignAppend(name, append, item: item, general: general)
+                return .normal
+            }
+        }
         switch statement {
         case .assign(let name, .chain(.name(let left, let leftRange), let links), _)
         where links.count == 1 && links[0].op == .add && left.id == name.id:

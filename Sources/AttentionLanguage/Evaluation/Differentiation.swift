@@ -90,6 +90,7 @@ extension Evaluator {
         case .multiply: operation = .multiply
         case .divide: operation = .divide
         case .power: operation = .power
+        case .modulo: operation = .modulo
         default: return nil
         }
         let (x, y) = (tape.value(a), tape.value(b))

@@ -159,6 +159,7 @@ final class Evaluator {
         // The named constants (NumPy's np.inf and np.nan); a binding of the same name wins.
         if name == "inf" { return .number(.infinity) }
         if name == "nan" { return .number(.nan) }
+        if let hint = PythonHabits.hint(for: name) { throw LangError(.pythonName(name: name, hint: hint), at: range) }
         let suggestion = Suggestions.closest(to: name, among: namesInScope())
         throw LangError(.notDefined(name: name, suggestion: suggestion, atTopLevel: callDepth == 0), at: range)
     }
@@ -205,7 +206,8 @@ final class Evaluator {
         return b
     }
 
-    /// `for x in 0..<n` counts without building a list; lists give their items; a matrix its rows (1×C each).
+    /// `for x in 0..<n` counts without building a list; lists give their items; a 1×n row or an
+    /// n×1 column its numbers; any other matrix its rows (1×C each).
     func loop(_ name: Name, over iterable: CompiledIterable, body: Block, at range: SourceRange) throws(LangError) -> Flow {
         func run(_ value: Value) throws(LangError) -> Flow? {
             try checkInterrupt(at: range)
@@ -230,6 +232,9 @@ final class Evaluator {
             switch value {
             case .list(let items):
                 for item in items { if let flow = try run(item) { return flow } }
+            case .matrix(let m) where m.rows == 1 || m.cols == 1:
+                // A row or a column is a vector: its numbers, as a 1-D NumPy array gives.
+                for d in m.storage { if let flow = try run(.number(d)) { return flow } }
             case .matrix(let m):
                 for i in 0..<m.rows {
                     let row = Matrix(rows: 1, cols: m.cols) { _, j in m[i, j] }
@@ -271,6 +276,7 @@ final class Evaluator {
     private func binary(_ link: ChainLink, _ value: Value, _ rhs: Value) throws(LangError) -> Value {
         switch link.op {
         case .equal, .notEqual:
+            try refuseMatrixNumberEquality(link, value, rhs)
             let same = Equality.equal(value, rhs)
             return .bool(link.op == .equal ? same : !same)
         case .less, .lessEqual, .greater, .greaterEqual:
@@ -280,6 +286,22 @@ final class Evaluator {
         default:
             return try arithmetic(link.op, value, rhs, at: link.range, rhs: link.operand)
         }
+    }
+
+    /// `A == 1` in NumPy is element-wise; here `==` compares whole values, so a matrix and
+    /// a number would silently be unequal. That pairing is a TypeError pointing to `eq`/`ne`.
+    private func refuseMatrixNumberEquality(_ link: ChainLink, _ lhs: Value, _ rhs: Value) throws(LangError) {
+        let matrix: Matrix
+        switch (lhs, rhs) {
+        case (.matrix(let m), .number), (.number, .matrix(let m)): matrix = m
+        default: return
+        }
+        let leftRange = SourceRange(start: link.range.start, startOffset: link.leftStart, endOffset: link.range.startOffset)
+        let left = source.slice(leftRange), right = source.slice(link.operand.fullRange)
+        let arguments = left.isEmpty || right.isEmpty || left.count + right.count > 60 ? "a, b" : "\(left), \(right)"
+        throw LangError(
+            .matrixNumberEquality(op: link.op.rawValue, shape: matrix.shapeDescription, use: "\(link.op == .equal ? "eq" : "ne")(\(arguments))"),
+            at: link.range)
     }
 
     /// `a op b` for two numbers where it cannot fail (nil for `@`, `..<`, `**`, `&&`, `||`):
@@ -292,6 +314,7 @@ final class Evaluator {
         case .subtract: .number(a - b)
         case .multiply: .number(a * b)
         case .divide: .number(a / b)
+        case .modulo: .number(a.flooredModulo(b))
         case .less: .bool(a < b)
         case .lessEqual: .bool(a <= b)
         case .greater: .bool(a > b)

@@ -126,7 +126,7 @@ extension Evaluator {
             case "cols": return .number(Double(m.cols))
             default:
                 let suggestion = Suggestions.closest(to: name, among: ["T", "shape", "rows", "cols"])
-                throw LangError(.noMatrixField(name: name, suggestion: suggestion), at: range)
+                throw LangError(.noMatrixField(name: name, suggestion: suggestion, method: PythonHabits.methodHint(name)), at: range)
             }
         case .tracked(let t):
             return try followedField(t, name, at: range)
@@ -135,7 +135,7 @@ extension Evaluator {
             throw LangError(.noRecordField(name: name, suggestion: Suggestions.closest(to: name, among: r.keys), fields: r.keys), at: range)
         default:
             let isList = if case .list = target { true } else { false }
-            throw LangError(.noField(name: name, got: target.kindDescription, isList: isList), at: range)
+            throw LangError(.noField(name: name, got: target.kindDescription, isList: isList, method: PythonHabits.methodHint(name)), at: range)
         }
     }
 

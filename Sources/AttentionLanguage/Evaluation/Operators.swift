@@ -16,7 +16,7 @@ extension Evaluator {
         }
     }
 
-    /// `+ - * / ** @`: numbers, matrices (broadcasting a number or a 1×1 matrix, a 1×C row
+    /// `+ - * / % ** @`: numbers, matrices (broadcasting a number or a 1×1 matrix, a 1×C row
     /// or an R×1 column, as `Matrix.broadcastShape` allows), string and list concatenation with `+`.
     func arithmetic(_ op: BinaryOp, _ lhs: Value, _ rhs: Value, at range: SourceRange, rhs rhsExpr: Expr) throws(LangError) -> Value {
         switch (lhs, rhs) {
@@ -26,6 +26,7 @@ extension Evaluator {
             case .subtract: return .number(a - b)
             case .multiply: return .number(a * b)
             case .divide: return .number(a / b)
+            case .modulo: return .number(a.flooredModulo(b))
             case .power: return .number(Math.pow(a, b))
             case .matmul: throw LangError(.matmulOfNumbers, at: range)
             default: break
@@ -47,6 +48,9 @@ extension Evaluator {
             let joined = a + b
             try checkListDepth(joined, at: range)
             return .list(joined)
+        case (.list, .matrix) where op == .add, (.list, .number) where op == .add, (.list, .string) where op == .add:
+            // Python's `xs = xs + [v]`: `[v]` is a 1×1 matrix here, not a list.
+            throw LangError(.listPlusItem(got: rhs.kindDescription), at: range)
         default:
             if let result = try followedArithmetic(op, lhs, rhs, at: range, rhs: rhsExpr) { return result }
         }
@@ -59,6 +63,7 @@ extension Evaluator {
         case .subtract: (.subtract, "subtract")
         case .multiply: (.multiply, "multiply elementwise")
         case .divide: (.divide, "divide elementwise")
+        case .modulo: (.modulo, "take the remainder elementwise of")
         default: (.power, "raise to a power")
         }
         // The rule is AttentionCore's (`Matrix.broadcastShape`); the language words the error.
@@ -188,6 +193,17 @@ enum Equality {
 }
 
 extension Value {
+    /// The 1×n row of a list of numbers (an empty list gives 1×0); nil when an item is not a number.
+    static func numbersRow(_ items: [Value]) -> Matrix? {
+        var numbers: [Double] = []
+        numbers.reserveCapacity(items.count)
+        for item in items {
+            guard case .number(let d) = item else { return nil }
+            numbers.append(d)
+        }
+        return Matrix(row: numbers)
+    }
+
     /// A matrix, or a number as 1×1; nil for anything else.
     var asMatrix: Matrix? {
         switch self {

@@ -47,7 +47,8 @@ public final class Session: @unchecked Sendable {
     /// Runs one cell: outputs go to `host` as they happen; the result or the error comes back.
     public func run(_ source: String, host: CellHost) -> CellResult {
         runOnEvaluationStack(source, host: host) { evaluator, statements throws(LangError) in
-            try evaluator.runCell(statements)
+            evaluator.noteFloorDivisionComment()
+            return try evaluator.runCell(statements)
         }
     }
 

@@ -1,10 +1,10 @@
-/// Binary operators, loosest to tightest: `||`; `&&`; comparisons; `..<`; `+ -`; `* / @`; `**`.
+/// Binary operators, loosest to tightest: `||`; `&&`; comparisons; `..<`; `+ -`; `* / % @`; `**`.
 enum BinaryOp: String, Sendable {
     case or = "||", and = "&&"
     case equal = "==", notEqual = "!=", less = "<", lessEqual = "<=", greater = ">", greaterEqual = ">="
     case range = "..<"
     case add = "+", subtract = "-"
-    case multiply = "*", divide = "/", matmul = "@"
+    case multiply = "*", divide = "/", modulo = "%", matmul = "@"
     case power = "**"
 }
 
@@ -30,6 +30,9 @@ struct ChainLink: Sendable {
     let op: BinaryOp
     let operand: Expr
     let range: SourceRange
+    /// Where the chain's first operand starts: the left operand's text, for a message that
+    /// quotes it (`A == 1` → "use eq(A, 1)"), is the source from here to the operator.
+    var leftStart = 0
 }
 
 /// An expression, with its source range on every node.

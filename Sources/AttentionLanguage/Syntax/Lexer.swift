@@ -12,6 +12,8 @@ struct Lexer {
     private var tokens: [Token] = []
     /// Open brackets: "(", "[" or "{".
     private var brackets: [Character] = []
+    /// The `//` comments, for `FloorDivisionComments`.
+    private var comments: [LineComment] = []
 
     init(_ source: SourceText) {
         self.chars = source.characters
@@ -21,6 +23,13 @@ struct Lexer {
     static func tokenize(_ source: SourceText) throws(LangError) -> [Token] {
         var lexer = Lexer(source)
         return try lexer.run()
+    }
+
+    /// The tokens and the `//` comments among them.
+    static func tokenizeWithComments(_ source: SourceText) throws(LangError) -> (tokens: [Token], comments: [LineComment]) {
+        var lexer = Lexer(source)
+        let tokens = try lexer.run()
+        return (tokens, lexer.comments)
     }
 
     private mutating func run() throws(LangError) -> [Token] {
@@ -37,7 +46,12 @@ struct Lexer {
             }
             if ch.isWhitespace { advance(); continue }
             if ch == "#" || (ch == "/" && peek(1) == "/") {
+                let start = mark()
                 while index < chars.count, !chars[index].isNewline { advance() }
+                if ch == "/" {
+                    comments.append(LineComment(
+                        range: range(from: start), text: String(chars[(start.offset + 2)..<index]), followsOperand: operandEndsHere(line: start.location.line)))
+                }
                 continue
             }
             let start = mark()
@@ -77,6 +91,16 @@ struct Lexer {
             column += 1
         }
         index += 1
+    }
+
+    /// Whether the last token is on `line` and can end an operand (a number, string, name,
+    /// `true`/`false`/`nil`, `)` or `]`): a `//` there could be meant as an operator.
+    private func operandEndsHere(line: Int) -> Bool {
+        guard let last = tokens.last, last.range.start.line == line else { return false }
+        switch last.kind {
+        case .number, .string, .identifier, .keyword(.true), .keyword(.false), .keyword(.nil), .punct(.rparen), .punct(.rbracket): return true
+        default: return false
+        }
     }
 
     private func range(from start: Mark) -> SourceRange {

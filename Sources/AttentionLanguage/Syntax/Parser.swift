@@ -2,7 +2,7 @@
 ///
 /// Precedence, tightest first: postfix (call, `[index]`, `.field`); `**` (right
 /// associative; its right operand may carry a unary sign, `2 ** -1`); unary `-` `!`;
-/// `* / @`; `+ -`; `..<`; comparisons; `&&`; `||`. Binary operators are left
+/// `* / % @`; `+ -`; `..<`; comparisons; `&&`; `||`. Binary operators are left
 /// associative except `**`.
 ///
 /// Nesting (parentheses, brackets, blocks, unary chains, postfix chains) is limited
@@ -29,7 +29,25 @@ struct Parser {
     static func parse(_ source: SourceText, maxDepth: Int, stackGuard: StackGuard = StackGuard(budget: 256 << 10)) throws(LangError) -> [Stmt] {
         let tokens = try Lexer.tokenize(source)
         var parser = Parser(tokens: tokens, source: source, maxDepth: maxDepth, stackGuard: stackGuard)
-        return try parser.parseProgram()
+        do {
+            return try parser.parseProgram()
+        } catch {
+            throw parser.pythonHabit(error)
+        }
+    }
+
+    /// A syntax error on or right after a Python word (`if a and b {`, `while not done {`,
+    /// `} elif c {`) becomes that word's hint. An incomplete cell stays incomplete, for
+    /// `is_complete`.
+    private func pythonHabit(_ error: LangError) -> LangError {
+        guard error.kind == .syntaxError, error.reason != .cellEndsEarly else { return error }
+        let candidates = position > 0 ? [tokens[position], tokens[position - 1]] : [tokens[position]]
+        for token in candidates {
+            if case .identifier(let word) = token.kind, PythonHabits.words.contains(word), let hint = PythonHabits.hint(for: word) {
+                return LangError(.pythonWord(word: word, hint: hint), at: token.range)
+            }
+        }
+        return error
     }
 
     mutating func parseProgram() throws(LangError) -> [Stmt] {
@@ -262,23 +280,24 @@ struct Parser {
     private mutating func parseChain(
         _ ops: [Punct: BinaryOp], _ operand: (inout Parser) throws(LangError) -> Expr
     ) throws(LangError) -> Expr {
+        let leftStart = current.range.startOffset
         let first = try operand(&self)
         var links: [ChainLink] = []
         while let (op, range) = binaryOp(ops) {
-            links.append(ChainLink(op: op, operand: try operand(&self), range: range))
+            links.append(ChainLink(op: op, operand: try operand(&self), range: range, leftStart: leftStart))
         }
         return links.isEmpty ? first : .chain(first, links)
     }
 
     /// The binary operators by precedence, loosest first: `||`; `&&`; comparisons; `..<`;
-    /// `+ -`; `* / @`. Each level's operands are the next level's expressions.
+    /// `+ -`; `* / % @`. Each level's operands are the next level's expressions.
     private static let precedence: [[Punct: BinaryOp]] = [
         [.or: .or],
         [.and: .and],
         [.equal: .equal, .notEqual: .notEqual, .less: .less, .lessEqual: .lessEqual, .greater: .greater, .greaterEqual: .greaterEqual],
         [.range: .range],
         [.plus: .add, .minus: .subtract],
-        [.star: .multiply, .slash: .divide, .at: .matmul],
+        [.star: .multiply, .slash: .divide, .percent: .modulo, .at: .matmul],
     ]
 
     /// A run of operators of precedence `level` (0 is `||`); past the last level, a unary expression.

@@ -7,7 +7,7 @@ enum Keyword: String, Sendable, CaseIterable {
 enum Punct: String, Sendable, CaseIterable {
     case lparen = "(", rparen = ")", lbracket = "[", rbracket = "]", lbrace = "{", rbrace = "}"
     case comma = ",", semicolon = ";", colon = ":", dot = ".", assign = "="
-    case plus = "+", minus = "-", star = "*", slash = "/", at = "@", power = "**", bang = "!"
+    case plus = "+", minus = "-", star = "*", slash = "/", percent = "%", at = "@", power = "**", bang = "!"
     case equal = "==", notEqual = "!=", less = "<", lessEqual = "<=", greater = ">", greaterEqual = ">="
     case and = "&&", or = "||", range = "..<"
 }
