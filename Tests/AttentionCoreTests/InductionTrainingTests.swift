@@ -53,8 +53,9 @@ func inductionData(count: Int, length: Int, vocab: Int, seed: UInt64) -> [[Int]]
         firstHalf /= Double(held.count * (length - 1))
         secondHalf /= Double(held.count * (length - 1))
         print("induction score", score, "loss first half", firstHalf, "second half", secondHalf)
-        #expect(score > 0.5)
-        #expect(secondHalf < 0.25 * firstHalf)
+        // Measured: score 0.955, losses 2.84 (first half) and 0.118 (repeated half).
+        #expect(score > 0.9)
+        #expect(secondHalf < 0.1 * firstHalf)
     }
 
     /// Sequences in which the next token repeats the one two back (x_{t+1} = x_{t−1}) 80% of
@@ -85,7 +86,8 @@ func inductionData(count: Int, length: Int, vocab: Int, seed: UInt64) -> [[Int]]
         }
         score /= Double(count)
         print("previous-token score", score, "loss", trained.losses.first!, "→", trained.losses.last!)
-        #expect(score > 0.5)
+        // Measured: score 0.985.
+        #expect(score > 0.9)
         #expect(trained.losses.last! < 0.6 * trained.losses.first!)
     }
 }
