@@ -295,10 +295,24 @@ extension Tape {
                 grads.add(a, g.zipped(x) { gi, xi in xi > 0 ? gi : 0 })
             }
         case .gelu:
-            return map(a, geluScalar) { x, _ in
-                let cdf = 0.5 * (1 + erf(x / 2.0.squareRoot()))
-                let pdf = Glibc.exp(-0.5 * x * x) / (2 * Double.pi).squareRoot()
-                return cdf + x * pdf
+            // Φ(x) is kept from the forward pass: erf is the costly part of both directions.
+            let x = value(a)
+            var cdf = x
+            var out = x
+            let inverseRoot2Pi = 1 / (2 * Double.pi).squareRoot()
+            for i in 0..<x.count {
+                // The same arithmetic as `gelu`, so values agree bit for bit.
+                let e = erf(x.storage[i] / 2.0.squareRoot())
+                cdf.storage[i] = 0.5 * (1 + e)
+                out.storage[i] = 0.5 * x.storage[i] * (1 + e)
+            }
+            return record(out, from: [a]) { g, grads in
+                var d = g
+                for i in 0..<d.count {
+                    let xi = x.storage[i]
+                    d.storage[i] *= cdf.storage[i] + xi * Glibc.exp(-0.5 * xi * xi) * inverseRoot2Pi
+                }
+                grads.add(a, d)
             }
         case .geluTanh:
             let c = (2 / Double.pi).squareRoot()
