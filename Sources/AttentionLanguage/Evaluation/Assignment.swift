@@ -11,7 +11,7 @@ import AttentionCore
 /// then costs O(n²) in all, not O(n⁴), and n appends O(n), not O(n²).
 extension Evaluator {
     /// `A[i, j] = v` and `xs[i] = v`.
-    func assignElements(of name: Name, indices parts: [CompiledPart], value valueCode: Code, at range: SourceRange) throws(LangError) {
+    func assignElements(of name: ResolvedName, indices parts: [CompiledPart], value valueCode: Code, at range: SourceRange) throws(LangError) {
         // Only the shape of the target is kept, not a second reference to its storage.
         enum Target { case matrix(rows: Int, cols: Int), list(count: Int), other(kind: String) }
         let target: Target
@@ -51,7 +51,7 @@ extension Evaluator {
                 items[i] = value
                 try checkListDepth(items, at: range)
             }
-            _ = try modifyBinding(name.id) { (bound: inout Value) throws(LangError) in
+            _ = try modifyBinding(name) { (bound: inout Value) throws(LangError) in
                 guard case .list(var items) = bound else { return }
                 bound = .nil
                 items[i] = value
@@ -63,8 +63,8 @@ extension Evaluator {
     }
 
     /// Runs `body` on the matrix bound to `name`, in place (see the type's comment).
-    private func modifyMatrix(_ name: Name, _ body: (inout Matrix) -> Void) {
-        _ = try? modifyBinding(name.id) { (bound: inout Value) throws(LangError) in
+    private func modifyMatrix(_ name: ResolvedName, _ body: (inout Matrix) -> Void) {
+        _ = try? modifyBinding(name) { (bound: inout Value) throws(LangError) in
             guard case .matrix(var m) = bound else { return }
             bound = .nil  // `m` is now the storage's only holder
             body(&m)
@@ -75,13 +75,13 @@ extension Evaluator {
     /// `x = x + e`: the left operand is looked up and `e` evaluated as for any `+`; when both
     /// are lists (or both strings) and the limits allow the result, `e` is appended to the
     /// bound value in place. Anything else is the ordinary `+`.
-    func assignSum(_ name: Name, at nameRange: SourceRange, _ link: ChainLink, rhs rhsCode: Code) throws(LangError) {
+    func assignSum(_ name: ResolvedName, at nameRange: SourceRange, _ link: ChainLink, rhs rhsCode: Code) throws(LangError) {
         let tail: Value
         do {
             let lhs = try lookup(name, at: nameRange)
             let rhs = try rhsCode(self)
             if case .number(let a) = lhs, case .number(let b) = rhs {
-                bind(name.id, .number(a + b))  // `s = s + x`, the commonest statement of a loop
+                bind(name, .number(a + b))  // `s = s + x`, the commonest statement of a loop
                 return
             }
             switch (lhs, rhs) {
@@ -91,12 +91,12 @@ extension Evaluator {
             case (.string(let a), .string(let b)):
                 try checkStringLength(a.utf8.count + b.utf8.count, at: link.range)
             default:
-                bind(name.id, try arithmetic(.add, lhs, rhs, at: link.range, rhs: link.operand))
+                bind(name, try arithmetic(.add, lhs, rhs, at: link.range, rhs: link.operand))
                 return
             }
             tail = rhs
         }  // `lhs` ends here, so the binding is the only holder below
-        _ = try modifyBinding(name.id) { (bound: inout Value) throws(LangError) in bound.append(tail) }
+        _ = try modifyBinding(name) { (bound: inout Value) throws(LangError) in bound.append(tail) }
     }
 
     /// `checkListDepth(a + b)` without walking `a` when `a` holds no lists or records (the

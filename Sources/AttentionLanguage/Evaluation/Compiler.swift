@@ -3,6 +3,19 @@ typealias Code = @Sendable (Evaluator) throws(LangError) -> Value
 /// A compiled statement or block: run it to get how it ended.
 typealias Block = @Sendable (Evaluator) throws(LangError) -> Flow
 
+/// A `Code` to keep in an array. An array stores a closure in its most general form, so
+/// every closure read back from `[Code]` went through a reabstraction thunk; a struct's field
+/// keeps the closure as it is.
+struct CompiledCode: Sendable {
+    let run: Code
+}
+
+/// A `Block` to keep in an array (see `CompiledCode`).
+struct CompiledBlock: Sendable {
+    let run: Block
+    let statement: Stmt
+}
+
 /// An index part with its expressions compiled (the expressions stay for messages). A
 /// class: reading a part out of a statement's list of parts retains one reference, not
 /// each closure and node inside.
@@ -41,6 +54,19 @@ enum CompiledIterable: Sendable {
 /// asked at every compound node, as the evaluator asks it when running one.
 struct Compiler {
     let stackGuard: StackGuard
+    /// The slot of each local name, by interned id, when compiling a function's body (its
+    /// `localIDs`, in order); empty at the top level, where every name is the session's.
+    let slots: [Int: Int]
+
+    init(stackGuard: StackGuard, locals: [Int] = []) {
+        self.stackGuard = stackGuard
+        var slots: [Int: Int] = [:]
+        for (slot, id) in locals.enumerated() { slots[id] = slot }
+        self.slots = slots
+    }
+
+    /// `name` with its slot when it is a local of the function being compiled.
+    private func resolved(_ name: Name) -> ResolvedName { ResolvedName(name, slot: slots[name.id]) }
 
     private func checkStack(_ expr: Expr) throws(LangError) {
         if stackGuard.isExhausted { throw LangError(.computationTooDeep, at: expr.range) }
@@ -49,21 +75,32 @@ struct Compiler {
     // MARK: - Statements
 
     func block(_ statements: [Stmt]) throws(LangError) -> Block {
-        var compiled: [Block] = []
+        var compiled: [CompiledBlock] = []
         compiled.reserveCapacity(statements.count)
-        for s in statements { compiled.append(try statement(s)) }
+        for s in statements { compiled.append(CompiledBlock(run: try statement(s), statement: s)) }
         let codes = compiled
         if codes.count == 1 {
-            let only = codes[0], s = statements[0]
+            let only = codes[0].run, s = statements[0]
             return { ev throws(LangError) in
                 try ev.checkInterrupt(at: s.range)
                 return try only(ev)
             }
         }
+        if codes.count == 2 {
+            // A function body's `if ... { return ... }` then `return ...`, a loop body of two.
+            let first = codes[0].run, second = codes[1].run, s0 = statements[0], s1 = statements[1]
+            return { ev throws(LangError) in
+                try ev.checkInterrupt(at: s0.range)
+                let flow = try first(ev)
+                guard case .normal = flow else { return flow }
+                try ev.checkInterrupt(at: s1.range)
+                return try second(ev)
+            }
+        }
         return { ev throws(LangError) in
-            for k in codes.indices {
-                try ev.checkInterrupt(at: statements[k].range)
-                let flow = try codes[k](ev)
+            for code in codes {
+                try ev.checkInterrupt(at: code.statement.range)
+                let flow = try code.run(ev)
                 if case .normal = flow { continue }
                 return flow
             }
@@ -75,21 +112,21 @@ struct Compiler {
         switch statement {
         case .assign(let name, .chain(.name(let left, let leftRange), let links), _)
         where links.count == 1 && links[0].op == .add && left.id == name.id:
-            let link = links[0], rhs = try expression(link.operand)
+            let link = links[0], rhs = try expression(link.operand), target = resolved(name)
             return { ev throws(LangError) in
-                try ev.assignSum(name, at: leftRange, link, rhs: rhs)
+                try ev.assignSum(target, at: leftRange, link, rhs: rhs)
                 return .normal
             }
         case .assign(let name, let value, _):
-            let code = try expression(value), id = name.id
+            let code = try expression(value), target = resolved(name)
             return { ev throws(LangError) in
-                ev.bind(id, try code(ev))
+                ev.bind(target, try code(ev))
                 return .normal
             }
         case .assignIndex(let name, let indices, let value, let range):
-            let parts = try indexParts(indices), code = try expression(value)
+            let parts = try indexParts(indices), code = try expression(value), target = resolved(name)
             return { ev throws(LangError) in
-                try ev.assignElements(of: name, indices: parts, value: code, at: range)
+                try ev.assignElements(of: target, indices: parts, value: code, at: range)
                 return .normal
             }
         case .expression(let e):
@@ -99,9 +136,11 @@ struct Compiler {
                 return .normal
             }
         case .function(let decl):
-            let body = try function(decl)
+            // The body has its own frame: its names resolve to its own slots.
+            let body = try Compiler(stackGuard: stackGuard, locals: decl.localIDs).function(decl)
+            let target = resolved(Name(decl.name))
             return { ev throws(LangError) in
-                ev.bind(decl.nameID, .function(.user(UserFunction(decl, code: body))))
+                ev.bind(target, .function(.user(UserFunction(decl, code: body))))
                 return .normal
             }
         case .return(let e, _):
@@ -158,7 +197,8 @@ struct Compiler {
             } else {
                 source = .value(try expression(iterable), iterable)
             }
-            return { ev throws(LangError) in try ev.loop(name, over: source, body: code, at: range) }
+            let variable = resolved(name)
+            return { ev throws(LangError) in try ev.loop(variable, over: source, body: code, at: range) }
         }
     }
 
@@ -181,7 +221,9 @@ struct Compiler {
         case .string(let s, _): return { _ throws(LangError) in .string(s) }
         case .bool(let b, _): return { _ throws(LangError) in .bool(b) }
         case .nil: return { _ throws(LangError) in .nil }
-        case .name(let name, let range): return { ev throws(LangError) in try ev.lookup(name, at: range) }
+        case .name(let name, let range):
+            let resolvedName = resolved(name)
+            return { ev throws(LangError) in try ev.lookup(resolvedName, at: range) }
         default: break
         }
         try checkStack(expr)
@@ -190,10 +232,10 @@ struct Compiler {
         case .number, .string, .bool, .nil, .name:
             preconditionFailure("leaves are compiled above")
         case .bracket(let rows, _):
-            var compiledRows: [[Code]] = []
+            var compiledRows: [[CompiledCode]] = []
             for row in rows {
-                var compiled: [Code] = []
-                for e in row { compiled.append(try expression(e)) }
+                var compiled: [CompiledCode] = []
+                for e in row { compiled.append(CompiledCode(run: try expression(e))) }
                 compiledRows.append(compiled)
             }
             let codes = compiledRows
@@ -219,7 +261,17 @@ struct Compiler {
         case .call(let callee, let arguments, _):
             return try call(callee, arguments, range: range)
         case .index(let target, let parts, _):
-            let code = try expression(target), compiled = try indexParts(parts)
+            let code = try expression(target)
+            if parts.count == 2, case .single(let rowExpr) = parts[0], case .single(let colExpr) = parts[1] {
+                // `A[i, k]`: the indices' closures called directly, not through index parts.
+                let row = try expression(rowExpr), col = try expression(colExpr)
+                let compiled = [CompiledPart(.single(row, rowExpr)), CompiledPart(.single(col, colExpr))]
+                return { ev throws(LangError) in
+                    try ev.checkStack(at: range)
+                    return try ev.element(try code(ev), row: row, rowExpr, col: col, colExpr, parts: compiled, at: range)
+                }
+            }
+            let compiled = try indexParts(parts)
             return { ev throws(LangError) in
                 try ev.checkStack(at: range)
                 return try ev.index(try code(ev), compiled, at: range)
@@ -244,21 +296,21 @@ struct Compiler {
                 return try ev.apply(link, right, to: try head(ev))
             }
         }
-        var operands: [Code] = []
-        for link in links { operands.append(try expression(link.operand)) }
+        var operands: [CompiledCode] = []
+        for link in links { operands.append(CompiledCode(run: try expression(link.operand))) }
         let rights = operands
         return { ev throws(LangError) in
             try ev.checkStack(at: range)
             var value = try head(ev)
-            for k in links.indices { value = try ev.apply(links[k], rights[k], to: value) }
+            for k in links.indices { value = try ev.apply(links[k], rights[k].run, to: value) }
             return value
         }
     }
 
     private func call(_ callee: Expr, _ arguments: [Argument], range: SourceRange) throws(LangError) -> Code {
         let function = try expression(callee)
-        var compiled: [Code] = []
-        for argument in arguments { compiled.append(try expression(argument.value)) }
+        var compiled: [CompiledCode] = []
+        for argument in arguments { compiled.append(CompiledCode(run: try expression(argument.value))) }
         let codes = compiled
         let positional = arguments.allSatisfy { $0.label == nil }
         return { ev throws(LangError) in
@@ -274,7 +326,7 @@ struct Compiler {
             values.reserveCapacity(arguments.count)
             for (k, argument) in arguments.enumerated() {
                 values.append(Evaluator.EvaluatedArgument(
-                    label: argument.label, labelRange: argument.labelRange, value: try codes[k](ev), expr: argument.value))
+                    label: argument.label, labelRange: argument.labelRange, value: try codes[k].run(ev), expr: argument.value))
             }
             return try ev.call(callable, values, at: range, calleeRange: callee.fullRange)
         }
