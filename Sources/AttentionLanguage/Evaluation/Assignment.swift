@@ -25,23 +25,7 @@ extension Evaluator {
         case .matrix(let rowCount, let colCount):
             let rowSelection = try resolve(parts[0], count: rowCount, axis: "row", at: range)
             let colSelection = parts.count > 1 ? try resolve(parts[1], count: colCount, axis: "column", at: range) : .many(Array(0..<colCount))
-            if case .one(let i) = rowSelection, case .one(let j) = colSelection, case .number(let d) = value {
-                modifyMatrix(name) { $0[i, j] = d }  // the common case, without building index lists
-                return
-            }
-            let rows = rowSelection.indices, cols = colSelection.indices
-            switch value {
-            case .number(let d):
-                modifyMatrix(name) { m in for i in rows { for j in cols { m[i, j] = d } } }
-            case .matrix(let v) where v.rows == rows.count && v.cols == cols.count:
-                modifyMatrix(name) { m in for (a, i) in rows.enumerated() { for (b, j) in cols.enumerated() { m[i, j] = v[a, b] } } }
-            case .matrix(let v) where v.count == 1:
-                modifyMatrix(name) { m in for i in rows { for j in cols { m[i, j] = v.storage[0] } } }
-            case .matrix(let v):
-                throw LangError(.assignShapeMismatch(value: v.shapeDescription, rows: rows.count, cols: cols.count, name: name.text), at: range)
-            default:
-                throw LangError(.matrixElementType(got: value.kindDescription), at: range)
-            }
+            try assignMatrix(name, rowSelection, colSelection, value, at: range)
         case .list(let count):
             guard parts.count == 1, case .one(let i) = try resolve(parts[0], count: count, axis: "item", at: range) else {
                 throw LangError(.listAssignOneItem, at: range)
@@ -59,6 +43,43 @@ extension Evaluator {
             }
         case .other(let kind):
             throw LangError(.notElementAssignable(name: name.text, kind: kind), at: range)
+        }
+    }
+
+    /// `A[i, j] = v` with two single indices, the form loops write: the target and indices read
+    /// as operands, the checks and their order those of `assignElements` (target, value, row,
+    /// column), which it hands anything but a matrix to before evaluating any part.
+    func assignElement(of name: ResolvedName, row: Operand, _ rowExpr: Expr, col: Operand, _ colExpr: Expr, value valueCode: Code, parts: [CompiledPart], at range: SourceRange) throws(LangError) {
+        let rowCount: Int, colCount: Int
+        switch try lookup(name, at: range) {
+        case .matrix(let m): (rowCount, colCount) = (m.rows, m.cols)
+        default: return try assignElements(of: name, indices: parts, value: valueCode, at: range)
+        }
+        let value = try valueCode(self)
+        let rowSelection = try select(try row.value(self), of: rowExpr, count: rowCount, axis: "row")
+        let colSelection = try select(try col.value(self), of: colExpr, count: colCount, axis: "column")
+        try assignMatrix(name, rowSelection, colSelection, value, at: range)
+    }
+
+    /// Stores `value` at the selected elements of the matrix bound to `name`, in place.
+    @inline(__always)
+    private func assignMatrix(_ name: ResolvedName, _ rowSelection: Selection, _ colSelection: Selection, _ value: Value, at range: SourceRange) throws(LangError) {
+        if case .one(let i) = rowSelection, case .one(let j) = colSelection, case .number(let d) = value {
+            modifyMatrix(name) { $0[i, j] = d }  // the common case, without building index lists
+            return
+        }
+        let rows = rowSelection.indices, cols = colSelection.indices
+        switch value {
+        case .number(let d):
+            modifyMatrix(name) { m in for i in rows { for j in cols { m[i, j] = d } } }
+        case .matrix(let v) where v.rows == rows.count && v.cols == cols.count:
+            modifyMatrix(name) { m in for (a, i) in rows.enumerated() { for (b, j) in cols.enumerated() { m[i, j] = v[a, b] } } }
+        case .matrix(let v) where v.count == 1:
+            modifyMatrix(name) { m in for i in rows { for j in cols { m[i, j] = v.storage[0] } } }
+        case .matrix(let v):
+            throw LangError(.assignShapeMismatch(value: v.shapeDescription, rows: rows.count, cols: cols.count, name: name.text), at: range)
+        default:
+            throw LangError(.matrixElementType(got: value.kindDescription), at: range)
         }
     }
 

@@ -10,6 +10,24 @@ struct CompiledCode: Sendable {
     let run: Code
 }
 
+/// An operand as its parent's closure reads it: a name or a number written in the source is
+/// read in place, with a `switch` the branch predictor learns, instead of a call through a
+/// closure of its own (in `n - 1`, `A[i, k]`, `f(n)` most operands are these).
+enum Operand: Sendable {
+    case name(ResolvedName, SourceRange)
+    case number(Double)
+    case code(Code)
+
+    @inline(__always)
+    func value(_ ev: Evaluator) throws(LangError) -> Value {
+        switch self {
+        case .name(let name, let range): try ev.lookup(name, at: range)
+        case .number(let d): .number(d)
+        case .code(let code): try code(ev)
+        }
+    }
+}
+
 /// A `Block` to keep in an array (see `CompiledCode`).
 struct CompiledBlock: Sendable {
     let run: Block
@@ -125,6 +143,14 @@ struct Compiler {
             }
         case .assignIndex(let name, let indices, let value, let range):
             let parts = try indexParts(indices), code = try expression(value), target = resolved(name)
+            if indices.count == 2, case .single(let rowExpr) = indices[0], case .single(let colExpr) = indices[1] {
+                // `W[i, j] = v`: the indices read as operands (see `Evaluator.assignElement`).
+                let row = try operand(rowExpr), col = try operand(colExpr)
+                return { ev throws(LangError) in
+                    try ev.assignElement(of: target, row: row, rowExpr, col: col, colExpr, value: code, parts: parts, at: range)
+                    return .normal
+                }
+            }
             return { ev throws(LangError) in
                 try ev.assignElements(of: target, indices: parts, value: code, at: range)
                 return .normal
@@ -152,15 +178,30 @@ struct Compiler {
         case .continue:
             return { _ throws(LangError) in .continueLoop }
         case .if(let branches, let elseBody, _):
-            var tests: [(condition: Code, expr: Expr, body: Block)] = []
+            // A struct, not a tuple: an array keeps a tuple's closures in their general form,
+            // and each call through one would go through a reabstraction thunk.
+            struct Branch {
+                let condition: Code
+                let expr: Expr
+                let body: Block
+            }
+            var tests: [Branch] = []
             for branch in branches {
-                tests.append((try expression(branch.condition), branch.condition, try block(branch.body)))
+                tests.append(Branch(condition: try expression(branch.condition), expr: branch.condition, body: try block(branch.body)))
             }
             let compiled = tests
-            let elseCode = try elseBody.map { (body) throws(LangError) -> Block in try block(body) }
+            var elseBlock: Block?
+            if let elseBody { elseBlock = try block(elseBody) }
+            let elseCode = elseBlock
             if compiled.count == 1 {
                 // `if c { ... }` or `if c { ... } else { ... }`, the usual forms, without a loop.
-                let (test, expr, body) = compiled[0]
+                let test = compiled[0].condition, expr = compiled[0].expr, body = compiled[0].body
+                if elseCode == nil {
+                    return { ev throws(LangError) in
+                        if try ev.condition(try test(ev), of: expr, "if") { return try body(ev) }
+                        return .normal
+                    }
+                }
                 return { ev throws(LangError) in
                     if try ev.condition(try test(ev), of: expr, "if") { return try body(ev) }
                     if let elseCode { return try elseCode(ev) }
@@ -215,6 +256,15 @@ struct Compiler {
 
     // MARK: - Expressions
 
+    /// `expr` as an operand: in place when it is a name or a number.
+    func operand(_ expr: Expr) throws(LangError) -> Operand {
+        switch expr {
+        case .name(let name, let range): .name(resolved(name), range)
+        case .number(let d, _): .number(d)
+        default: .code(try expression(expr))
+        }
+    }
+
     func expression(_ expr: Expr) throws(LangError) -> Code {
         switch expr {
         case .number(let v, _): return { _ throws(LangError) in .number(v) }
@@ -261,16 +311,16 @@ struct Compiler {
         case .call(let callee, let arguments, _):
             return try call(callee, arguments, range: range)
         case .index(let target, let parts, _):
-            let code = try expression(target)
             if parts.count == 2, case .single(let rowExpr) = parts[0], case .single(let colExpr) = parts[1] {
-                // `A[i, k]`: the indices' closures called directly, not through index parts.
-                let row = try expression(rowExpr), col = try expression(colExpr)
-                let compiled = [CompiledPart(.single(row, rowExpr)), CompiledPart(.single(col, colExpr))]
+                // `A[i, k]`: the target and indices read as operands, not through index parts.
+                let matrix = try operand(target), row = try operand(rowExpr), col = try operand(colExpr)
+                let compiled = [CompiledPart(.single(try expression(rowExpr), rowExpr)), CompiledPart(.single(try expression(colExpr), colExpr))]
                 return { ev throws(LangError) in
                     try ev.checkStack(at: range)
-                    return try ev.element(try code(ev), row: row, rowExpr, col: col, colExpr, parts: compiled, at: range)
+                    return try ev.element(try matrix.value(ev), row: row, rowExpr, col: col, colExpr, parts: compiled, at: range)
                 }
             }
+            let code = try expression(target)
             let compiled = try indexParts(parts)
             return { ev throws(LangError) in
                 try ev.checkStack(at: range)
@@ -288,14 +338,25 @@ struct Compiler {
     /// Left to right, in a loop: a chain may be arbitrarily long (see `Expr`), so it never
     /// becomes a nest of closures. A chain of one operator, the usual case, is one closure.
     private func chain(_ first: Expr, _ links: [ChainLink], range: SourceRange) throws(LangError) -> Code {
-        let head = try expression(first)
         if links.count == 1 {
-            let link = links[0], right = try expression(link.operand)
+            let link = links[0], op = link.op
+            if op == .and || op == .or {
+                // Short-circuit: the right operand runs only when needed.
+                let head = try expression(first), right = try expression(link.operand)
+                return { ev throws(LangError) in
+                    try ev.checkStack(at: range)
+                    return try ev.apply(link, right, to: try head(ev))
+                }
+            }
+            let left = try operand(first), right = try operand(link.operand)
             return { ev throws(LangError) in
                 try ev.checkStack(at: range)
-                return try ev.apply(link, right, to: try head(ev))
+                let a = try left.value(ev), b = try right.value(ev)
+                if case .number(let x) = a, case .number(let y) = b, let result = Evaluator.numbers(op, x, y) { return result }
+                return try ev.binary(link, a, b)
             }
         }
+        let head = try expression(first)
         var operands: [CompiledCode] = []
         for link in links { operands.append(CompiledCode(run: try expression(link.operand))) }
         let rights = operands
@@ -308,14 +369,14 @@ struct Compiler {
     }
 
     private func call(_ callee: Expr, _ arguments: [Argument], range: SourceRange) throws(LangError) -> Code {
-        let function = try expression(callee)
+        let function = try operand(callee)
         var compiled: [CompiledCode] = []
         for argument in arguments { compiled.append(CompiledCode(run: try expression(argument.value))) }
         let codes = compiled
         let positional = arguments.allSatisfy { $0.label == nil }
         return { ev throws(LangError) in
             try ev.checkStack(at: range)
-            let value = try function(ev)
+            let value = try function.value(ev)
             guard case .function(let callable) = value else {
                 throw LangError(.notCallable(what: ev.describe(callee), got: value.kindDescription), at: range)
             }

@@ -269,7 +269,7 @@ final class Evaluator {
     }
 
     /// The general rules for every operator but `&&` and `||`.
-    private func binary(_ link: ChainLink, _ value: Value, _ rhs: Value) throws(LangError) -> Value {
+    func binary(_ link: ChainLink, _ value: Value, _ rhs: Value) throws(LangError) -> Value {
         switch link.op {
         case .equal, .notEqual:
             let same = Equality.equal(value, rhs)
@@ -287,7 +287,7 @@ final class Evaluator {
     /// the same results `arithmetic`, `compare` and `Equality` give, without their switches
     /// over both operands' kinds. Most operators a loop runs are these.
     @inline(__always)
-    private static func numbers(_ op: BinaryOp, _ a: Double, _ b: Double) -> Value? {
+    static func numbers(_ op: BinaryOp, _ a: Double, _ b: Double) -> Value? {
         switch op {
         case .add: .number(a + b)
         case .subtract: .number(a - b)

@@ -123,10 +123,10 @@ extension Evaluator {
     /// `target[row, col]` with both parts single indices, its closures called directly: for a
     /// matrix, the same checks and results as `index`; anything else goes to `index`.
     @inline(__always)
-    func element(_ target: Value, row: Code, _ rowExpr: Expr, col: Code, _ colExpr: Expr, parts: [CompiledPart], at range: SourceRange) throws(LangError) -> Value {
+    func element(_ target: Value, row: Operand, _ rowExpr: Expr, col: Operand, _ colExpr: Expr, parts: [CompiledPart], at range: SourceRange) throws(LangError) -> Value {
         guard case .matrix(let m) = target else { return try index(target, parts, at: range) }
-        let rows = try select(try row(self), of: rowExpr, count: m.rows, axis: "row")
-        let cols = try select(try col(self), of: colExpr, count: m.cols, axis: "column")
+        let rows = try select(try row.value(self), of: rowExpr, count: m.rows, axis: "row")
+        let cols = try select(try col.value(self), of: colExpr, count: m.cols, axis: "column")
         if case .one(let i) = rows, case .one(let j) = cols { return .number(m[i, j]) }
         return .matrix(try select(m, rows: rows.indices, cols: cols.indices, at: range))
     }
