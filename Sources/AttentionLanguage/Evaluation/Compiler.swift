@@ -380,7 +380,7 @@ struct Compiler {
             guard case .function(let callable) = value else {
                 throw LangError(.notCallable(what: ev.describe(callee), got: value.kindDescription), at: range)
             }
-            if positional, case .user(let f) = callable, codes.count == f.parameters.count {
+            if positional, case .user(let f) = callable, codes.count == f.parameterCount {
                 return try ev.callUser(f, positional: codes, at: range, calleeRange: callee.fullRange)
             }
             var values: [Evaluator.EvaluatedArgument] = []

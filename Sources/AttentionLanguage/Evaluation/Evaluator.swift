@@ -334,7 +334,7 @@ final class Evaluator {
     private func callUser(_ function: UserFunction, _ arguments: [EvaluatedArgument], at range: SourceRange) throws(LangError) -> Value {
         try checkCallDepth(function, at: range)
         let parameters = function.parameters
-        let count = function.declaration.localIDs.count
+        let count = function.frameSize
         let state = frame.pointer
         let (slots, mark) = state.pointee.stack.push(count)
         defer { state.pointee.stack.pop(slots, count: count, to: mark) }
@@ -369,7 +369,7 @@ final class Evaluator {
     /// the order `call` and the general `callUser` give them (arguments first, then
     /// interrupt and depth).
     func callUser(_ function: UserFunction, positional arguments: [CompiledCode], at range: SourceRange, calleeRange: @autoclosure () -> SourceRange) throws(LangError) -> Value {
-        let count = function.declaration.localIDs.count
+        let count = function.frameSize
         let state = frame.pointer
         let (slots, mark) = state.pointee.stack.push(count)
         defer { state.pointee.stack.pop(slots, count: count, to: mark) }
