@@ -56,6 +56,76 @@ import Testing
         #expect(e.function == nil && e.callers.isEmpty)
     }
 
+    private func number(_ code: String, limits: Limits = Limits()) -> Double? {
+        if case .number(let d)? = Session(limits: limits).run(code, host: RecordingHost()).value { return d }
+        return nil
+    }
+
+    /// A call's locals are frame slots resolved when the body is compiled (`FunctionDecl.localIDs`):
+    /// the scoping students saw before still holds.
+    @Test func frameSlotsKeepTheScopingRules() {
+        // A local read before the body binds it is the session's; binding it never changes the session's.
+        #expect(number("x = 5\nfunc f() { y = x\n x = 1\n return y + x }\nf() * 100 + x") == 605)
+        // A parameter shadows a global of the same name; the global is untouched.
+        #expect(number("n = 7\nfunc f(n) { n = n + 1\n return n }\nf(1) * 10 + n") == 27)
+        // A `for` variable and a name assigned only in one branch are locals too.
+        #expect(number("i = 100\nfunc f() { s = 0\n for i in 0..<4 { if i > 1 { t = i } \n s = s + i }\n return s + t }\nf() + i") == 109)  // s = 0 + 1 + 2 + 3, t = 3, the session's i
+        // A matrix element assigned in a function changes a local copy, not the session's matrix.
+        #expect(number("W = zeros(2, 2)\nfunc f() { W[0, 1] = 9\n return W[0, 1] }\nf() * 10 + W[0, 1]") == 90)
+        // A nested function has its own frame: it does not see its definer's locals.
+        let d = Session().run("func outer() { a = 1\n func inner() = a\n return inner() }\nouter()", host: RecordingHost()).diagnostic
+        #expect(d?.kind == .nameError)
+        // A function defined inside a function is bound there only.
+        #expect(Session().run("func outer() { func inner() = 1\n return inner() }\nouter()\ninner()", host: RecordingHost()).diagnostic?.kind == .nameError)
+    }
+
+    /// Frames deeper than one segment of the frame stack (1,024 slots) keep every call's values.
+    @Test func framesAcrossSegmentsKeepTheirValues() {
+        // 12 slots a call, 300 calls deep: 3,600 slots, several segments, every local read back after the calls below return.
+        let code = """
+        func f(n) {
+            if n == 0 { return 0 }
+            a = n\n b = a + 1\n c = b + 1\n d = c + 1\n e = d + 1\n g = e + 1\n h = g + 1\n k = h + 1\n m = k + 1\n p = m + 1
+            r = f(n - 1)
+            return r + a + b + c + d + e + g + h + k + m + p - 10 * n - 45
+        }
+        f(300)
+        """
+        #expect(number(code, limits: Limits(maxCallDepth: 1_000)) == 0)
+        // And again after a failing call unwound the frames mid-way: the stack is reusable.
+        let session = Session(limits: Limits(maxCallDepth: 1_000))
+        #expect(session.run("func bad(n) { x = n\n if n == 0 { return x + \"a\" }\n return bad(n - 1) }\nbad(500)", host: RecordingHost()).diagnostic?.kind == .typeError)
+        if case .number(let v)? = session.run(code, host: RecordingHost()).value { #expect(v == 0) } else { Issue.record("f(300) after an error") }
+    }
+
+    /// `A[i, k]` and `W[i, j] = v` with two single indices give what the general index path gives.
+    @Test func twoIndexFastPathsAgreeWithTheGeneralPath() {
+        #expect(number("A = [1, 2; 3, 4]\nA[1, 0] + A[-1, -1] * 10") == 43)
+        #expect(number("W = zeros(3, 3)\nfor i in 0..<3 { for j in 0..<3 { W[i, j] = i * 3 + j } }\nW[2, 1] + sum(W)") == 43)  // 7 + (0 + 1 + ... + 8)
+        // Slices and lists through the two-index form still select.
+        #expect(number("A = [1, 2; 3, 4]\nsum(A[0:2, 1])") == 6)
+        #expect(number("W = zeros(2, 2)\nW[0:2, 1] = 5\nsum(W)") == 10)
+        // Errors: the same kinds as the general path, in the same order (target, then row, then column).
+        func kind(_ code: String) -> DiagnosticKind? { Session().run(code, host: RecordingHost()).diagnostic?.kind }
+        #expect(kind("A = [1, 2; 3, 4]\nA[2, 0]") == .indexError)
+        #expect(kind("A = [1, 2; 3, 4]\nA[0.5, 0]") == .indexError)
+        #expect(kind("A = [1, 2; 3, 4]\nA[0, nope]") == .nameError)
+        #expect(kind("A = [1, 2; 3, 4]\nA[9, nope]") == .indexError)
+        // Not a matrix: the general path's error, before any index is evaluated.
+        #expect(Session().run("xs = [\"a\", \"b\"]\nxs[0, nope]", host: RecordingHost()).diagnostic?.message.hasPrefix("a list takes one index") == true)
+        #expect(kind("nope[0, 1]") == .nameError)
+        #expect(kind("W = zeros(2, 2)\nW[0, 2] = 1") == .indexError)
+        #expect(kind("W = zeros(2, 2)\nW[nope, 0] = 1") == .nameError)
+        #expect(kind("W = zeros(2, 2)\nW[0, 0] = \"a\"") == .typeError)
+        // A failed element assignment keeps the old binding.
+        let session = Session()
+        _ = session.run("W = [1, 2; 3, 4]", host: RecordingHost())
+        #expect(session.run("W[0, 5] = 9", host: RecordingHost()).diagnostic != nil)
+        if case .number(let v)? = session.run("sum(W)", host: RecordingHost()).value { #expect(v == 10) } else { Issue.record("W kept") }
+        // Value semantics: the copy is not changed.
+        #expect(number("A = zeros(2, 2)\nB = A\nA[0, 0] = 1\nsum(B)") == 0)
+    }
+
     @Test func deepPositionalRecursionIsALimitError() {
         let session = Session(limits: Limits(maxCallDepth: 5_000))
         let d = session.run("func down(n) = down(n + 1)\ndown(0)", host: RecordingHost()).diagnostic

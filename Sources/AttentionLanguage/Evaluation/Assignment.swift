@@ -11,7 +11,7 @@ import AttentionCore
 /// then costs O(n²) in all, not O(n⁴), and n appends O(n), not O(n²).
 extension Evaluator {
     /// `A[i, j] = v` and `xs[i] = v`.
-    func assignElements(of name: Name, indices parts: [CompiledPart], value valueCode: Code, at range: SourceRange) throws(LangError) {
+    func assignElements(of name: ResolvedName, indices parts: [CompiledPart], value valueCode: Code, at range: SourceRange) throws(LangError) {
         // Only the shape of the target is kept, not a second reference to its storage.
         enum Target { case matrix(rows: Int, cols: Int), list(count: Int), other(kind: String) }
         let target: Target
@@ -25,23 +25,7 @@ extension Evaluator {
         case .matrix(let rowCount, let colCount):
             let rowSelection = try resolve(parts[0], count: rowCount, axis: "row", at: range)
             let colSelection = parts.count > 1 ? try resolve(parts[1], count: colCount, axis: "column", at: range) : .many(Array(0..<colCount))
-            if case .one(let i) = rowSelection, case .one(let j) = colSelection, case .number(let d) = value {
-                modifyMatrix(name) { $0[i, j] = d }  // the common case, without building index lists
-                return
-            }
-            let rows = rowSelection.indices, cols = colSelection.indices
-            switch value {
-            case .number(let d):
-                modifyMatrix(name) { m in for i in rows { for j in cols { m[i, j] = d } } }
-            case .matrix(let v) where v.rows == rows.count && v.cols == cols.count:
-                modifyMatrix(name) { m in for (a, i) in rows.enumerated() { for (b, j) in cols.enumerated() { m[i, j] = v[a, b] } } }
-            case .matrix(let v) where v.count == 1:
-                modifyMatrix(name) { m in for i in rows { for j in cols { m[i, j] = v.storage[0] } } }
-            case .matrix(let v):
-                throw LangError(.assignShapeMismatch(value: v.shapeDescription, rows: rows.count, cols: cols.count, name: name.text), at: range)
-            default:
-                throw LangError(.matrixElementType(got: value.kindDescription), at: range)
-            }
+            try assignMatrix(name, rowSelection, colSelection, value, at: range)
         case .list(let count):
             guard parts.count == 1, case .one(let i) = try resolve(parts[0], count: count, axis: "item", at: range) else {
                 throw LangError(.listAssignOneItem, at: range)
@@ -51,7 +35,7 @@ extension Evaluator {
                 items[i] = value
                 try checkListDepth(items, at: range)
             }
-            _ = try modifyBinding(name.id) { (bound: inout Value) throws(LangError) in
+            _ = try modifyBinding(name) { (bound: inout Value) throws(LangError) in
                 guard case .list(var items) = bound else { return }
                 bound = .nil
                 items[i] = value
@@ -62,9 +46,46 @@ extension Evaluator {
         }
     }
 
+    /// `A[i, j] = v` with two single indices, the form loops write: the target and indices read
+    /// as operands, the checks and their order those of `assignElements` (target, value, row,
+    /// column), which it hands anything but a matrix to before evaluating any part.
+    func assignElement(of name: ResolvedName, row: Operand, _ rowExpr: Expr, col: Operand, _ colExpr: Expr, value valueCode: Code, parts: [CompiledPart], at range: SourceRange) throws(LangError) {
+        let rowCount: Int, colCount: Int
+        switch try lookup(name, at: range) {
+        case .matrix(let m): (rowCount, colCount) = (m.rows, m.cols)
+        default: return try assignElements(of: name, indices: parts, value: valueCode, at: range)
+        }
+        let value = try valueCode(self)
+        let rowSelection = try select(try row.value(self), of: rowExpr, count: rowCount, axis: "row")
+        let colSelection = try select(try col.value(self), of: colExpr, count: colCount, axis: "column")
+        try assignMatrix(name, rowSelection, colSelection, value, at: range)
+    }
+
+    /// Stores `value` at the selected elements of the matrix bound to `name`, in place.
+    @inline(__always)
+    private func assignMatrix(_ name: ResolvedName, _ rowSelection: Selection, _ colSelection: Selection, _ value: Value, at range: SourceRange) throws(LangError) {
+        if case .one(let i) = rowSelection, case .one(let j) = colSelection, case .number(let d) = value {
+            modifyMatrix(name) { $0[i, j] = d }  // the common case, without building index lists
+            return
+        }
+        let rows = rowSelection.indices, cols = colSelection.indices
+        switch value {
+        case .number(let d):
+            modifyMatrix(name) { m in for i in rows { for j in cols { m[i, j] = d } } }
+        case .matrix(let v) where v.rows == rows.count && v.cols == cols.count:
+            modifyMatrix(name) { m in for (a, i) in rows.enumerated() { for (b, j) in cols.enumerated() { m[i, j] = v[a, b] } } }
+        case .matrix(let v) where v.count == 1:
+            modifyMatrix(name) { m in for i in rows { for j in cols { m[i, j] = v.storage[0] } } }
+        case .matrix(let v):
+            throw LangError(.assignShapeMismatch(value: v.shapeDescription, rows: rows.count, cols: cols.count, name: name.text), at: range)
+        default:
+            throw LangError(.matrixElementType(got: value.kindDescription), at: range)
+        }
+    }
+
     /// Runs `body` on the matrix bound to `name`, in place (see the type's comment).
-    private func modifyMatrix(_ name: Name, _ body: (inout Matrix) -> Void) {
-        _ = try? modifyBinding(name.id) { (bound: inout Value) throws(LangError) in
+    private func modifyMatrix(_ name: ResolvedName, _ body: (inout Matrix) -> Void) {
+        _ = try? modifyBinding(name) { (bound: inout Value) throws(LangError) in
             guard case .matrix(var m) = bound else { return }
             bound = .nil  // `m` is now the storage's only holder
             body(&m)
@@ -75,13 +96,13 @@ extension Evaluator {
     /// `x = x + e`: the left operand is looked up and `e` evaluated as for any `+`; when both
     /// are lists (or both strings) and the limits allow the result, `e` is appended to the
     /// bound value in place. Anything else is the ordinary `+`.
-    func assignSum(_ name: Name, at nameRange: SourceRange, _ link: ChainLink, rhs rhsCode: Code) throws(LangError) {
+    func assignSum(_ name: ResolvedName, at nameRange: SourceRange, _ link: ChainLink, rhs rhsCode: Code) throws(LangError) {
         let tail: Value
         do {
             let lhs = try lookup(name, at: nameRange)
             let rhs = try rhsCode(self)
             if case .number(let a) = lhs, case .number(let b) = rhs {
-                bind(name.id, .number(a + b))  // `s = s + x`, the commonest statement of a loop
+                bind(name, .number(a + b))  // `s = s + x`, the commonest statement of a loop
                 return
             }
             switch (lhs, rhs) {
@@ -91,21 +112,21 @@ extension Evaluator {
             case (.string(let a), .string(let b)):
                 try checkStringLength(a.utf8.count + b.utf8.count, at: link.range)
             default:
-                bind(name.id, try arithmetic(.add, lhs, rhs, at: link.range, rhs: link.operand))
+                bind(name, try arithmetic(.add, lhs, rhs, at: link.range, rhs: link.operand))
                 return
             }
             tail = rhs
         }  // `lhs` ends here, so the binding is the only holder below
-        _ = try modifyBinding(name.id) { (bound: inout Value) throws(LangError) in bound.append(tail) }
+        _ = try modifyBinding(name) { (bound: inout Value) throws(LangError) in bound.append(tail) }
     }
 
     /// `xs = append(xs, v)` when `append` is the builtin: `v` is added where the binding
     /// lives (amortised O(1), so n appends cost O(n)) after `OtherBuiltins.checkAppend` has
     /// passed with nothing changed. When the name `append` is bound to something else, the
     /// statement runs as written (`general`).
-    func assignAppend(_ name: Name, _ append: SelfAppend, item itemCode: Code, general: Code) throws(LangError) {
-        guard case .function(.builtin(let builtin)) = try lookup(append.callee, at: append.calleeRange), builtin == "append" else {
-            bind(name.id, try general(self))
+    func assignAppend(_ name: ResolvedName, callee: ResolvedName, _ append: SelfAppend, item itemCode: Code, general: Code) throws(LangError) {
+        guard case .function(.builtin(let builtin)) = try lookup(callee, at: append.calleeRange), builtin == "append" else {
+            bind(name, try general(self))
             return
         }
         try checkInterrupt(at: append.calleeRange)
@@ -115,7 +136,7 @@ extension Evaluator {
             item = try itemCode(self)
             try OtherBuiltins.checkAppend(xs, item, self, xsRange: append.xsRange, vRange: append.item.fullRange, at: append.calleeRange)
         }  // `xs` ends here, so the binding is the only holder below
-        _ = try modifyBinding(name.id) { (bound: inout Value) throws(LangError) in bound.appendItem(item) }
+        _ = try modifyBinding(name) { (bound: inout Value) throws(LangError) in bound.appendItem(item) }
     }
 
     /// `checkListDepth(a + b)` without walking `a` when `a` holds no lists or records (the

@@ -3,6 +3,37 @@ typealias Code = @Sendable (Evaluator) throws(LangError) -> Value
 /// A compiled statement or block: run it to get how it ended.
 typealias Block = @Sendable (Evaluator) throws(LangError) -> Flow
 
+/// A `Code` to keep in an array. An array stores a closure in its most general form, so
+/// every closure read back from `[Code]` went through a reabstraction thunk; a struct's field
+/// keeps the closure as it is.
+struct CompiledCode: Sendable {
+    let run: Code
+}
+
+/// An operand as its parent's closure reads it: a name or a number written in the source is
+/// read in place, with a `switch` the branch predictor learns, instead of a call through a
+/// closure of its own (in `n - 1`, `A[i, k]`, `f(n)` most operands are these).
+enum Operand: Sendable {
+    case name(ResolvedName, SourceRange)
+    case number(Double)
+    case code(Code)
+
+    @inline(__always)
+    func value(_ ev: Evaluator) throws(LangError) -> Value {
+        switch self {
+        case .name(let name, let range): try ev.lookup(name, at: range)
+        case .number(let d): .number(d)
+        case .code(let code): try code(ev)
+        }
+    }
+}
+
+/// A `Block` to keep in an array (see `CompiledCode`).
+struct CompiledBlock: Sendable {
+    let run: Block
+    let statement: Stmt
+}
+
 /// An index part with its expressions compiled (the expressions stay for messages). A
 /// class: reading a part out of a statement's list of parts retains one reference, not
 /// each closure and node inside.
@@ -41,6 +72,19 @@ enum CompiledIterable: Sendable {
 /// asked at every compound node, as the evaluator asks it when running one.
 struct Compiler {
     let stackGuard: StackGuard
+    /// The slot of each local name, by interned id, when compiling a function's body (its
+    /// `localIDs`, in order); empty at the top level, where every name is the session's.
+    let slots: [Int: Int]
+
+    init(stackGuard: StackGuard, locals: [Int] = []) {
+        self.stackGuard = stackGuard
+        var slots: [Int: Int] = [:]
+        for (slot, id) in locals.enumerated() { slots[id] = slot }
+        self.slots = slots
+    }
+
+    /// `name` with its slot when it is a local of the function being compiled.
+    private func resolved(_ name: Name) -> ResolvedName { ResolvedName(name, slot: slots[name.id]) }
 
     private func checkStack(_ expr: Expr) throws(LangError) {
         if stackGuard.isExhausted { throw LangError(.computationTooDeep, at: expr.range) }
@@ -49,21 +93,32 @@ struct Compiler {
     // MARK: - Statements
 
     func block(_ statements: [Stmt]) throws(LangError) -> Block {
-        var compiled: [Block] = []
+        var compiled: [CompiledBlock] = []
         compiled.reserveCapacity(statements.count)
-        for s in statements { compiled.append(try statement(s)) }
+        for s in statements { compiled.append(CompiledBlock(run: try statement(s), statement: s)) }
         let codes = compiled
         if codes.count == 1 {
-            let only = codes[0], s = statements[0]
+            let only = codes[0].run, s = statements[0]
             return { ev throws(LangError) in
                 try ev.checkInterrupt(at: s.range)
                 return try only(ev)
             }
         }
+        if codes.count == 2 {
+            // A function body's `if ... { return ... }` then `return ...`, a loop body of two.
+            let first = codes[0].run, second = codes[1].run, s0 = statements[0], s1 = statements[1]
+            return { ev throws(LangError) in
+                try ev.checkInterrupt(at: s0.range)
+                let flow = try first(ev)
+                guard case .normal = flow else { return flow }
+                try ev.checkInterrupt(at: s1.range)
+                return try second(ev)
+            }
+        }
         return { ev throws(LangError) in
-            for k in codes.indices {
-                try ev.checkInterrupt(at: statements[k].range)
-                let flow = try codes[k](ev)
+            for code in codes {
+                try ev.checkInterrupt(at: code.statement.range)
+                let flow = try code.run(ev)
                 if case .normal = flow { continue }
                 return flow
             }
@@ -74,29 +129,38 @@ struct Compiler {
     func statement(_ statement: Stmt) throws(LangError) -> Block {
         if case .assign(let name, let value, _) = statement, let append = SelfAppend(name, value) {
             let item = try expression(append.item), general = try expression(value)
+            let target = resolved(name), callee = resolved(append.callee)
             return { ev throws(LangError) in
-                try ev.assignAppend(name, append, item: item, general: general)
+                try ev.assignAppend(target, callee: callee, append, item: item, general: general)
                 return .normal
             }
         }
         switch statement {
         case .assign(let name, .chain(.name(let left, let leftRange), let links), _)
         where links.count == 1 && links[0].op == .add && left.id == name.id:
-            let link = links[0], rhs = try expression(link.operand)
+            let link = links[0], rhs = try expression(link.operand), target = resolved(name)
             return { ev throws(LangError) in
-                try ev.assignSum(name, at: leftRange, link, rhs: rhs)
+                try ev.assignSum(target, at: leftRange, link, rhs: rhs)
                 return .normal
             }
         case .assign(let name, let value, _):
-            let code = try expression(value), id = name.id
+            let code = try expression(value), target = resolved(name)
             return { ev throws(LangError) in
-                ev.bind(id, try code(ev))
+                ev.bind(target, try code(ev))
                 return .normal
             }
         case .assignIndex(let name, let indices, let value, let range):
-            let parts = try indexParts(indices), code = try expression(value)
+            let parts = try indexParts(indices), code = try expression(value), target = resolved(name)
+            if indices.count == 2, case .single(let rowExpr) = indices[0], case .single(let colExpr) = indices[1] {
+                // `W[i, j] = v`: the indices read as operands (see `Evaluator.assignElement`).
+                let row = try operand(rowExpr), col = try operand(colExpr)
+                return { ev throws(LangError) in
+                    try ev.assignElement(of: target, row: row, rowExpr, col: col, colExpr, value: code, parts: parts, at: range)
+                    return .normal
+                }
+            }
             return { ev throws(LangError) in
-                try ev.assignElements(of: name, indices: parts, value: code, at: range)
+                try ev.assignElements(of: target, indices: parts, value: code, at: range)
                 return .normal
             }
         case .expression(let e):
@@ -106,9 +170,11 @@ struct Compiler {
                 return .normal
             }
         case .function(let decl):
-            let body = try function(decl)
+            // The body has its own frame: its names resolve to its own slots.
+            let body = try Compiler(stackGuard: stackGuard, locals: decl.localIDs).function(decl)
+            let target = resolved(Name(decl.name))
             return { ev throws(LangError) in
-                ev.bind(decl.nameID, .function(.user(UserFunction(decl, code: body))))
+                ev.bind(target, .function(.user(UserFunction(decl, code: body))))
                 return .normal
             }
         case .return(let e, _):
@@ -120,15 +186,30 @@ struct Compiler {
         case .continue:
             return { _ throws(LangError) in .continueLoop }
         case .if(let branches, let elseBody, _):
-            var tests: [(condition: Code, expr: Expr, body: Block)] = []
+            // A struct, not a tuple: an array keeps a tuple's closures in their general form,
+            // and each call through one would go through a reabstraction thunk.
+            struct Branch {
+                let condition: Code
+                let expr: Expr
+                let body: Block
+            }
+            var tests: [Branch] = []
             for branch in branches {
-                tests.append((try expression(branch.condition), branch.condition, try block(branch.body)))
+                tests.append(Branch(condition: try expression(branch.condition), expr: branch.condition, body: try block(branch.body)))
             }
             let compiled = tests
-            let elseCode = try elseBody.map { (body) throws(LangError) -> Block in try block(body) }
+            var elseBlock: Block?
+            if let elseBody { elseBlock = try block(elseBody) }
+            let elseCode = elseBlock
             if compiled.count == 1 {
                 // `if c { ... }` or `if c { ... } else { ... }`, the usual forms, without a loop.
-                let (test, expr, body) = compiled[0]
+                let test = compiled[0].condition, expr = compiled[0].expr, body = compiled[0].body
+                if elseCode == nil {
+                    return { ev throws(LangError) in
+                        if try ev.condition(try test(ev), of: expr, "if") { return try body(ev) }
+                        return .normal
+                    }
+                }
                 return { ev throws(LangError) in
                     if try ev.condition(try test(ev), of: expr, "if") { return try body(ev) }
                     if let elseCode { return try elseCode(ev) }
@@ -165,7 +246,8 @@ struct Compiler {
             } else {
                 source = .value(try expression(iterable), iterable)
             }
-            return { ev throws(LangError) in try ev.loop(name, over: source, body: code, at: range) }
+            let variable = resolved(name)
+            return { ev throws(LangError) in try ev.loop(variable, over: source, body: code, at: range) }
         }
     }
 
@@ -182,13 +264,24 @@ struct Compiler {
 
     // MARK: - Expressions
 
+    /// `expr` as an operand: in place when it is a name or a number.
+    func operand(_ expr: Expr) throws(LangError) -> Operand {
+        switch expr {
+        case .name(let name, let range): .name(resolved(name), range)
+        case .number(let d, _): .number(d)
+        default: .code(try expression(expr))
+        }
+    }
+
     func expression(_ expr: Expr) throws(LangError) -> Code {
         switch expr {
         case .number(let v, _): return { _ throws(LangError) in .number(v) }
         case .string(let s, _): return { _ throws(LangError) in .string(s) }
         case .bool(let b, _): return { _ throws(LangError) in .bool(b) }
         case .nil: return { _ throws(LangError) in .nil }
-        case .name(let name, let range): return { ev throws(LangError) in try ev.lookup(name, at: range) }
+        case .name(let name, let range):
+            let resolvedName = resolved(name)
+            return { ev throws(LangError) in try ev.lookup(resolvedName, at: range) }
         default: break
         }
         try checkStack(expr)
@@ -197,10 +290,10 @@ struct Compiler {
         case .number, .string, .bool, .nil, .name:
             preconditionFailure("leaves are compiled above")
         case .bracket(let rows, _):
-            var compiledRows: [[Code]] = []
+            var compiledRows: [[CompiledCode]] = []
             for row in rows {
-                var compiled: [Code] = []
-                for e in row { compiled.append(try expression(e)) }
+                var compiled: [CompiledCode] = []
+                for e in row { compiled.append(CompiledCode(run: try expression(e))) }
                 compiledRows.append(compiled)
             }
             let codes = compiledRows
@@ -226,7 +319,17 @@ struct Compiler {
         case .call(let callee, let arguments, _):
             return try call(callee, arguments, range: range)
         case .index(let target, let parts, _):
-            let code = try expression(target), compiled = try indexParts(parts)
+            if parts.count == 2, case .single(let rowExpr) = parts[0], case .single(let colExpr) = parts[1] {
+                // `A[i, k]`: the target and indices read as operands, not through index parts.
+                let matrix = try operand(target), row = try operand(rowExpr), col = try operand(colExpr)
+                let compiled = [CompiledPart(.single(try expression(rowExpr), rowExpr)), CompiledPart(.single(try expression(colExpr), colExpr))]
+                return { ev throws(LangError) in
+                    try ev.checkStack(at: range)
+                    return try ev.element(try matrix.value(ev), row: row, rowExpr, col: col, colExpr, parts: compiled, at: range)
+                }
+            }
+            let code = try expression(target)
+            let compiled = try indexParts(parts)
             return { ev throws(LangError) in
                 try ev.checkStack(at: range)
                 return try ev.index(try code(ev), compiled, at: range)
@@ -243,45 +346,56 @@ struct Compiler {
     /// Left to right, in a loop: a chain may be arbitrarily long (see `Expr`), so it never
     /// becomes a nest of closures. A chain of one operator, the usual case, is one closure.
     private func chain(_ first: Expr, _ links: [ChainLink], range: SourceRange) throws(LangError) -> Code {
-        let head = try expression(first)
         if links.count == 1 {
-            let link = links[0], right = try expression(link.operand)
+            let link = links[0], op = link.op
+            if op == .and || op == .or {
+                // Short-circuit: the right operand runs only when needed.
+                let head = try expression(first), right = try expression(link.operand)
+                return { ev throws(LangError) in
+                    try ev.checkStack(at: range)
+                    return try ev.apply(link, right, to: try head(ev))
+                }
+            }
+            let left = try operand(first), right = try operand(link.operand)
             return { ev throws(LangError) in
                 try ev.checkStack(at: range)
-                return try ev.apply(link, right, to: try head(ev))
+                let a = try left.value(ev), b = try right.value(ev)
+                if case .number(let x) = a, case .number(let y) = b, let result = Evaluator.numbers(op, x, y) { return result }
+                return try ev.binary(link, a, b)
             }
         }
-        var operands: [Code] = []
-        for link in links { operands.append(try expression(link.operand)) }
+        let head = try expression(first)
+        var operands: [CompiledCode] = []
+        for link in links { operands.append(CompiledCode(run: try expression(link.operand))) }
         let rights = operands
         return { ev throws(LangError) in
             try ev.checkStack(at: range)
             var value = try head(ev)
-            for k in links.indices { value = try ev.apply(links[k], rights[k], to: value) }
+            for k in links.indices { value = try ev.apply(links[k], rights[k].run, to: value) }
             return value
         }
     }
 
     private func call(_ callee: Expr, _ arguments: [Argument], range: SourceRange) throws(LangError) -> Code {
-        let function = try expression(callee)
-        var compiled: [Code] = []
-        for argument in arguments { compiled.append(try expression(argument.value)) }
+        let function = try operand(callee)
+        var compiled: [CompiledCode] = []
+        for argument in arguments { compiled.append(CompiledCode(run: try expression(argument.value))) }
         let codes = compiled
         let positional = arguments.allSatisfy { $0.label == nil }
         return { ev throws(LangError) in
             try ev.checkStack(at: range)
-            let value = try function(ev)
+            let value = try function.value(ev)
             guard case .function(let callable) = value else {
                 throw LangError(.notCallable(what: ev.describe(callee), got: value.kindDescription), at: range)
             }
-            if positional, case .user(let f) = callable, codes.count == f.parameters.count {
+            if positional, case .user(let f) = callable, codes.count == f.parameterCount {
                 return try ev.callUser(f, positional: codes, at: range, calleeRange: callee.fullRange)
             }
             var values: [Evaluator.EvaluatedArgument] = []
             values.reserveCapacity(arguments.count)
             for (k, argument) in arguments.enumerated() {
                 values.append(Evaluator.EvaluatedArgument(
-                    label: argument.label, labelRange: argument.labelRange, value: try codes[k](ev), expr: argument.value))
+                    label: argument.label, labelRange: argument.labelRange, value: try codes[k].run(ev), expr: argument.value))
             }
             return try ev.call(callable, values, at: range, calleeRange: callee.fullRange)
         }

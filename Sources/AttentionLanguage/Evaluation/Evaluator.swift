@@ -41,7 +41,7 @@ final class UncheckedBox<T> {
     }
 }
 
-/// One running cell: a tree-walking evaluator, a `switch` over the syntax tree.
+/// One running cell: runs the closures the `Compiler` makes of its statements.
 final class Evaluator {
     let globals: GlobalScope
     let host: CellHost
@@ -51,30 +51,24 @@ final class Evaluator {
     private let cellSource: SourceText
     /// The source of the code running now (a function's own source while it runs).
     var source: SourceText { frame.pointer.pointee.function?.source ?? cellSource }
-    /// The running user function's bindings (empty at the top level); a call saves the
-    /// caller's and restores them when it returns.
-    var locals: LocalBindings {
-        _read { yield frame.pointer.pointee.locals }
-        _modify { yield &frame.pointer.pointee.locals }
-    }
     /// How many user-function calls are running (0 at the top level).
-    var callDepth: Int {
-        get { frame.pointer.pointee.callDepth }
-        set { frame.pointer.pointee.callDepth = newValue }
-    }
-    /// `locals` and `callDepth`, unchecked as `GlobalScope`'s bindings are (one thread, no
+    var callDepth: Int { frame.pointer.pointee.callDepth }
+    /// The running call's state, unchecked as `GlobalScope`'s bindings are (one thread, no
     /// overlapping access).
     private struct FrameState {
-        var locals = LocalBindings()
+        /// The running call's slots, one per name in its function's `localIDs` (nil: not
+        /// bound yet); an empty frame at the top level, where no code has slots.
+        var slots: UnsafeMutablePointer<Value?>
         var callDepth = 0
         /// Polls left before the host is asked about an interrupt (see `checkInterrupt`).
         var pollsUntilHost = 1
-        /// Emptied bindings of returned calls, kept with their capacity: a call takes one
-        /// instead of allocating (see `callUser`).
-        var spareLocals: [LocalBindings] = []
+        /// The frames of the running calls.
+        var stack = FrameStack()
         /// The function running now (nil at the top level). Not counted: the callee value
         /// that the running call holds keeps it alive, and a call swaps it without ARC.
         unowned(unsafe) var function: FunctionDecl?
+
+        init() { slots = stack.push(0).frame }
     }
     private let frame = UncheckedBox(FrameState())
     /// `globals.values`, reached without an accessor call (the evaluator holds `globals`).
@@ -94,6 +88,8 @@ final class Evaluator {
         self.interruptFlag = interruptFlag
         self.cellSource = source
     }
+
+    deinit { frame.pointer.pointee.stack.deallocate() }
 
     // MARK: - Cells
 
@@ -145,11 +141,12 @@ final class Evaluator {
 
     // MARK: - Names
 
-    /// A name's value: the running function's binding, else the session's, else a builtin.
-    /// Bindings are found by the name's interned id (an array index), not by its text.
-    func lookup(_ name: Name, at range: SourceRange) throws(LangError) -> Value {
-        let state = frame.pointer  // not `locals`: its accessor is a coroutine, on every name read
-        if state.pointee.callDepth > 0, let v = state.pointee.locals[id: name.id] { return v }
+    /// A name's value: the running call's slot when the compiler gave the name one and it is
+    /// bound, else the session's binding, else a builtin. Both are found by index (the slot,
+    /// the name's interned id), not by the name's text.
+    @inline(__always)
+    func lookup(_ name: ResolvedName, at range: SourceRange) throws(LangError) -> Value {
+        if let slot = name.slot, let v = frame.pointer.pointee.slots[slot] { return v }
         if let v = globalBindings.pointee[id: name.id] { return v }
         return try lookupBuiltin(name.text, at: range)
     }
@@ -166,28 +163,40 @@ final class Evaluator {
 
     func namesInScope() -> [String] {
         var names = globals.values.keys + BuiltinTable.names
-        if callDepth > 0 { names += locals.keys }
+        let state = frame.pointer.pointee
+        if state.callDepth > 0, let function = state.function {
+            for (slot, id) in function.localIDs.enumerated() where state.slots[slot] != nil {
+                names.append(NameTable.shared.text(of: id))
+            }
+        }
         return names
     }
 
-    /// Binds in the running function (a local) or, at the top level, in the session.
-    func bind(_ id: Int, _ value: Value) {
-        if callDepth == 0 {
-            globalBindings.pointee[id: id] = value
+    /// Binds in the running call's slot (a local) or, for a name without one (the top
+    /// level), in the session.
+    @inline(__always)
+    func bind(_ name: ResolvedName, _ value: Value) {
+        if let slot = name.slot {
+            frame.pointer.pointee.slots[slot] = value
         } else {
-            locals[id: id] = value
+            globalBindings.pointee[id: name.id] = value
         }
     }
 
-    /// Changes the value bound to `id` where it is stored, as `bind` would bind it: inside a
-    /// function a global is first copied into a local (assignment there never changes the
-    /// session's binding). The slot is the value's only holder while `body` runs, so a
+    /// Changes the value bound to `name` where it is stored, as `bind` would bind it: inside a
+    /// function a global is first copied into the local slot (assignment there never changes
+    /// the session's binding). The slot is the value's only holder while `body` runs, so a
     /// matrix or list whose storage nothing else shares is changed without a copy. `body`
     /// must not evaluate anything (the binding is being modified). Nil when unbound.
-    func modifyBinding<R>(_ id: Int, _ body: (inout Value) throws(LangError) -> R) throws(LangError) -> R? {
-        if callDepth == 0 { return try globalBindings.pointee.modify(id: id, body) }
-        if locals[id: id] == nil, let global = globalBindings.pointee[id: id] { locals[id: id] = global }
-        return try locals.modify(id: id, body)
+    @inline(__always)
+    func modifyBinding<R>(_ name: ResolvedName, _ body: (inout Value) throws(LangError) -> R) throws(LangError) -> R? {
+        guard let slot = name.slot else { return try globalBindings.pointee.modify(id: name.id, body) }
+        let place = frame.pointer.pointee.slots + slot
+        if place.pointee == nil {
+            guard let global = globalBindings.pointee[id: name.id] else { return nil }
+            place.pointee = global
+        }
+        return try body(&place.pointee!)
     }
 
     // MARK: - Running compiled code
@@ -208,10 +217,10 @@ final class Evaluator {
 
     /// `for x in 0..<n` counts without building a list; lists give their items; a 1×n row or an
     /// n×1 column its numbers; any other matrix its rows (1×C each).
-    func loop(_ name: Name, over iterable: CompiledIterable, body: Block, at range: SourceRange) throws(LangError) -> Flow {
+    func loop(_ name: ResolvedName, over iterable: CompiledIterable, body: Block, at range: SourceRange) throws(LangError) -> Flow {
         func run(_ value: Value) throws(LangError) -> Flow? {
             try checkInterrupt(at: range)
-            bind(name.id, value)
+            bind(name, value)
             switch try body(self) {
             case .normal, .continueLoop: return nil
             case .breakLoop: return .normal
@@ -273,7 +282,7 @@ final class Evaluator {
     }
 
     /// The general rules for every operator but `&&` and `||`.
-    private func binary(_ link: ChainLink, _ value: Value, _ rhs: Value) throws(LangError) -> Value {
+    func binary(_ link: ChainLink, _ value: Value, _ rhs: Value) throws(LangError) -> Value {
         switch link.op {
         case .equal, .notEqual:
             try refuseMatrixNumberEquality(link, value, rhs)
@@ -308,7 +317,7 @@ final class Evaluator {
     /// the same results `arithmetic`, `compare` and `Equality` give, without their switches
     /// over both operands' kinds. Most operators a loop runs are these.
     @inline(__always)
-    private static func numbers(_ op: BinaryOp, _ a: Double, _ b: Double) -> Value? {
+    static func numbers(_ op: BinaryOp, _ a: Double, _ b: Double) -> Value? {
         switch op {
         case .add: .number(a + b)
         case .subtract: .number(a - b)
@@ -356,45 +365,51 @@ final class Evaluator {
     private func callUser(_ function: UserFunction, _ arguments: [EvaluatedArgument], at range: SourceRange) throws(LangError) -> Value {
         try checkCallDepth(function, at: range)
         let parameters = function.parameters
-        let ids = function.declaration.parameterIDs
-        var bound = takeLocals()
+        let count = function.frameSize
+        let state = frame.pointer
+        let (slots, mark) = state.pointee.stack.push(count)
+        defer { state.pointee.stack.pop(slots, count: count, to: mark) }
         var positional = 0
         for argument in arguments {
             if let label = argument.label {
                 guard let k = parameters.firstIndex(of: label) else {
                     throw LangError(.noSuchParameter(signature: function.signature, label: label), at: argument.labelRange ?? range)
                 }
-                guard bound[id: ids[k]] == nil else {
+                guard slots[k] == nil else {
                     throw LangError(.argumentGivenTwice(signature: function.signature, label: label), at: argument.labelRange ?? range)
                 }
-                bound[id: ids[k]] = argument.value
+                slots[k] = argument.value
             } else {
                 guard positional < parameters.count else {
                     throw LangError(.wrongArgumentCount(signature: function.signature, expected: parameters.count, got: arguments.count), at: argument.range)
                 }
-                bound[id: ids[positional]] = argument.value
+                slots[positional] = argument.value
                 positional += 1
             }
         }
-        if let missing = parameters.indices.first(where: { bound[id: ids[$0]] == nil }) {
+        if let missing = parameters.indices.first(where: { slots[$0] == nil }) {
             throw LangError(.missingParameter(signature: function.signature, parameter: parameters[missing]), at: range)
         }
-        return try run(function, with: consume bound, at: range.start)
+        return try run(function, in: slots, at: range.start)
     }
 
     /// `f(a, b)` with as many positional arguments as `f` has parameters (the usual call):
-    /// each argument is evaluated straight into the callee's bindings, with no list of
-    /// evaluated arguments in between. Checks and errors come in the order `call` and the
-    /// general `callUser` give them (arguments first, then interrupt and depth).
-    func callUser(_ function: UserFunction, positional arguments: [Code], at range: SourceRange, calleeRange: @autoclosure () -> SourceRange) throws(LangError) -> Value {
-        let ids = function.declaration.parameterIDs
-        var bound = takeLocals()
+    /// each argument is evaluated straight into the callee's frame (parameter k is slot k),
+    /// with no list of evaluated arguments in between. The frame is pushed first, so calls
+    /// made while evaluating the arguments push theirs above it. Checks and errors come in
+    /// the order `call` and the general `callUser` give them (arguments first, then
+    /// interrupt and depth).
+    func callUser(_ function: UserFunction, positional arguments: [CompiledCode], at range: SourceRange, calleeRange: @autoclosure () -> SourceRange) throws(LangError) -> Value {
+        let count = function.frameSize
+        let state = frame.pointer
+        let (slots, mark) = state.pointee.stack.push(count)
+        defer { state.pointee.stack.pop(slots, count: count, to: mark) }
         for k in arguments.indices {
-            bound.bindNew(id: ids[k], try arguments[k](self))
+            slots[k] = try arguments[k].run(self)
         }
         try checkInterrupt(at: range)
         try checkCallDepth(function, at: calleeRange())
-        return try run(function, with: consume bound, at: calleeRange().start)
+        return try run(function, in: slots, at: calleeRange().start)
     }
 
     private func checkCallDepth(_ function: UserFunction, at range: @autoclosure () -> SourceRange) throws(LangError) {
@@ -403,28 +418,19 @@ final class Evaluator {
         }
     }
 
-    /// Empty bindings for a call, reusing a returned call's storage when there is one.
-    private func takeLocals() -> LocalBindings {
-        frame.pointer.pointee.spareLocals.popLast() ?? LocalBindings(capacity: 4)
-    }
-
-    /// Runs a function's compiled body with `bound` as its bindings, then gives the caller's
-    /// back (and keeps the callee's storage, emptied, for the next call).
-    /// `caller` (where the call is, for "called from" lines) is worked out only for an error.
-    /// `bound` is consumed: the callee's bindings must be their storage's only holder, or
-    /// every binding the body makes, and the emptying for reuse, would copy it.
-    private func run(_ function: UserFunction, with bound: consuming LocalBindings, at caller: @autoclosure () -> SourceLocation) throws(LangError) -> Value {
+    /// Runs a function's compiled body with `slots` as its frame, then gives the caller's
+    /// frame back. `caller` (where the call is, for "called from" lines) is worked out only
+    /// for an error. The caller pushed the frame and pops it.
+    private func run(_ function: UserFunction, in slots: UnsafeMutablePointer<Value?>, at caller: @autoclosure () -> SourceLocation) throws(LangError) -> Value {
         let decl = function.declaration
         let state = frame.pointer
-        var callerLocals = bound
-        swap(&callerLocals, &state.pointee.locals)
+        let callerSlots = state.pointee.slots
         let callerFunction = state.pointee.function
+        state.pointee.slots = slots
         state.pointee.function = decl
         state.pointee.callDepth += 1
         defer {
-            swap(&callerLocals, &state.pointee.locals)
-            callerLocals.removeAll()
-            state.pointee.spareLocals.append(callerLocals)
+            state.pointee.slots = callerSlots
             state.pointee.callDepth -= 1
             state.pointee.function = callerFunction
         }
@@ -438,6 +444,53 @@ final class Evaluator {
             error.callers.append(caller())
             throw error
         }
+    }
+}
+
+/// The frames of the running calls, one above the other, in segments that never move: a
+/// frame's pointer stays valid while deeper calls push theirs, and a call takes its frame by
+/// moving a mark (and setting its slots to nil), not by allocating. A new segment is made only
+/// when calls go deeper than ever before in this cell.
+struct FrameStack {
+    struct Mark {
+        let segment: Int
+        let top: Int
+    }
+    private var segments: [(start: UnsafeMutablePointer<Value?>, capacity: Int)] = []
+    private var segment = -1
+    /// Slots in use in `segments[segment]`.
+    private var top = 0
+
+    /// A frame of `count` unbound slots, and the mark to give `pop` when the call returns.
+    mutating func push(_ count: Int) -> (frame: UnsafeMutablePointer<Value?>, mark: Mark) {
+        let mark = Mark(segment: segment, top: top)
+        if segment < 0 || top + count > segments[segment].capacity {
+            segment += 1
+            if segment == segments.count {
+                let capacity = Swift.max(count, 1024)
+                segments.append((.allocate(capacity: capacity), capacity))
+            } else if segments[segment].capacity < count {
+                segments[segment].start.deallocate()  // unused: segments above the current one hold no frame
+                segments[segment] = (.allocate(capacity: count), count)
+            }
+            top = 0
+        }
+        let frame = segments[segment].start + top
+        frame.initialize(repeating: nil, count: count)
+        top += count
+        return (frame, mark)
+    }
+
+    /// Releases the frame's values and frees its slots for the next call.
+    mutating func pop(_ frame: UnsafeMutablePointer<Value?>, count: Int, to mark: Mark) {
+        frame.deinitialize(count: count)
+        segment = mark.segment
+        top = mark.top
+    }
+
+    /// Frees the segments (every frame popped).
+    func deallocate() {
+        for s in segments { s.start.deallocate() }
     }
 }
 

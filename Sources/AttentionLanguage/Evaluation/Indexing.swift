@@ -20,26 +20,7 @@ extension Evaluator {
     func resolve(_ part: CompiledPart, count: Int, axis: String, at range: SourceRange) throws(LangError) -> Selection {
         switch part.kind {
         case .single(let code, let expr):
-            let value = try code(self)
-            switch value {
-            case .number(let d):
-                return .one(try position(d, count: count, axis: axis, at: expr.fullRange))
-            case .list(let items):
-                var picked: [Int] = []
-                for item in items {
-                    guard case .number(let d) = item else {
-                        throw LangError(.indexListItemType(found: item.kindDescription), at: expr.fullRange)
-                    }
-                    picked.append(try position(d, count: count, axis: axis, at: expr.fullRange))
-                }
-                return .many(picked)
-            case .matrix(let m) where m.rows == 1 || m.cols == 1:
-                var picked: [Int] = []
-                for d in m.storage { picked.append(try position(d, count: count, axis: axis, at: expr.fullRange)) }
-                return .many(picked)
-            default:
-                throw LangError(.indexType(got: value.kindDescription), at: expr.fullRange)
-            }
+            return try select(try code(self), of: expr, count: count, axis: axis)
         case .slice(let lowerExpr, let upperExpr):
             func bound(_ b: CompiledBound?, _ fallback: Int) throws(LangError) -> Int {
                 guard let b else { return fallback }
@@ -59,6 +40,37 @@ extension Evaluator {
             let upper = try bound(upperExpr, count)
             return .many(upper > lower ? Array(lower..<upper) : [])
         }
+    }
+
+    /// The positions one index value (`expr`'s) picks on an axis of `count` positions.
+    @inline(__always)
+    func select(_ value: Value, of expr: Expr, count: Int, axis: String) throws(LangError) -> Selection {
+        // A whole number in 0..<count, the index of nearly every loop, needs no other check
+        // (and no rounding call): NaN fails the first comparison.
+        if case .number(let d) = value, d >= 0, d < Double(count), Double(Int(d)) == d { return .one(Int(d)) }
+        return try selectChecked(value, of: expr, count: count, axis: axis)
+    }
+
+    private func selectChecked(_ value: Value, of expr: Expr, count: Int, axis: String) throws(LangError) -> Selection {
+            switch value {
+            case .number(let d):
+                return .one(try position(d, count: count, axis: axis, at: expr.fullRange))
+            case .list(let items):
+                var picked: [Int] = []
+                for item in items {
+                    guard case .number(let d) = item else {
+                        throw LangError(.indexListItemType(found: item.kindDescription), at: expr.fullRange)
+                    }
+                    picked.append(try position(d, count: count, axis: axis, at: expr.fullRange))
+                }
+                return .many(picked)
+            case .matrix(let m) where m.rows == 1 || m.cols == 1:
+                var picked: [Int] = []
+                for d in m.storage { picked.append(try position(d, count: count, axis: axis, at: expr.fullRange)) }
+                return .many(picked)
+            default:
+                throw LangError(.indexType(got: value.kindDescription), at: expr.fullRange)
+            }
     }
 
     /// A single index checked against `count`, negative counting from the end.
@@ -110,6 +122,17 @@ extension Evaluator {
         }
     }
 
+    /// `target[row, col]` with both parts single indices, its closures called directly: for a
+    /// matrix, the same checks and results as `index`; anything else goes to `index`.
+    @inline(__always)
+    func element(_ target: Value, row: Operand, _ rowExpr: Expr, col: Operand, _ colExpr: Expr, parts: [CompiledPart], at range: SourceRange) throws(LangError) -> Value {
+        guard case .matrix(let m) = target else { return try index(target, parts, at: range) }
+        let rows = try select(try row.value(self), of: rowExpr, count: m.rows, axis: "row")
+        let cols = try select(try col.value(self), of: colExpr, count: m.cols, axis: "column")
+        if case .one(let i) = rows, case .one(let j) = cols { return .number(m[i, j]) }
+        return .matrix(try select(m, rows: rows.indices, cols: cols.indices, at: range))
+    }
+
     private func select(_ m: Matrix, rows: [Int], cols: [Int], at range: SourceRange) throws(LangError) -> Matrix {
         try checkSize(rows: rows.count, cols: cols.count, at: range)
         return try core(at: range) { () throws(CoreError) -> Matrix in try m.select(rows: rows, cols: cols) }
@@ -141,12 +164,12 @@ extension Evaluator {
 
     /// `[...]`: a matrix when every element is a number (rows from `;` or line breaks);
     /// `[[1, 2], [3, 4]]` (bracketed rows of numbers) stacks its rows; otherwise a list.
-    func evaluateBracket(_ codes: [[Code]], _ rows: [[Expr]], range: SourceRange) throws(LangError) -> Value {
+    func evaluateBracket(_ codes: [[CompiledCode]], _ rows: [[Expr]], range: SourceRange) throws(LangError) -> Value {
         if rows.isEmpty { return .list([]) }
         var values: [[Value]] = []
         for row in codes {
             var evaluated: [Value] = []
-            for code in row { evaluated.append(try code(self)) }
+            for code in row { evaluated.append(try code.run(self)) }
             values.append(evaluated)
         }
         let allNumbers = values.allSatisfy { $0.allSatisfy { if case .number = $0 { true } else { false } } }

@@ -13,13 +13,16 @@ struct StackGuard: Sendable {
     }
 
     /// True when more than `budget` bytes of stack are in use since the guard was made.
+    @inline(__always)
     var isExhausted: Bool {
         let here = StackGuard.currentAddress()
         let used = base > here ? base - here : here - base
         return used > budget
     }
 
-    @inline(never)
+    /// The address of a local of the calling frame (inlined: asked at every compound
+    /// expression and call, and any frame's local measures the depth as well as its own).
+    @inline(__always)
     private static func currentAddress() -> UInt {
         var marker: UInt8 = 0
         return withUnsafeMutablePointer(to: &marker) { UInt(bitPattern: $0) }

@@ -9,12 +9,18 @@ public final class UserFunction: Sendable {
     let declaration: FunctionDecl
     /// The body, compiled once when the definition runs (see `Compiler`).
     let code: Code
+    /// `parameters.count` and the slots of a call's frame (`declaration.localIDs.count`),
+    /// kept as plain numbers: a call reads them without reaching into the arrays.
+    let parameterCount: Int
+    let frameSize: Int
 
     init(_ declaration: FunctionDecl, code: @escaping Code) {
         self.name = declaration.name
         self.parameters = declaration.parameters
         self.declaration = declaration
         self.code = code
+        self.parameterCount = declaration.parameters.count
+        self.frameSize = declaration.localIDs.count
     }
 
     /// A function with this name and parameters and an empty body (returns nil), for

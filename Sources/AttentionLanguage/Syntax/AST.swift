@@ -126,6 +126,11 @@ final class FunctionDecl: Sendable {
     /// `name` and `parameters` interned (see `Name`).
     let nameID: Int
     let parameterIDs: [Int]
+    /// The names a call binds, by interned id: the parameters, then every other name the body
+    /// assigns (`x = e`, `A[i] = e`, a `for` variable, a nested `func`), in order of first
+    /// appearance. A call keeps their values in a frame of this many slots, the k-th name in
+    /// slot k, so the compiler resolves each local name to its slot (see `Compiler`).
+    let localIDs: [Int]
 
     init(name: String, parameters: [String], body: [Stmt], range: SourceRange, source: SourceText) {
         self.name = name
@@ -134,6 +139,31 @@ final class FunctionDecl: Sendable {
         self.range = range
         self.source = source
         self.nameID = NameTable.shared.id(for: name)
-        self.parameterIDs = parameters.map { NameTable.shared.id(for: $0) }
+        let parameterIDs = parameters.map { NameTable.shared.id(for: $0) }
+        self.parameterIDs = parameterIDs
+        var ids = parameterIDs
+        func collect(_ statements: [Stmt]) {
+            for statement in statements {
+                switch statement {
+                case .assign(let name, _, _), .assignIndex(let name, _, _, _):
+                    if !ids.contains(name.id) { ids.append(name.id) }
+                case .for(let name, _, let body, _):
+                    if !ids.contains(name.id) { ids.append(name.id) }
+                    collect(body)
+                case .function(let decl):
+                    // The nested function's own locals are its own calls'; only its name is bound here.
+                    if !ids.contains(decl.nameID) { ids.append(decl.nameID) }
+                case .while(_, let body, _):
+                    collect(body)
+                case .if(let branches, let elseBody, _):
+                    for branch in branches { collect(branch.body) }
+                    collect(elseBody ?? [])
+                case .expression, .return, .break, .continue:
+                    break
+                }
+            }
+        }
+        collect(body)
+        self.localIDs = ids
     }
 }

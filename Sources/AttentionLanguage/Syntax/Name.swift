@@ -2,7 +2,7 @@ import Synchronization
 
 /// A name as written in the source (a variable, parameter or function), interned once by the
 /// parser to a small integer `id`, so that evaluation finds a binding by indexing an array
-/// (`Bindings`, `LocalBindings`) instead of hashing a string on every use: a profile of
+/// (`Bindings`, or the running call's frame) instead of hashing a string on every use: a profile of
 /// `for i in 0..<n { s = s + i * i }` spent half its time hashing names.
 ///
 /// Ids are process-wide (`NameTable.shared`), the same for every session and cell, so a
@@ -20,6 +20,22 @@ struct Name: Sendable, Equatable, CustomStringConvertible {
 
     /// `case .name("a", _)` matches the name spelled `a`.
     static func ~= (pattern: String, value: Name) -> Bool { pattern == value.text }
+}
+
+/// A name as the compiler resolved it: `slot` is its place in the running call's frame when
+/// the code is a function's body and the name one of its `localIDs` (a parameter or a name the
+/// body assigns), nil for a name that only the session binds (all names at the top level).
+/// Reading a local whose slot is still unbound falls back to the session, as it always has.
+struct ResolvedName: Sendable {
+    let id: Int
+    let text: String
+    let slot: Int?
+
+    init(_ name: Name, slot: Int?) {
+        self.id = name.id
+        self.text = name.text
+        self.slot = slot
+    }
 }
 
 /// The process-wide interning table: text → id and back. Only the parser and `Bindings`'
