@@ -83,6 +83,13 @@ clean:
 html: install-debug
 	jupyter nbconvert --to html --execute --output-dir build-html notebooks/[0-9][0-9]-*.ipynb
 
+# One notebook executed and printed to PDF by headless chromium, heatmaps in colour
+# (no TeX needed): make pdf NB=notebooks/01-the-problem-attention-solves.ipynb → build-pdf/NAME.pdf
+.PHONY: pdf
+pdf: install-debug
+	@test -n "$(NB)" || { echo "usage: make pdf NB=notebooks/NN-name.ipynb" >&2; exit 2; }
+	bash scripts/pdf.sh "$(NB)" build-pdf
+
 # An nbgrader course for an instructor's own exercises (docs/INSTRUCTORS.md):
 #   make course DIR=~/my-course [SRC=folder of NN-name.md] [ASSIGNMENT=week1]
 # lays out DIR/source/ASSIGNMENT/NN-name.ipynb (default SRC: the template exercise in
