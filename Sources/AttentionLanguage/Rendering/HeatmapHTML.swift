@@ -49,29 +49,36 @@ extension HeatPanel {
         }
         let showValues = annotate && cell >= 26
         let valueFont = min(11, (cell * 0.34).rounded(.down))
+        // Column widths come from the header cells and row heights from the rows, so each
+        // of the (up to 64×64) cells carries only its colour, tooltip and `padding:0`
+        // (JupyterLab pads table cells otherwise).
+        let size = "width:\(px(cell))px;min-width:\(px(cell))px;max-width:\(px(cell))px"
         out += "<thead><tr>"
         if showRowLabels { out += "<th style=\"\(labelStyle)\"></th>" }
         for j in colText.indices {
-            let tip = colText[j] != colTip[j] ? " title=\"\(esc(colTip[j]))\"" : ""
-            out += "<th\(tip) style=\"\(labelStyle);text-align:center;vertical-align:bottom\">\(esc(colText[j]))</th>"
+            let tip = " title=\"\(esc(colTip[j]))\""
+            out += "<th\(tip) style=\"\(labelStyle);text-align:center;vertical-align:bottom;\(size);overflow:hidden;text-overflow:ellipsis\">\(esc(colText[j]))</th>"
         }
         out += "</tr></thead><tbody>"
         for (i, row) in values.enumerated() {
-            out += "<tr>"
+            out += "<tr style=\"height:\(px(cell))px\">"
             if showRowLabels {
                 let tip = rowText[i] != rowTip[i] ? " title=\"\(esc(rowTip[i]))\"" : ""
                 out += "<th\(tip) style=\"\(labelStyle);text-align:right\">\(esc(rowText[i]))</th>"
             }
             for (j, v) in row.enumerated() {
                 let c = Renderer.rgb(v, in: range)
-                let shown = c ?? (180, 180, 180)
-                let light = 0.299 * shown.0 + 0.587 * shown.1 + 0.114 * shown.2 > 140
                 let value = (downsampled && (rowTip[i].contains("–") || colTip[j].contains("–")) ? "mean " : "")
                     + Renderer.displayNumber(v)
-                out += "<td title=\"\(esc("\(rowTip[i]) → \(colTip[j]): \(value)"))\" style=\"background-color:\(Renderer.hex(c));"
-                    + "color:\(light ? "#000000" : "#ffffff");width:\(px(cell))px;min-width:\(px(cell))px;height:\(px(cell))px;"
-                    + "padding:0;border:none;text-align:center;font-size:\(px(valueFont))px\">"
-                out += showValues ? esc(Renderer.cellAnnotation(v)) : ""
+                out += "<td title=\"\(esc("\(rowTip[i]) → \(colTip[j]): \(value)"))\" style=\"background-color:\(Renderer.hex(c));padding:0"
+                if showValues {
+                    let shown = c ?? (180, 180, 180)
+                    let light = 0.299 * shown.0 + 0.587 * shown.1 + 0.114 * shown.2 > 140
+                    out += ";color:\(light ? "#000000" : "#ffffff");text-align:center;font-size:\(px(valueFont))px;\(size);height:\(px(cell))px\">"
+                    out += esc(Renderer.cellAnnotation(v))
+                } else {
+                    out += "\">"
+                }
                 out += "</td>"
             }
             out += "</tr>"
