@@ -96,11 +96,12 @@ _JS_HEATMAPS = """
 const w = window.jupyterapp.shell.currentWidget;
 const cells = w.content.widgets.filter(c => c.model.type === 'code');
 const trusted = cells.filter(c => c.model.outputs.length > 0 && c.model.trusted).length;
-const figures = Array.from(document.querySelectorAll('.jp-OutputArea-output'))
+// only this notebook's panel: the lesson opened before stays in a hidden tab
+const figures = Array.from(w.node.querySelectorAll('.jp-OutputArea-output'))
   .filter(o => o.querySelector('.attention-heatmap, .attention-heads'));
 return {
   trusted: trusted,
-  svgs: document.querySelectorAll('.jp-OutputArea-output svg').length,
+  svgs: w.node.querySelectorAll('.jp-OutputArea-output svg').length,
   figures: figures.map(o => {
     const tds = Array.from(o.querySelectorAll('table.heatmap-cells td'));
     const imgs = Array.from(o.querySelectorAll('img'));
