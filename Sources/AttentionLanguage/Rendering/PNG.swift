@@ -29,30 +29,39 @@ enum PNG {
 
     static func filtered(width: Int, height: Int, rgb: [UInt8]) -> [UInt8] {
         let stride = width * 3
-        var out: [UInt8] = []
-        out.reserveCapacity((stride + 1) * height)
-        var candidates = [[UInt8]](repeating: [UInt8](repeating: 0, count: stride), count: 3)
-        for y in 0..<height {
-            let row = y * stride
-            for i in 0..<stride {
-                let x = rgb[row + i]
-                let left = i >= 3 ? rgb[row + i - 3] : 0
-                let up = y > 0 ? rgb[row - stride + i] : 0
-                candidates[0][i] = x
-                candidates[1][i] = x &- left
-                candidates[2][i] = x &- up
+        var out = [UInt8](repeating: 0, count: (stride + 1) * height)
+        rgb.withUnsafeBufferPointer { px in
+            out.withUnsafeMutableBufferPointer { dst in
+                for y in 0..<height {
+                    let row = y * stride
+                    // cost of each filter: sum of |byte| read as signed
+                    var cost = (0, 0, 0)
+                    for i in 0..<stride {
+                        let x = px[row + i]
+                        let left = i >= 3 ? px[row + i - 3] : 0
+                        let up = y > 0 ? px[row - stride + i] : 0
+                        cost.0 += signedMagnitude(x)
+                        cost.1 += signedMagnitude(x &- left)
+                        cost.2 += signedMagnitude(x &- up)
+                    }
+                    let filter: UInt8 = cost.0 <= cost.1 && cost.0 <= cost.2 ? 0 : cost.1 <= cost.2 ? 1 : 2
+                    let base = y * (stride + 1)
+                    dst[base] = filter
+                    for i in 0..<stride {
+                        let x = px[row + i]
+                        switch filter {
+                        case 0: dst[base + 1 + i] = x
+                        case 1: dst[base + 1 + i] = x &- (i >= 3 ? px[row + i - 3] : 0)
+                        default: dst[base + 1 + i] = x &- (y > 0 ? px[row - stride + i] : 0)
+                        }
+                    }
+                }
             }
-            var best = 0, bestCost = Int.max
-            for (f, c) in candidates.enumerated() {
-                var cost = 0
-                for b in c { cost += b < 128 ? Int(b) : 256 - Int(b) }
-                if cost < bestCost { best = f; bestCost = cost }
-            }
-            out.append(UInt8(best))
-            out += candidates[best]
         }
         return out
     }
+
+    private static func signedMagnitude(_ b: UInt8) -> Int { b < 128 ? Int(b) : 256 - Int(b) }
 
     // MARK: zlib and deflate
 
@@ -71,12 +80,15 @@ enum PNG {
         w.bits(1, 2)  // BTYPE 01: fixed Huffman
         let distances = [1, 3, stride].filter { $0 > 0 && $0 <= 32768 }
         var i = 0
-        while i < data.count {
+        let count = data.count
+        while i < count {
             var bestLen = 0, bestDist = 0
-            for d in distances where d <= i {
-                var n = 0
-                while n < 258 && i + n < data.count && data[i + n] == data[i + n - d] { n += 1 }
-                if n > bestLen { bestLen = n; bestDist = d }
+            data.withUnsafeBufferPointer { bytes in
+                for d in distances where d <= i {
+                    var n = 0
+                    while n < 258 && i + n < count && bytes[i + n] == bytes[i + n - d] { n += 1 }
+                    if n > bestLen { bestLen = n; bestDist = d }
+                }
             }
             if bestLen >= 3 {
                 w.length(bestLen)

@@ -26,10 +26,13 @@ struct Raster {
         guard x >= 0, y >= 0, x < width, y < height, alpha > 0 else { return }
         let a = min(alpha, 1)
         let k = (y * width + x) * 3
-        for (o, v) in [c.0, c.1, c.2].enumerated() {
-            let old = Double(pixels[k + o])
-            pixels[k + o] = UInt8(min(max((old + (v - old) * a).rounded(), 0), 255))
+        func mix(_ old: UInt8, _ v: Double) -> UInt8 {
+            let o = Double(old)
+            return UInt8(min(max((o + (v - o) * a).rounded(), 0), 255))
         }
+        pixels[k] = mix(pixels[k], c.0)
+        pixels[k + 1] = mix(pixels[k + 1], c.1)
+        pixels[k + 2] = mix(pixels[k + 2], c.2)
     }
 
     mutating func fill(x: Double, y: Double, w: Double, h: Double, _ c: Colour) {
