@@ -249,6 +249,7 @@ struct RenderingHeatmapTests {
             ("row", Renderer.heatmap(matrix([[0.1, 0.2, 0.3, 0.4]]), rowLabels: ["query"], colLabels: ["a", "b", "c", "d"], title: "a long title for a single row of weights")),
             ("one", Renderer.heatmap(matrix([[0.7]]))),
             ("heads", Renderer.heads((0..<6).map { weights(8, seed: UInt64($0)) }, labels: toks, titles: nil)),
+            ("loss", Renderer.linePlot((0..<200).map { 2.5 * exp(-Double($0) / 40) + 0.3 + 0.05 * sin(Double($0)) }, title: "training loss", yLabel: "loss")),
         ]
         for (name, b) in samples {
             if let html = b.data["text/html"]?.stringValue {

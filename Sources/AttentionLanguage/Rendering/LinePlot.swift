@@ -10,7 +10,7 @@ extension Renderer {
     ///   as `title` (hover) and `alt` (kept by the untrusted-notebook sanitizer);
     /// - `text/plain`: `line plot "title": n points, last v, min a at step i, max b at step j`.
     ///
-    /// The y range is the finite values' min…max (± 0.5 when constant), the x range
+    /// The y range is the finite values' min…max (± 0.5 when constant) with 5 % headroom, the x range
     /// 0…n−1. Send it again with the same `display_id` (update) to animate a live curve.
     public static func linePlot(_ values: [Double], title: String? = nil, xLabel: String = "step",
                                 yLabel: String? = nil) -> MimeBundle {
@@ -50,6 +50,9 @@ extension Renderer {
         var lo = finite.min() ?? 0, hi = finite.max() ?? 1
         if lo == hi { lo -= 0.5; hi += 0.5 }
         if !(hi / 2 - lo / 2).isFinite || hi / 2 - lo / 2 <= 0 { lo = -1; hi = 1 }
+        // 5 % headroom so the curve never runs along the frame (halves: no overflow).
+        let pad = (hi / 2 - lo / 2) * 0.1
+        if (lo - pad).isFinite && (hi + pad).isFinite { lo -= pad; hi += pad }
         let xHi = Double(max(values.count - 1, 1))
         func sx(_ i: Double) -> Double { left + i / xHi * pw }
         func sy(_ v: Double) -> Double { top + (1 - fraction(v, in: lo...hi)) * ph }
