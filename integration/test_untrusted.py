@@ -164,3 +164,14 @@ def test_heatmaps_draw_in_an_untrusted_notebook(lab, executed, name):
         assert fig["labels"], f"{where}: no token labels"
         for complete, nw, nh in fig["images"]:
             assert complete and nw > 0 and nh > 0, where
+
+
+def test_the_help_link_is_served(lab):
+    """kernel_info's help_links point at /kernelspecs/attention/language-reference.html,
+    which the Jupyter server serves from the installed kernelspec."""
+    import urllib.request
+
+    with urllib.request.urlopen(lab.server.url("kernelspecs/attention/language-reference.html"), timeout=10) as r:
+        assert r.status == 200
+        page = r.read().decode("utf-8")
+    assert "Attention language reference" in page and "softmax" in page
