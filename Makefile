@@ -91,6 +91,20 @@ clean:
 html: install-debug
 	jupyter nbconvert --to html --execute --output-dir build-html notebooks/[0-9][0-9]-*.ipynb
 
+# One notebook executed and printed to PDF by headless chromium, heatmaps in colour
+# (no TeX needed): make pdf NB=notebooks/01-the-problem-attention-solves.ipynb → build-pdf/NAME.pdf
+.PHONY: pdf
+pdf: install-debug
+	@test -n "$(NB)" || { echo "usage: make pdf NB=notebooks/NN-name.ipynb" >&2; exit 2; }
+	bash scripts/pdf.sh "$(NB)" build-pdf
+
+# The LaTeX path, `jupyter nbconvert --to pdf`, with Debian's TeX (texlive-xetex and pandoc,
+# a large install, hence not in `make test`): an executed lesson must embed every heatmap's PNG.
+.PHONY: pdf-test
+pdf-test: install-debug
+	@command -v xelatex >/dev/null && command -v pandoc >/dev/null || { echo "pdf-test needs TeX: apt-get install texlive-xetex texlive-fonts-recommended texlive-plain-generic pandoc" >&2; exit 2; }
+	ATTN_TEX_TESTS=1 $(PY) -m pytest integration/tex -q
+
 # An nbgrader course for an instructor's own exercises (docs/INSTRUCTORS.md):
 #   make course DIR=~/my-course [SRC=folder of NN-name.md] [ASSIGNMENT=week1]
 # lays out DIR/source/ASSIGNMENT/NN-name.ipynb (default SRC: the template exercise in

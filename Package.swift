@@ -37,7 +37,7 @@ let package = Package(
         .executableTarget(
             name: "attention-kernel",
             dependencies: [
-                "AttentionKernel", "JupyterZMQ", "AttentionLanguage",
+                "AttentionKernel", "JupyterProtocol", "JupyterZMQ", "AttentionLanguage",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

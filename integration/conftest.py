@@ -23,6 +23,9 @@ DISPLAY_NAME = "Attention (Swift)"
 LANGUAGE = "attention"
 DEFAULT_TIMEOUT = int(os.environ.get("ATTENTION_TEST_TIMEOUT", "120"))
 
+# integration/tex needs TeX (a large install): only `make pdf-test` collects it.
+collect_ignore = [] if os.environ.get("ATTN_TEX_TESTS") == "1" else ["tex"]
+
 # The virtual environment running pytest; its bin goes first on PATH for subprocesses.
 VENV_BIN = Path(sys.prefix) / "bin"
 

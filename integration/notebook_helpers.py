@@ -73,8 +73,9 @@ def display_calls(nb) -> int:
     )
 
 
-class OutputSVGCounter(HTMLParser):
-    """Counts <svg> elements (with their <rect> and <title> children) inside the output
+class OutputHeatmapCounter(HTMLParser):
+    """Counts heatmap tables (`table.heatmap-cells`), their cells with an inline
+    background colour and with a `title` tooltip, and `<svg>` elements, inside the output
     areas (`div.jp-OutputArea-output`) of nbconvert's HTML, so that icons of the page
     template are never counted; also collects the MIME types of error/stderr outputs."""
 
@@ -82,10 +83,10 @@ class OutputSVGCounter(HTMLParser):
         super().__init__(convert_charrefs=True)
         self.div_depth = 0
         self.output_depths: list[int] = []
+        self.tables = 0
+        self.coloured_cells = 0
+        self.titled_cells = 0
         self.svgs = 0
-        self.rects_in_svg = 0
-        self.titles_in_svg = 0
-        self.svg_depth = 0
         self.error_outputs: list[str] = []
 
     def handle_starttag(self, tag, attrs):
@@ -100,31 +101,30 @@ class OutputSVGCounter(HTMLParser):
                     self.error_outputs.append(mime or " ".join(classes))
         if not self.output_depths:
             return
-        if tag == "svg":
+        if tag == "table" and "heatmap-cells" in classes:
+            self.tables += 1
+        elif tag == "td" and "background-color:#" in (attrs.get("style") or ""):
+            self.coloured_cells += 1
+            if " → " in (attrs.get("title") or ""):
+                self.titled_cells += 1
+        elif tag == "svg":
             self.svgs += 1
-            self.svg_depth += 1
-        elif self.svg_depth and tag == "rect":
-            self.rects_in_svg += 1
-        elif self.svg_depth and tag == "title":
-            self.titles_in_svg += 1
 
     def handle_startendtag(self, tag, attrs):
-        # <rect .../> etc.: count like a start tag, but an empty <div/> or <svg/> never opens
-        if tag in ("div", "svg"):
+        # an empty <div/> never opens
+        if tag == "div":
             return
         self.handle_starttag(tag, attrs)
 
     def handle_endtag(self, tag):
-        if tag == "svg" and self.svg_depth:
-            self.svg_depth -= 1
-        elif tag == "div":
+        if tag == "div":
             if self.output_depths and self.output_depths[-1] == self.div_depth:
                 self.output_depths.pop()
             self.div_depth -= 1
 
 
-def count_output_svgs(html: str) -> OutputSVGCounter:
-    counter = OutputSVGCounter()
+def count_output_heatmaps(html: str) -> OutputHeatmapCounter:
+    counter = OutputHeatmapCounter()
     counter.feed(html)
     counter.close()
     return counter

@@ -1,6 +1,6 @@
 """Lesson 1 in a real JupyterLab, in a real browser (Debian's chromium, headless, via
 selenium and Debian's chromedriver): open it, Run → Run All Cells, wait until every cell
-has run, and check that the page shows heatmap SVGs with tooltips, a matrix table and
+has run, and check that the page shows heatmap tables (coloured cells with tooltips), a matrix table and
 the printed numbers, and no error output. The screenshot goes to artifacts/ (git-ignored).
 
 The server and the browser are fixtures with finalizers: torn down even when a test fails.
@@ -56,7 +56,7 @@ def lesson1(lab_server, browser):
         browser.save_screenshot(str(ARTIFACTS / "browser-lesson1-failure.png"))
         (ARTIFACTS / "browser-lesson1-jupyter-lab.log").write_text(lab_server.log())
         raise
-    page.scroll_to(".jp-OutputArea-output svg")
+    page.scroll_to(".jp-OutputArea-output table.heatmap-cells")
     browser.save_screenshot(str(ARTIFACTS / "browser-lesson1.png"))
     return page, state
 
@@ -82,17 +82,18 @@ def test_heatmaps_on_the_page(lesson1):
     page, _ = lesson1
     driver = page.driver
     calls = display_calls(nbformat.read(NOTEBOOK_DIR / LESSON1, as_version=4))
-    assert css_count(driver, ".jp-OutputArea-output svg") >= calls >= 1
-    # heatmap cells are <rect>s with a <title> tooltip; rendered with a real size
-    assert css_count(driver, ".jp-OutputArea-output svg rect") > 36
-    assert css_count(driver, ".jp-OutputArea-output svg rect > title, .jp-OutputArea-output svg title") > 0
-    size = driver.execute_script(
-        "const r = document.querySelector('.jp-OutputArea-output svg').getBoundingClientRect();"
-        "return [r.width, r.height];")
-    assert size[0] > 100 and size[1] > 100, size
-    titles = driver.execute_script(
-        "return Array.from(document.querySelectorAll('.jp-OutputArea-output svg text.title')).map(t => t.textContent)")
-    assert "raw attention: softmax(X Xᵀ)" in titles, titles
+    assert css_count(driver, ".jp-OutputArea-output table.heatmap-cells") >= calls >= 1
+    # heatmap cells are <td>s with a colour and a "query → key: value" tooltip, drawn with a real size
+    cells = driver.execute_script(
+        "return Array.from(document.querySelectorAll('.jp-OutputArea-output table.heatmap-cells td')).map(td => {"
+        "  const r = td.getBoundingClientRect();"
+        "  return [getComputedStyle(td).backgroundColor, td.title, r.width, r.height]; })")
+    assert len(cells) > 36, len(cells)
+    assert all(bg.startswith("rgb(") and w >= 4 and h >= 4 for bg, _, w, h in cells), cells[:5]
+    assert all(" → " in title for _, title, _, _ in cells), cells[:5]
+    captions = driver.execute_script(
+        "return Array.from(document.querySelectorAll('.jp-OutputArea-output table.heatmap-cells caption b')).map(t => t.textContent)")
+    assert "raw attention: softmax(X Xᵀ)" in captions, captions
 
 
 def test_matrix_and_numbers_on_the_page(lesson1):

@@ -40,7 +40,8 @@ def test_json_output_is_one_notebook_output_per_line(binary, tmp_path):
     outputs = [json.loads(line) for line in done.stdout.splitlines()]
     assert [o["output_type"] for o in outputs] == ["stream", "display_data", "execute_result"]
     assert outputs[0]["text"] == "x\n"
-    assert outputs[1]["data"]["image/svg+xml"].startswith("<svg")
+    assert outputs[1]["data"]["image/png"].startswith("iVBORw0KGgo")  # base64 of the PNG signature
+    assert 'class="heatmap-cells"' in outputs[1]["data"]["text/html"]
     assert outputs[2]["data"][MATRIX_MIME] == {"shape": [1, 2], "data": [[0.5, 0.5]]}
 
 

@@ -73,7 +73,7 @@ class AttentionKernelTests(jkt.KernelTests):
         {"code": "eye(2)", "mime": "text/html"},
     ]
     code_display_data = [
-        {"code": "heatmap(eye(2))", "mime": "image/svg+xml"},
+        {"code": "heatmap(eye(2))", "mime": "image/png"},
         {"code": "show(eye(2))", "mime": "text/html"},
         {"code": "show(eye(2))", "mime": "text/plain"},
     ]

@@ -17,7 +17,7 @@ from notebook_helpers import (
     NOTEBOOK_DIR,
     ROOT,
     SOURCES,
-    count_output_svgs,
+    count_output_heatmaps,
     describe,
     display_calls,
     run,
@@ -118,7 +118,8 @@ def test_makefile_has_html_target(venv_env):
 @pytest.mark.parametrize("path", LESSONS, ids=lesson_ids)
 def test_lesson_html_has_heatmaps(path, tmp_path, venv_env, attention_kernelspec):
     """The same command `make html` runs, into a temporary directory: the HTML holds one
-    rendered <svg> (with <rect> cells and <title> tooltips) per heatmap/heads call."""
+    heatmap table (cells with inline colours and "query → key: value" tooltips) per
+    heatmap/heads call, and no SVG (untrusted viewers drop it)."""
     proc = run(
         [venv_tool("jupyter"), "nbconvert", "--to", "html", "--execute",
          "--output-dir", str(tmp_path), str(path)],
@@ -128,8 +129,9 @@ def test_lesson_html_has_heatmaps(path, tmp_path, venv_env, attention_kernelspec
     html = (tmp_path / f"{path.stem}.html").read_text(encoding="utf-8")
     expected = display_calls(nbformat.read(path, as_version=4))
     assert expected >= 1, f"{path.name} calls heatmap/heads nowhere"
-    found = count_output_svgs(html)
-    assert found.svgs >= expected, f"{path.name}: {found.svgs} <svg> in outputs, {expected} heatmap/heads calls"
-    assert found.rects_in_svg >= expected, found.rects_in_svg
-    assert found.titles_in_svg >= 1, "heatmap cells should carry <title> tooltips"
+    found = count_output_heatmaps(html)
+    assert found.tables >= expected, f"{path.name}: {found.tables} heatmap tables in outputs, {expected} heatmap/heads calls"
+    assert found.coloured_cells >= expected, found.coloured_cells
+    assert found.titled_cells >= expected, "heatmap cells should carry title tooltips"
+    assert found.svgs == 0, f"{path.name}: {found.svgs} <svg> in outputs"
     assert not found.error_outputs, found.error_outputs

@@ -41,7 +41,7 @@ def main(argv=None) -> int:
                 page.run_all()
                 # the heatmap's code cell at the top, its picture below it
                 found = driver.execute_script(
-                    """const svg = document.querySelectorAll('.jp-OutputArea-output svg')[arguments[0]];
+                    """const svg = document.querySelectorAll('.jp-OutputArea-output table.heatmap-cells')[arguments[0]];
                        if (!svg) return false;
                        const cell = svg.closest('.jp-Cell');
                        (cell || svg).scrollIntoView({block: 'start'});
@@ -50,7 +50,7 @@ def main(argv=None) -> int:
                     print(f"no heatmap #{args.heatmap} in {args.notebook}", file=sys.stderr)
                     return 1
                 driver.execute_script(
-                    """const svg = document.querySelectorAll('.jp-OutputArea-output svg')[arguments[0]];
+                    """const svg = document.querySelectorAll('.jp-OutputArea-output table.heatmap-cells')[arguments[0]];
                        const cell = svg.closest('.jp-Cell');
                        const scroller = svg.closest('.jp-WindowedPanel-outer') || document.scrollingElement;
                        (cell || svg).scrollIntoView({block: 'start'});

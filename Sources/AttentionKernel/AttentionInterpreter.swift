@@ -45,11 +45,18 @@ public final class AttentionInterpreter: KernelInterpreter, @unchecked Sendable 
         }
     }
 
+    /// The language reference (docs/LANGUAGE.md) as `attention-kernel install` writes it
+    /// into the kernelspec; the Jupyter server serves kernelspec files at
+    /// `/kernelspecs/<name>/<file>` (a server with a base URL other than `/`, as under
+    /// JupyterHub, has it below that base).
+    public static let referenceURL = "/kernelspecs/attention/language-reference.html"
+
     public func kernelInfo() -> KernelInfo {
         KernelInfo(
             implementation: "attention-kernel",
             implementationVersion: Self.version,
             banner: "Attention (Swift) \(Self.version): a small language for attention and transformers. help() lists the builtins.",
+            helpLinks: [HelpLink(text: "Attention language reference", url: Self.referenceURL)],
             languageInfo: [
                 "name": "attention",
                 "version": .string(Self.version),
@@ -80,7 +87,14 @@ public final class AttentionInterpreter: KernelInterpreter, @unchecked Sendable 
 
     public func complete(code: String, cursorPos: Int) -> CompletionResult {
         let completions = session.complete(code: code, cursorPosition: cursorPos)
-        return CompletionResult(matches: completions.matches, cursorStart: completions.cursorStart, cursorEnd: completions.cursorEnd)
+        // What ipykernel sends: per match its replaced range, text, type and signature,
+        // which JupyterLab's completer shows as an icon and a detail line.
+        let types: [JSONValue] = completions.items.map { item in
+            ["start": .number(Double(completions.cursorStart)), "end": .number(Double(completions.cursorEnd)),
+             "text": .string(item.text), "type": .string(item.kind.rawValue), "signature": .string(item.signature)]
+        }
+        return CompletionResult(matches: completions.matches, cursorStart: completions.cursorStart, cursorEnd: completions.cursorEnd,
+                                metadata: ["_jupyter_types_experimental": .array(types)])
     }
 
     public func inspect(code: String, cursorPos: Int, detailLevel: Int) -> InspectResult {

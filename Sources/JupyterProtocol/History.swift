@@ -1,34 +1,51 @@
+import FoundationEssentials
+import Glibc
 import JSONValues
 
-/// The inputs (and `text/plain` outputs) of this kernel process, for `history_request`.
-/// Kept in memory only; the whole process is one history session.
+/// The inputs (and `text/plain` outputs) of this kernel and, with a `HistoryFile`, of
+/// earlier runs, for `history_request`; as IPython's SQLite history, each kernel start is
+/// a new session numbered after the last one on file.
 struct History {
     struct Entry: Equatable {
+        var session: Int
         var line: Int
         var input: String
         var output: String?
     }
 
-    /// The session number reported in entries (IPython numbers sessions from 1).
-    static let session = 1
+    /// This process's session number (IPython numbers sessions from 1).
+    let session: Int
+    private(set) var entries: [Entry]
+    private let file: HistoryFile?
 
-    private(set) var entries: [Entry] = []
-
-    mutating func append(line: Int, input: String, output: String?) {
-        entries.append(Entry(line: line, input: input, output: output))
+    /// An in-memory history, or one that continues (and appends to) `file`.
+    init(file: HistoryFile? = nil) {
+        self.file = file
+        entries = file?.load() ?? []
+        session = (entries.map(\.session).max() ?? 0) + 1
     }
 
-    /// The reply's `history` list for a `history_request` content.
+    mutating func append(line: Int, input: String, output: String?) {
+        let entry = Entry(session: session, line: line, input: input, output: output)
+        entries.append(entry)
+        file?.append(entry)
+    }
+
+    /// The reply's `history` list for a `history_request` content. `tail` and `search`
+    /// look through every session kept; `range` through one (`session` 0 or absent: this
+    /// one, negative: counted back from this one).
     func reply(to content: JSONValue) -> [JSONValue] {
         let output = content["output"]?.boolValue ?? false
         let selected: [Entry]
         switch content["hist_access_type"]?.stringValue ?? "tail" {
         case "range":
-            let session = content["session"]?.intValue ?? 0
-            guard session <= 0 || session == Self.session else { return [] }
+            let requested = content["session"]?.intValue ?? 0
+            let wanted = requested <= 0 ? session + requested : requested
             let start = content["start"]?.intValue ?? 0
             let stop = content["stop"]?.intValue
-            selected = entries.filter { entry in entry.line >= start && (stop.map { entry.line < $0 } ?? true) }
+            selected = entries.filter { entry in
+                entry.session == wanted && entry.line >= start && (stop.map { entry.line < $0 } ?? true)
+            }
         case "search":
             let pattern = content["pattern"]?.stringValue ?? "*"
             var found = entries.filter { Glob.matches(pattern, $0.input) }
@@ -43,13 +60,95 @@ struct History {
         return selected.map { entry in
             let item: JSONValue =
                 output ? [.string(entry.input), entry.output.map(JSONValue.string) ?? .null] : .string(entry.input)
-            return [.number(Double(Self.session)), .number(Double(entry.line)), item]
+            return [.number(Double(entry.session)), .number(Double(entry.line)), item]
         }
     }
 
     private static func last(_ n: Int?, of list: [Entry]) -> [Entry] {
         guard let n else { return list }
         return Array(list.suffix(max(0, n)))
+    }
+}
+
+/// The history kept across kernel restarts: one JSON object per line
+/// (`{"session", "line", "input", "output"}`), appended with one `write` per entry.
+///
+/// Bounded: at start only the newest `limit` entries are read, and when the file holds
+/// more than that it is rewritten with just those (atomically, via a temporary file and
+/// `rename`); inputs longer than `maxInputBytes` are not kept. A file that cannot be read
+/// or written never stops the kernel: history then stays in memory (a log line says why).
+public struct HistoryFile: Sendable {
+    public let path: String
+    public let limit: Int
+    public static let maxInputBytes = 64 * 1024
+    let log: @Sendable (String) -> Void
+
+    public init(path: String, limit: Int = 10_000, log: @escaping @Sendable (String) -> Void = { _ in }) {
+        self.path = path
+        self.limit = max(1, limit)
+        self.log = log
+    }
+
+    func load() -> [History.Entry] {
+        guard let data = FileManager.default.contents(atPath: path) else { return [] }
+        var entries: [History.Entry] = []
+        var malformed = 0
+        for line in data.split(separator: UInt8(ascii: "\n")) where !line.isEmpty {
+            guard case .object(let o)? = try? JSONValue.parse(Data(line)),
+                let session = o["session"]?.intValue, let number = o["line"]?.intValue, let input = o["input"]?.stringValue
+            else {
+                malformed += 1
+                continue
+            }
+            entries.append(History.Entry(session: session, line: number, input: input, output: o["output"]?.stringValue))
+        }
+        if malformed > 0 { log("history: skipped \(malformed) malformed line(s) in \(path)") }
+        if entries.count > limit || malformed > 0 {
+            entries = Array(entries.suffix(limit))
+            rewrite(entries)
+        }
+        return entries
+    }
+
+    func append(_ entry: History.Entry) {
+        guard entry.input.utf8.count <= Self.maxInputBytes else { return }
+        write(Self.line(entry), append: true)
+    }
+
+    private func rewrite(_ entries: [History.Entry]) {
+        let temporary = path + ".tmp\(getpid())"
+        write(entries.map(Self.line).joined(), to: temporary, append: false)
+        if rename(temporary, path) != 0 {
+            log("history: cannot replace \(path) (errno \(errno))")
+            unlink(temporary)
+        }
+    }
+
+    private static func line(_ e: History.Entry) -> String {
+        var o: JSONObject = ["session": .number(Double(e.session)), "line": .number(Double(e.line)), "input": .string(e.input)]
+        if let output = e.output { o["output"] = .string(output) }
+        return JSONValue.object(o).serialized() + "\n"
+    }
+
+    private func write(_ text: String, to target: String? = nil, append: Bool) {
+        let target = target ?? path
+        let directory = String(target[..<(target.lastIndex(of: "/") ?? target.startIndex)])
+        if !directory.isEmpty { try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true) }
+        let fd = open(target, O_WRONLY | O_CREAT | O_CLOEXEC | (append ? O_APPEND : O_TRUNC), 0o600)
+        guard fd >= 0 else {
+            log("history: cannot open \(target) (errno \(errno))")
+            return
+        }
+        defer { close(fd) }
+        var text = text
+        text.withUTF8 { bytes in
+            var done = 0
+            while done < bytes.count {
+                let n = Glibc.write(fd, bytes.baseAddress! + done, bytes.count - done)
+                if n <= 0 { break }
+                done += n
+            }
+        }
     }
 }
 

@@ -31,21 +31,23 @@ public final class KernelDispatcher: Sendable {
 
     private struct State {
         var executionCount = 0
-        var history = History()
+        var history: History
         var interrupted = false
         /// Requests whose failure asked to abort the queue (`stop_on_error`).
         var abortMessageIDs: Set<String> = []
     }
 
-    private let state = Mutex(State())
+    private let state: Mutex<State>
 
     /// - Parameters:
     ///   - log: where diagnostics go (unknown message types, …). Never an IOPub stream.
     public init(
         interpreter: any KernelInterpreter, transport: any KernelTransport,
         session: String = UUID().uuidString.lowercased(),
+        history: HistoryFile? = nil,
         log: @escaping @Sendable (String) -> Void = KernelDispatcher.standardErrorLog
     ) {
+        state = Mutex(State(history: History(file: history)))
         self.interpreter = interpreter
         self.transport = transport
         self.session = session

@@ -37,13 +37,13 @@ public final class KernelServer: Sendable {
     /// Binds all sockets (throws `ConnectionError` or `ZMQError` when that fails).
     /// Nothing is served until `start()`.
     public init(
-        connection: ConnectionInfo, interpreter: any KernelInterpreter,
+        connection: ConnectionInfo, interpreter: any KernelInterpreter, history: HistoryFile? = nil,
         log: @escaping @Sendable (String) -> Void = KernelDispatcher.standardErrorLog
     ) throws {
         context = try ZMQContext()
         transport = try ZMQKernelTransport(context: context, connection: connection, log: log)
         self.log = log
-        let dispatcher = KernelDispatcher(interpreter: interpreter, transport: transport, log: log)
+        let dispatcher = KernelDispatcher(interpreter: interpreter, transport: transport, history: history, log: log)
         transport.onInterruptSignal = { [weak dispatcher] in dispatcher?.interrupt() }
         self.dispatcher = dispatcher
         self.connection = Self.bound(connection, endpoints: transport.endpoints)
@@ -69,10 +69,10 @@ public final class KernelServer: Sendable {
     /// Reads the connection file, serves until a `shutdown_request`, and returns whether
     /// the client asked for a restart. SIGINT interrupts the running cell, never the process.
     public static func run(
-        connectionFile path: String, interpreter: any KernelInterpreter,
+        connectionFile path: String, interpreter: any KernelInterpreter, history: HistoryFile? = nil,
         log: @escaping @Sendable (String) -> Void = KernelDispatcher.standardErrorLog
     ) throws -> Bool {
-        let server = try KernelServer(connection: try ConnectionInfo.load(path: path), interpreter: interpreter, log: log)
+        let server = try KernelServer(connection: try ConnectionInfo.load(path: path), interpreter: interpreter, history: history, log: log)
         try server.start()
         return server.wait()
     }

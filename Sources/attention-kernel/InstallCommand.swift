@@ -1,4 +1,5 @@
 import ArgumentParser
+import AttentionLanguage
 import JSONValues
 import FoundationEssentials
 
@@ -81,6 +82,16 @@ enum KernelSpec {
             try? files.removeItem(at: target)
             try files.copyItem(at: sourceSpecDirectory.appendingPathComponent(logo), to: target)
         }
+        // The language reference the kernel's help_links point at (AttentionInterpreter.referenceURL).
+        let reference = sourceSpecDirectory.deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("docs/LANGUAGE.md")
+        guard let markdown = files.contents(atPath: reference.path) else {
+            throw ValidationError("cannot read the language reference \(reference.path)")
+        }
+        let page = "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>Attention language reference</title></head>\n"
+            + "<body><pre style=\"white-space:pre-wrap;font-family:monospace;max-width:60em;margin:1em auto\">"
+            + Renderer.escapeXML(String(decoding: markdown, as: UTF8.self)) + "</pre></body></html>\n"
+        try Data(page.utf8).write(to: destination.appendingPathComponent("language-reference.html"))
     }
 
     /// `kernelspec/attention/` of the checkout this binary was built from.

@@ -1,6 +1,7 @@
 import ArgumentParser
 import AttentionKernel
 import FoundationEssentials
+import JupyterProtocol
 import JupyterZMQ
 
 /// `attention-kernel -f CONNECTION_FILE`: serve the Jupyter protocol until shutdown.
@@ -21,6 +22,25 @@ struct KernelCommand: ParsableCommand {
         let settings = Settings(environment: ProcessInfo.processInfo.environment)
         settings.apply()
         // A restart request is carried out by the client, which starts a new process.
-        _ = try KernelServer.run(connectionFile: connectionFile, interpreter: AttentionInterpreter(settings: settings))
+        let history = historyPath(ProcessInfo.processInfo.environment).map { HistoryFile(path: $0, log: KernelDispatcher.standardErrorLog) }
+        _ = try KernelServer.run(connectionFile: connectionFile, interpreter: AttentionInterpreter(settings: settings), history: history)
+    }
+
+    /// Where the input history persists across restarts: `$ATTN_HISTORY` (empty: keep
+    /// none), else `attention/history.jsonl` in Jupyter's data directory
+    /// (`$JUPYTER_DATA_DIR`, `$XDG_DATA_HOME/jupyter`, `~/.local/share/jupyter`).
+    static func historyPath(_ env: [String: String]) -> String? {
+        if let explicit = env["ATTN_HISTORY"] { return explicit.isEmpty ? nil : explicit }
+        let data: String
+        if let dir = env["JUPYTER_DATA_DIR"], !dir.isEmpty {
+            data = dir
+        } else if let xdg = env["XDG_DATA_HOME"], !xdg.isEmpty {
+            data = xdg + "/jupyter"
+        } else if let home = env["HOME"], !home.isEmpty {
+            data = home + "/.local/share/jupyter"
+        } else {
+            return nil
+        }
+        return data + "/attention/history.jsonl"
     }
 }

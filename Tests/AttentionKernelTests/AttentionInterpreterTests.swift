@@ -77,8 +77,10 @@ struct AttentionInterpreterTests {
     @Test func displaysAndPages() throws {
         let h = KernelHarness()
         let heatmap = h.execute("heatmap(softmax(eye(3)), rows: tokens(\"a b c\"), cols: tokens(\"a b c\"))")
-        let svg = try #require(heatmap.first("display_data")?.content["data"]?["image/svg+xml"]?.stringValue)
-        #expect(svg.hasPrefix("<svg") && svg.contains("width=") && svg.contains("height="))
+        let data = try #require(heatmap.first("display_data")?.content["data"])
+        #expect(data["image/png"]?.stringValue?.hasPrefix("iVBORw0KGgo") == true)  // base64 of the PNG signature
+        #expect(data["text/html"]?.stringValue?.contains("<table class=\"heatmap-cells\"") == true)
+        #expect(data["image/svg+xml"] == nil)
         let help = h.execute("help(softmax)")
         let payload = try #require(help.first("execute_reply")?.content["payload"]?.arrayValue?.first)
         #expect(payload["source"] == "page")
@@ -94,7 +96,7 @@ struct AttentionInterpreterTests {
         let updates = sent.messages("update_display_data")
         #expect(updates.count == 2 && sent.messages("display_data").isEmpty)
         #expect(updates.allSatisfy { $0.content["transient"] == ["display_id": "step"] })
-        #expect(updates.first?.content["data"]?["image/svg+xml"] != nil)
+        #expect(updates.first?.content["data"]?["image/png"] != nil)
     }
 
     @Test func completionInspectionAndCompleteness() throws {

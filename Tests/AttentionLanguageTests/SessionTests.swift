@@ -89,6 +89,15 @@ import Testing
         #expect(f.matches == ["ln1_beta", "ln1_gamma"])
         #expect(f.cursorStart == 6)
         #expect(session.complete(code: "fo", cursorPosition: 2).matches.contains("for"))
+        // Each item says what it names; functions carry their signature.
+        #expect(c.items == [CompletionItem(text: "soft", kind: .variable, signature: ""),
+                            CompletionItem(text: "softmax", kind: .function, signature: "softmax(A, axis: 1, temperature: 1)")])
+        #expect(session.complete(code: "sco", cursorPosition: 3).items == [CompletionItem(text: "score", kind: .function, signature: "score(q, k)")])
+        #expect(session.complete(code: "fo", cursorPosition: 2).items.first { $0.text == "for" }?.kind == .keyword)
+        #expect(f.items.allSatisfy { $0.kind == .property })
+        #expect(session.complete(code: "p.W1.", cursorPosition: 5).matches == [])  // only plain names before the dot
+        _ = session.run("M = eye(2)", host: RecordingHost())
+        #expect(session.complete(code: "M.", cursorPosition: 2).matches == ["T", "cols", "rows", "shape"])
         #expect(session.inspect(code: "softmax(", cursorPosition: 8)?.plainText.hasPrefix("softmax(A, axis: 1, temperature: 1)") == true)
         #expect(session.inspect(code: "score", cursorPosition: 2)?.plainText.hasPrefix("score(q, k)") == true)
         #expect(session.inspect(code: "p", cursorPosition: 1)?.plainText.hasPrefix("p: record") == true)

@@ -5,11 +5,19 @@ import JSONValues
 extension Renderer {
     /// An attention heatmap: rows are queries, columns keys.
     ///
-    /// The bundle holds `image/svg+xml` (a standalone SVG with `width`, `height` in px and
-    /// a `viewBox`, so JupyterLab shows it at its own size), `text/html` (the same SVG
-    /// inline, which JupyterLab prefers and where the per-cell `<title>` tooltips
-    /// "query → key: value" work), `text/plain` (`heatmap 4×4 "title", colour scale 0…1`
-    /// and the matrix text) and, up to 64×64, the matrix JSON.
+    /// The bundle holds a representation for every viewer (JupyterLab picks `text/html`):
+    /// - `text/html`: an HTML table whose cells carry inline background colours, a
+    ///   "query → key: value" `title` tooltip and (when they fit) the value, with token
+    ///   labels as headers and a colour key beside it, as pandas' Styler draws a
+    ///   background gradient. Only what the sanitizer of untrusted notebooks keeps
+    ///   (`<table>`, inline `background-color`, `title`): it draws in trusted and
+    ///   untrusted notebooks, `nbconvert --to html` and chromium's PDF print alike.
+    /// - `image/png`: the same figure rasterized (cells, labels, values, colour bar), for
+    ///   LaTeX/PDF export and viewers that show only images.
+    /// - `text/plain` (`heatmap 4×4 "title", colour scale 0…1` and the matrix text) and,
+    ///   while drawn cell for cell, the matrix JSON.
+    /// No `image/svg+xml`: untrusted notebooks never render it, and nbconvert's PDF path
+    /// would need Inkscape for it (the vector form is `heatmapSVG`).
     ///
     /// Colour scale: `scale` when given (finite bounds; entries outside are clamped);
     /// otherwise [0, 1] when every finite entry is in [0, 1], else the finite entries'
@@ -22,22 +30,8 @@ extension Renderer {
     public static func heatmap(_ m: Matrix, rowLabels: [String]? = nil, colLabels: [String]? = nil,
                                title: String? = nil, scale: ClosedRange<Double>? = nil) -> MimeBundle {
         let title = (title?.isEmpty ?? true) ? nil : title
-        let range = colourRange(m.storage, requested: scale)
-        let cell = cellSize(maxDim: max(min(m.rows, maxHeatCells), min(m.cols, maxHeatCells)), grid: 560, largest: 36, smallest: 4)
-        let panel = HeatPanel(m, rowLabels: rowLabels, colLabels: colLabels, title: title, cell: cell,
-                              showRowLabels: true, axisTitles: true, annotate: true, range: range)
-        let bar = ColourBar(range: range, height: max(panel.gridH, 120), nonFinite: m.storage.contains { !$0.isFinite })
-        let margin = 10.0
-        // The colour bar sits right of the grid; a long title may reach over it.
-        let barX = margin + panel.gridX + panel.gridW + 14
-        let width = (max(margin + panel.width, barX + bar.width) + margin).rounded(.up)
-        let height = (margin + max(panel.height, panel.gridY + bar.height) + margin).rounded(.up)
-
-        var svg = svgOpen(width: width, height: height)
-        panel.render(at: margin, margin, into: &svg)
-        bar.render(at: barX, margin + panel.gridY, into: &svg)
-        svg += "</svg>"
-
+        let figure = HeatFigure.single(m, rowLabels: rowLabels, colLabels: colLabels, title: title, scale: scale)
+        let range = figure.bar.range
         var text = "heatmap \(m.shapeDescription)"
         if let title { text += " " + quoted(title) }
         text += ", colour scale \(displayNumber(range.lowerBound))…\(displayNumber(range.upperBound))"
@@ -47,77 +41,49 @@ extension Renderer {
 
         var data = JSONObject()
         data["text/plain"] = .string(([text] + body).joined(separator: "\n"))
-        data["text/html"] = .string("<div class=\"attention-heatmap\">\(svg)</div>")
-        data["image/svg+xml"] = .string(svg)
+        data["text/html"] = .string(figure.html(class: "attention-heatmap"))
+        data["image/png"] = .string(base64(figure.raster().png()))
         // The exact copy only while the picture is drawn cell for cell, so a display of
         // a huge matrix stays small (its result bundle still carries it).
-        if !panel.downsampled { data[matrixMimeType] = matrixJSON(m) }
+        if !figure.panels[0].panel.downsampled { data[matrixMimeType] = matrixJSON(m) }
         return MimeBundle(data: data)
+    }
+
+    /// The heatmap as a standalone SVG (`width`, `height` in px and a `viewBox`; per-cell
+    /// `<title>` tooltips); the same layout as the PNG.
+    public static func heatmapSVG(_ m: Matrix, rowLabels: [String]? = nil, colLabels: [String]? = nil,
+                                  title: String? = nil, scale: ClosedRange<Double>? = nil) -> String {
+        let title = (title?.isEmpty ?? true) ? nil : title
+        return HeatFigure.single(m, rowLabels: rowLabels, colLabels: colLabels, title: title, scale: scale).svg()
     }
 
     /// One heatmap per attention head in a grid (up to 4 per row) sharing one colour
     /// bar. `labels` are the token labels for both axes of every head; `titles` default to
     /// `head 0`, `head 1`, …. The shared scale follows the `heatmap` rule over all heads.
+    /// The bundle's forms are those of `heatmap` (HTML tables, PNG, text).
     public static func heads(_ ms: [Matrix], labels: [String]? = nil, titles: [String]? = nil,
                              scale: ClosedRange<Double>? = nil) -> MimeBundle {
-        let names = ms.indices.map { i in
-            if let titles, i < titles.count, !titles[i].isEmpty { return titles[i] }
-            return "head \(i)"
-        }
-        let range = colourRange(ms.lazy.flatMap { $0.storage }, requested: scale)
+        let figure = HeatFigure.grid(ms, labels: labels, titles: titles, scale: scale)
+        let range = figure.bar.range
         var text = ms.isEmpty ? "heads: none" :
             "heads: \(ms.count) heatmap\(ms.count == 1 ? "" : "s"), colour scale \(displayNumber(range.lowerBound))…\(displayNumber(range.upperBound))"
         for (i, m) in ms.enumerated() {
-            text += "\n\(names[i]) (\(m.shapeDescription)\(m.isEmpty ? ", empty" : ""))"
+            let name = figure.panels[i].panel.title ?? "head \(i)"
+            text += "\n\(name) (\(m.shapeDescription)\(m.isEmpty ? ", empty" : ""))"
             let body = matrixBodyLines(m, rowLabels: labels ?? [], colLabels: labels ?? [], labelled: labels != nil)
             if !body.isEmpty { text += "\n" + body.joined(separator: "\n") }
         }
-
-        let perRow = min(4, max(ms.count, 1))
-        let maxDim = ms.map { max(min($0.rows, maxHeatCells), min($0.cols, maxHeatCells)) }.max() ?? 1
-        let cell = cellSize(maxDim: maxDim, grid: 160, largest: 24, smallest: 2)
-        let panels = ms.enumerated().map { i, m in
-            HeatPanel(m, rowLabels: labels, colLabels: labels, title: names[i], cell: cell,
-                      showRowLabels: i % perRow == 0, axisTitles: false, annotate: false, range: range)
-        }
-        let gap = 18.0, margin = 10.0
-        let gridRows = (panels.count + perRow - 1) / perRow
-        var colWidths = [Double](repeating: 0, count: perRow)
-        var rowHeights = [Double](repeating: 0, count: max(gridRows, 1))
-        for (i, p) in panels.enumerated() {
-            colWidths[i % perRow] = max(colWidths[i % perRow], p.width)
-            rowHeights[i / perRow] = max(rowHeights[i / perRow], p.height)
-        }
-        let gridsWidth = colWidths.reduce(0, +) + gap * Double(max(perRow - 1, 0))
-        let gridsHeight = rowHeights.reduce(0, +) + gap * Double(max(gridRows - 1, 0))
-        let barTop = panels.first?.gridY ?? 0
-        let bar = ColourBar(range: range, height: max(panels.first?.gridH ?? 0, 120),
-                            nonFinite: ms.contains { $0.storage.contains { !$0.isFinite } })
-        let barX = margin + gridsWidth + 14
-        let width = (barX + bar.width + margin).rounded(.up)
-        let height = (margin + max(gridsHeight, barTop + bar.height) + margin).rounded(.up)
-
-        var svg = svgOpen(width: width, height: height)
-        var y = margin
-        for r in 0..<gridRows {
-            var x = margin
-            for k in 0..<perRow where r * perRow + k < panels.count {
-                svg += "<g class=\"panel\">"
-                panels[r * perRow + k].render(at: x, y, into: &svg)
-                svg += "</g>"
-                x += colWidths[k] + gap
-            }
-            y += rowHeights[r] + gap
-        }
-        if ms.isEmpty { svg += "<text x=\"\(px(margin))\" y=\"\(px(margin + 14))\">no heads</text>" }
-        bar.render(at: barX, margin + barTop, into: &svg)
-        svg += "</svg>"
-
         var data = JSONObject()
         data["text/plain"] = .string(text)
-        data["text/html"] = .string("<div class=\"attention-heads\">\(svg)</div>")
-        data["image/svg+xml"] = .string(svg)
+        data["text/html"] = .string(figure.html(class: "attention-heads"))
+        data["image/png"] = .string(base64(figure.raster().png()))
         return MimeBundle(data: data)
+    }
+
+    /// The head grid as a standalone SVG (see `heatmapSVG`).
+    public static func headsSVG(_ ms: [Matrix], labels: [String]? = nil, titles: [String]? = nil,
+                                scale: ClosedRange<Double>? = nil) -> String {
+        HeatFigure.grid(ms, labels: labels, titles: titles, scale: scale).svg()
     }
 
     // MARK: Scale and colours
@@ -204,6 +170,98 @@ extension Renderer {
     static func blocks(_ n: Int) -> [Range<Int>] {
         let k = max(1, (n + maxHeatCells - 1) / maxHeatCells)
         return Swift.stride(from: 0, to: n, by: k).map { $0..<min($0 + k, n) }
+    }
+}
+
+/// Panels and a colour bar placed on one canvas: the layout shared by the SVG, PNG and
+/// HTML forms of `heatmap` and `heads`.
+struct HeatFigure {
+    var panels: [(panel: HeatPanel, x: Double, y: Double)]
+    let bar: ColourBar
+    let barX: Double, barY: Double
+    let width: Double, height: Double
+    /// Panels per row (HTML layout).
+    let perRow: Int
+
+    static func single(_ m: Matrix, rowLabels: [String]?, colLabels: [String]?, title: String?,
+                       scale: ClosedRange<Double>?) -> HeatFigure {
+        let range = Renderer.colourRange(m.storage, requested: scale)
+        let maxCells = Renderer.maxHeatCells
+        let cell = Renderer.cellSize(maxDim: max(min(m.rows, maxCells), min(m.cols, maxCells)), grid: 560, largest: 36, smallest: 4)
+        let panel = HeatPanel(m, rowLabels: rowLabels, colLabels: colLabels, title: title, cell: cell,
+                              showRowLabels: true, axisTitles: true, annotate: true, range: range)
+        let bar = ColourBar(range: range, height: max(panel.gridH, 120), nonFinite: m.storage.contains { !$0.isFinite })
+        let margin = 10.0
+        // The colour bar sits right of the grid; a long title may reach over it.
+        let barX = margin + panel.gridX + panel.gridW + 14
+        let width = (max(margin + panel.width, barX + bar.width) + margin).rounded(.up)
+        let height = (margin + max(panel.height, panel.gridY + bar.height) + margin).rounded(.up)
+        return HeatFigure(panels: [(panel, margin, margin)], bar: bar, barX: barX, barY: margin + panel.gridY,
+                          width: width, height: height, perRow: 1)
+    }
+
+    static func grid(_ ms: [Matrix], labels: [String]?, titles: [String]?, scale: ClosedRange<Double>?) -> HeatFigure {
+        let names = ms.indices.map { i in
+            if let titles, i < titles.count, !titles[i].isEmpty { return titles[i] }
+            return "head \(i)"
+        }
+        let range = Renderer.colourRange(ms.lazy.flatMap { $0.storage }, requested: scale)
+        let perRow = min(4, max(ms.count, 1))
+        let maxCells = Renderer.maxHeatCells
+        let maxDim = ms.map { max(min($0.rows, maxCells), min($0.cols, maxCells)) }.max() ?? 1
+        let cell = Renderer.cellSize(maxDim: maxDim, grid: 160, largest: 24, smallest: 2)
+        let panels = ms.enumerated().map { i, m in
+            HeatPanel(m, rowLabels: labels, colLabels: labels, title: names[i], cell: cell,
+                      showRowLabels: i % perRow == 0, axisTitles: false, annotate: false, range: range)
+        }
+        let gap = 18.0, margin = 10.0
+        let gridRows = (panels.count + perRow - 1) / perRow
+        var colWidths = [Double](repeating: 0, count: perRow)
+        var rowHeights = [Double](repeating: 0, count: max(gridRows, 1))
+        for (i, p) in panels.enumerated() {
+            colWidths[i % perRow] = max(colWidths[i % perRow], p.width)
+            rowHeights[i / perRow] = max(rowHeights[i / perRow], p.height)
+        }
+        let gridsWidth = colWidths.reduce(0, +) + gap * Double(max(perRow - 1, 0))
+        let gridsHeight = rowHeights.reduce(0, +) + gap * Double(max(gridRows - 1, 0))
+        let barTop = panels.first?.gridY ?? 0
+        let bar = ColourBar(range: range, height: max(panels.first?.gridH ?? 0, 120),
+                            nonFinite: ms.contains { $0.storage.contains { !$0.isFinite } })
+        let barX = margin + gridsWidth + 14
+        let width = (barX + bar.width + margin).rounded(.up)
+        let height = (margin + max(gridsHeight, barTop + bar.height) + margin).rounded(.up)
+        var placed: [(panel: HeatPanel, x: Double, y: Double)] = []
+        var y = margin
+        for r in 0..<gridRows {
+            var x = margin
+            for k in 0..<perRow where r * perRow + k < panels.count {
+                placed.append((panels[r * perRow + k], x, y))
+                x += colWidths[k] + gap
+            }
+            y += rowHeights[r] + gap
+        }
+        return HeatFigure(panels: placed, bar: bar, barX: barX, barY: margin + barTop, width: width, height: height, perRow: perRow)
+    }
+
+    func svg() -> String {
+        var svg = Renderer.svgOpen(width: width, height: height)
+        let grid = perRow > 1 || panels.count != 1 || panels.first?.panel.axisTitles == false
+        for (panel, x, y) in panels {
+            if grid { svg += "<g class=\"panel\">" }
+            panel.render(at: x, y, into: &svg)
+            if grid { svg += "</g>" }
+        }
+        if panels.isEmpty { svg += "<text x=\"10\" y=\"24\">no heads</text>" }
+        bar.render(at: barX, barY, into: &svg)
+        return svg + "</svg>"
+    }
+
+    func raster() -> Raster {
+        var r = Raster(width: Int(width), height: Int(height))
+        for (panel, x, y) in panels { panel.draw(at: x, y, into: &r) }
+        if panels.isEmpty { r.text("no heads", x: 10, y: 24) }
+        bar.draw(at: barX, barY, into: &r)
+        return r
     }
 }
 
@@ -363,23 +421,7 @@ struct ColourBar {
         self.range = range
         barH = height
         self.nonFinite = nonFinite
-        // "Nice" steps of 1, 2 or 5 × 10ⁿ giving about five ticks; just the two ends when
-        // the range is too extreme for that.
-        let raw = (range.upperBound / 2 - range.lowerBound / 2) / 2
-        let mag = pow10(raw)
-        let norm = raw / mag
-        let step = (norm < 1.5 ? 1 : norm < 3 ? 2 : norm < 7 ? 5 : 10) * mag
-        var ticks: [Double] = []
-        let first = (range.lowerBound / step - 1e-9).rounded(.up)
-        let last = (range.upperBound / step + 1e-9).rounded(.down)
-        if step.isFinite, step > 0, first.isFinite, last.isFinite, last - first <= 12, last - first >= 1 {
-            var k = first
-            while k <= last {
-                ticks.append(k * step)
-                k += 1
-            }
-        }
-        if ticks.count < 2 { ticks = [range.lowerBound, range.upperBound] }
+        let (ticks, step) = Renderer.niceTicks(range)
         self.ticks = ticks
         labels = ticks.map { Renderer.displayNumber(abs($0) < step * 1e-9 ? 0 : $0) }
     }
@@ -414,6 +456,29 @@ struct ColourBar {
             svg += "<text x=\"\(px(x + Self.barW + 7))\" y=\"\(px(sy + Self.barW / 2))\" font-size=\"10\" dominant-baseline=\"central\">nan/inf</text>"
         }
         svg += "</g>"
+    }
+}
+
+extension Renderer {
+    /// "Nice" ticks for an axis over `range`: multiples of a step of 1, 2 or 5 × 10ⁿ
+    /// giving about five ticks; just the two ends when the range is too extreme for that.
+    static func niceTicks(_ range: ClosedRange<Double>) -> (ticks: [Double], step: Double) {
+        let raw = (range.upperBound / 2 - range.lowerBound / 2) / 2
+        let mag = pow10(raw)
+        let norm = raw / mag
+        let step = (norm < 1.5 ? 1 : norm < 3 ? 2 : norm < 7 ? 5 : 10) * mag
+        var ticks: [Double] = []
+        let first = (range.lowerBound / step - 1e-9).rounded(.up)
+        let last = (range.upperBound / step + 1e-9).rounded(.down)
+        if step.isFinite, step > 0, first.isFinite, last.isFinite, last - first <= 12, last - first >= 1 {
+            var k = first
+            while k <= last {
+                ticks.append(k * step)
+                k += 1
+            }
+        }
+        if ticks.count < 2 { ticks = [range.lowerBound, range.upperBound] }
+        return (ticks, step)
     }
 }
 

@@ -3,10 +3,26 @@ import JSONValues
 /// Completions for the text before a cursor.
 public struct Completions: Equatable, Sendable {
     /// Candidate names, sorted.
-    public let matches: [String]
+    public var matches: [String] { items.map(\.text) }
+    /// The candidates with what they are, sorted by text (one per text).
+    public let items: [CompletionItem]
     /// Start and end of the text the matches replace, in Unicode scalars (Jupyter's `cursor_start`/`cursor_end`).
     public let cursorStart: Int
     public let cursorEnd: Int
+}
+
+/// One completion candidate: its text, what it names and, for functions, the signature
+/// (what ipykernel sends per item in `metadata._jupyter_types_experimental`).
+public struct CompletionItem: Equatable, Sendable {
+    public enum Kind: String, Sendable {
+        case function, variable, keyword
+        /// A matrix's `T`, `shape`, `rows`, `cols` or a record's field, after `.`.
+        case property
+    }
+    public let text: String
+    public let kind: Kind
+    /// `softmax(M, axis: 1)` for builtins, `f(a, b)` for functions defined in the notebook; empty otherwise.
+    public let signature: String
 }
 
 /// What a binding holds, for inspection and variable views.
@@ -77,7 +93,7 @@ extension Session {
     }
 
     /// Completions at `cursorPosition` (Unicode scalars into `code`): names in scope and
-    /// keywords for a word, fields after `name.`.
+    /// keywords for a word, fields after `name.`; each with its kind and signature.
     public func complete(code: String, cursorPosition: Int) -> Completions {
         let scalars = Array(code.unicodeScalars)
         let cursor = max(0, min(cursorPosition, scalars.count))
@@ -85,17 +101,31 @@ extension Session {
         var start = cursor
         while start > 0, isWord(scalars[start - 1]) { start -= 1 }
         let prefix = String(String.UnicodeScalarView(scalars[start..<cursor]))
-        var candidates: [String]
+        var candidates: [String: CompletionItem] = [:]
+        func add(_ text: String, _ kind: CompletionItem.Kind, _ signature: String = "") {
+            guard text.hasPrefix(prefix), candidates[text] == nil else { return }
+            candidates[text] = CompletionItem(text: text, kind: kind, signature: signature)
+        }
         if start > 0, scalars[start - 1] == "." {
             var objectStart = start - 1
             while objectStart > 0, isWord(scalars[objectStart - 1]) { objectStart -= 1 }
             let object = String(String.UnicodeScalarView(scalars[objectStart..<(start - 1)]))
-            candidates = fields(of: object)
+            for field in fields(of: object) { add(field, .property) }
         } else {
-            candidates = namesInScope + Self.namesBound(in: code) + Keyword.allCases.map(\.rawValue)
+            // Bindings first: a binding shadows a builtin of the same name.
+            for name in boundNames {
+                switch value(of: name) {
+                case .function(.user(let f))?: add(name, .function, f.signature)
+                case .function(.builtin(let b))?: add(name, .function, BuiltinTable.info(b)?.signature ?? "")
+                default: add(name, .variable)
+                }
+            }
+            for name in BuiltinTable.names { add(name, .function, BuiltinTable.info(name)?.signature ?? "") }
+            for name in Self.namesBound(in: code) { add(name, .variable) }
+            for k in Keyword.allCases { add(k.rawValue, .keyword) }
         }
-        let matches = Array(Set(candidates.filter { $0.hasPrefix(prefix) })).sorted()
-        return Completions(matches: matches, cursorStart: start, cursorEnd: cursor)
+        let items = candidates.values.sorted { $0.text < $1.text }
+        return Completions(items: items, cursorStart: start, cursorEnd: cursor)
     }
 
     /// Help for the name at (or just before) `cursorPosition`: a builtin's documentation,
