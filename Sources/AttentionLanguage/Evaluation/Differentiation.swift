@@ -195,6 +195,8 @@ extension Evaluator {
 extension Value {
     var isFollowed: Bool { if case .tracked = self { true } else { false } }
     var isNumber: Bool { if case .number = self { true } else { false } }
+    /// A followed 1×1 matrix: what a number computed from a followed matrix is inside grad.
+    var isFollowedScalar: Bool { if case .tracked(let t) = self { t.value.count == 1 } else { false } }
     var isMatrixLike: Bool {
         switch self {
         case .matrix, .tracked: true

@@ -122,6 +122,12 @@ extension Evaluator {
         switch (lhs, rhs) {
         case (.number(let a), .number(let b)): return result(a, b)
         case (.string(let a), .string(let b)): return result(a, b)
+        // Inside grad a number computed from a followed matrix (sum(W), W[i, j]) is a followed
+        // 1×1: it compares as the number it holds, as it would outside grad.
+        case (.tracked(let a), _) where a.value.count == 1 && (rhs.isNumber || rhs.isFollowedScalar):
+            return try compare(op, .number(a.value.storage[0]), rhs.isFollowedScalar ? rhs.untracked.asMatrix.map { .number($0.storage[0]) } ?? rhs : rhs, at: range)
+        case (.number, .tracked(let b)) where b.value.count == 1:
+            return try compare(op, lhs, .number(b.value.storage[0]), at: range)
         default:
             // A matrix with a number or a matrix (two numbers returned above): element by
             // element, as NumPy, a 0/1 matrix broadcast as in +.
