@@ -69,6 +69,17 @@ bench-interp: setup
 	swift build $(RELEASE_FLAGS) --product attention-bench
 	$(PY) bench/run_bench.py --interpreter-only
 
+# A class on a real JupyterHub (PyPI) with Debian's configurable-http-proxy, on loopback:
+# STUDENTS simulated students start their servers and run a lesson at once, with the
+# attention kernel and then with ipykernel on the same lesson in numpy; prints students
+# served right, p50/p99 cell latency and memory per student; artifacts/classroom.json.
+# (A small version runs in make test: integration/test_classroom.py.)
+STUDENTS ?= 20
+.PHONY: classroom
+classroom: setup-test install
+	mkdir -p artifacts
+	$(PY) scripts/classroom.py --students $(STUDENTS) --json artifacts/classroom.json
+
 # The language fuzzer (libFuzzer + AddressSanitizer, built apart in .build-fuzz): make fuzz SECONDS=600
 SECONDS ?= 60
 fuzz: setup
