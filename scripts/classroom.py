@@ -168,7 +168,9 @@ async def run_lesson(hub: Hub, name: str, kernel: str, cells: list[str]) -> dict
     created = await hub.api("POST", f"/user/{name}/api/kernels", {"name": kernel}, user_path=True)
     kernel_id = created["id"]
     ws_url = hub.url.replace("http", "ws", 1) + f"/user/{name}/api/kernels/{kernel_id}/channels"
-    ws = await websocket_connect(HTTPRequest(ws_url, headers={"Authorization": f"token {hub.token}"}),
+    # tornado's default 20 s would fail a student whose server is slow to answer under load.
+    ws = await websocket_connect(HTTPRequest(ws_url, headers={"Authorization": f"token {hub.token}"},
+                                             connect_timeout=300, request_timeout=300),
                                  max_message_size=64 << 20)
     session = uuid.uuid4().hex
     outputs: list[list] = []
@@ -208,7 +210,12 @@ async def run_lesson(hub: Hub, name: str, kernel: str, cells: list[str]) -> dict
                 elif kind == "status" and msg["content"]["execution_state"] == "idle":
                     idle = True
                 elif kind == "stream":
-                    cell_out.append([msg["content"]["name"], msg["content"]["text"]])
+                    # A kernel may split a stream over several messages (ipykernel flushes on
+                    # a timer): consecutive pieces of one stream count as one output.
+                    if cell_out and cell_out[-1][0] == msg["content"]["name"]:
+                        cell_out[-1][1] += msg["content"]["text"]
+                    else:
+                        cell_out.append([msg["content"]["name"], msg["content"]["text"]])
                 elif kind in ("execute_result", "display_data"):
                     cell_out.append([kind, msg["content"]["data"].get("text/plain")])
                 elif kind == "error":
