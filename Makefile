@@ -8,10 +8,15 @@ export PATH := $(VENV)/bin:$(PATH)
 DEBUG_BIN := .build/debug/attention-kernel
 RELEASE_BIN := .build/release/attention-kernel
 
-.PHONY: setup build release install-debug install lab test test-swift test-jupyter fixtures bench bench-interp bench-train clean fuzz fuzz-short sanitize course
+.PHONY: setup setup-test build release dist install-debug install lab test test-swift test-jupyter fixtures bench bench-interp bench-train clean fuzz fuzz-short sanitize course
 
+# What a student needs (build dependencies and the .venv); setup-test adds Debian's
+# chromium and chromedriver for the browser test.
 setup:
 	@bash scripts/setup.sh
+
+setup-test:
+	@bash scripts/setup.sh --test
 
 build:
 	swift build
@@ -25,6 +30,11 @@ RELEASE_FLAGS := -c release --static-swift-stdlib -Xlinker -no-pie
 release:
 	swift build $(RELEASE_FLAGS)
 
+# A release tarball in dist/: the binary (kernelspec built in), docs/INSTALL.md as its
+# README, the licence(s). Install it anywhere: docs/INSTALL.md.
+dist: setup release
+	bash scripts/dist.sh $(RELEASE_BIN) dist
+
 # Tests run against the debug build (the one `swift test` already compiled).
 install-debug: setup build
 	$(DEBUG_BIN) install --prefix $(VENV)
@@ -36,14 +46,14 @@ install: setup release
 lab: install
 	jupyter lab --notebook-dir=notebooks --ip=127.0.0.1 $(if $(filter 0,$(shell id -u)),--allow-root)
 
-test: setup test-swift test-jupyter fuzz-short
+test: setup-test test-swift test-jupyter fuzz-short
 
 # JUPYTER_PYTHON turns on the Swift end-to-end test that drives the server with jupyter_client.
 test-swift: setup
 	swift build --build-tests
 	JUPYTER_PYTHON=$(PY) swift test --skip-build
 
-test-jupyter: install-debug
+test-jupyter: setup-test install-debug
 	$(PY) -m pytest integration -q
 
 # Not part of `make test`: kernel start, round trips, memory, notebooks and multi_head
@@ -64,6 +74,17 @@ bench-train: setup
 bench-interp: setup
 	swift build $(RELEASE_FLAGS) --product attention-bench
 	$(PY) bench/run_bench.py --interpreter-only
+
+# A class on a real JupyterHub (PyPI) with Debian's configurable-http-proxy, on loopback:
+# STUDENTS simulated students start their servers and run a lesson at once, with the
+# attention kernel and then with ipykernel on the same lesson in numpy; prints students
+# served right, p50/p99 cell latency and memory per student; artifacts/classroom.json.
+# (A small version runs in make test: integration/test_classroom.py.)
+STUDENTS ?= 20
+.PHONY: classroom
+classroom: setup-test install
+	mkdir -p artifacts
+	$(PY) scripts/classroom.py --students $(STUDENTS) --json artifacts/classroom.json
 
 # The language fuzzer (libFuzzer + AddressSanitizer, built apart in .build-fuzz): make fuzz SECONDS=600
 SECONDS ?= 60

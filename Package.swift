@@ -33,11 +33,11 @@ let package = Package(
             ]),
         .systemLibrary(name: "CZeroMQ", pkgConfig: "libzmq", providers: [.apt(["libzmq3-dev"])]),
         .target(name: "JupyterZMQ", dependencies: ["CZeroMQ", "JupyterProtocol", "Threading"]),
-        .target(name: "AttentionKernel", dependencies: ["AttentionCore", "AttentionLanguage", "JupyterProtocol", "Threading"]),
+        .target(name: "AttentionKernel", dependencies: ["AttentionCore", "AttentionLanguage", "JSONValues", "JupyterProtocol", "Threading"]),
         .executableTarget(
             name: "attention-kernel",
             dependencies: [
-                "AttentionKernel", "JupyterProtocol", "JupyterZMQ", "AttentionLanguage",
+                "AttentionKernel", "JupyterProtocol", "JupyterZMQ", "AttentionLanguage", "JSONValues",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -77,7 +77,7 @@ def test_openblas_is_loaded_by_the_first_large_product_only():
 
 
 @contextmanager
-def kernel_process(binary: str, arguments: list[str], tmp_path: Path, preexec_fn=None):
+def kernel_process(binary: str, arguments: list[str], tmp_path: Path, preexec_fn=None, env=None):
     """The kernel binary started by hand with ``arguments`` and a fresh connection file (as
     Jupyter starts it), and a client that saw it ready; both stopped afterwards, whatever
     happens. The kernel's stderr goes to tmp_path/kernel-stderr.log."""
@@ -85,7 +85,7 @@ def kernel_process(binary: str, arguments: list[str], tmp_path: Path, preexec_fn
     write_connection_file(connection_file, ip="127.0.0.1", key=os.urandom(16).hex().encode())
     with open(tmp_path / "kernel-stderr.log", "wb") as log:
         process = subprocess.Popen([binary, *arguments, connection_file], stdout=subprocess.DEVNULL, stderr=log,
-                                   preexec_fn=preexec_fn)
+                                   preexec_fn=preexec_fn, env=env)
         kc = BlockingKernelClient(connection_file=connection_file)
         kc.load_connection_file()
         kc.start_channels()
@@ -136,3 +136,25 @@ def test_under_an_address_space_limit_cells_run_on_the_fallback_stack(binary, tm
         deep = execute(kc, "func down(n) {\n  if n == 0 { return 0 }\n  return down(n - 1) + 1\n}\ndown(199)")
         assert deep.status == "ok" and deep.result_text() == "199", deep.content
         shut_down(process, kc)
+
+
+def test_attn_log_debug_logs_start_up_and_every_message(binary, tmp_path):
+    """ATTN_LOG=debug (docs/INSTALL.md, "Logs"): start-up and each message in the server's log."""
+    env = {**os.environ, "ATTN_LOG": "debug"}
+    with kernel_process(binary, ["-f"], tmp_path, env=env) as (process, kc):
+        msg_id = kc.kernel_info()
+        shell_reply(kc, msg_id)
+        shut_down(process, kc)
+    log = (tmp_path / "kernel-stderr.log").read_text()
+    assert f"pid {process.pid}: tcp on 127.0.0.1" in log and "encryption: none" in log, log
+    assert f"received kernel_info_request on shell (msg_id {msg_id})" in log, log
+    assert f"sent kernel_info_reply on shell (parent {msg_id})" in log, log
+    assert "received shutdown_request on control" in log, log
+
+
+def test_without_attn_log_the_log_stays_quiet(binary, tmp_path):
+    env = {k: v for k, v in os.environ.items() if k != "ATTN_LOG"}
+    with kernel_process(binary, ["-f"], tmp_path, env=env) as (process, kc):
+        shell_reply(kc, kc.kernel_info())
+        shut_down(process, kc)
+    assert (tmp_path / "kernel-stderr.log").read_text() == ""

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# Idempotent set-up for the Python side: system packages the Swift build needs
-# (libzmq3-dev, libopenblas-dev, pkg-config), Debian's chromium and chromedriver for the
-# browser test, and the virtual environment .venv from requirements.txt.
+# Idempotent set-up: system packages the Swift build needs (libzmq3-dev, libopenblas-dev,
+# pkg-config) and the virtual environment .venv from requirements.txt. That is all a
+# student needs (`make lab`). With --test (`make test`, `make classroom`) also Debian's
+# chromium and chromedriver, which only the browser test uses, and configurable-http-proxy
+# for JupyterHub in the classroom run.
 # Quiet on success; fast when nothing changed (pip runs only when requirements.txt's
 # hash differs from the stamp in .venv/.requirements.sha256).
 set -euo pipefail
@@ -15,8 +17,10 @@ STAMP="$VENV/.requirements.sha256"
 log() { printf 'setup: %s\n' "$*" >&2; }
 
 # --- apt -------------------------------------------------------------------------
+packages=(libzmq3-dev libopenblas-dev pkg-config)
+if [ "${1:-}" = "--test" ]; then packages+=(chromium chromium-driver node-configurable-http-proxy); fi
 missing=()
-for pkg in libzmq3-dev libopenblas-dev pkg-config chromium chromium-driver; do
+for pkg in "${packages[@]}"; do
     if ! dpkg -s "$pkg" >/dev/null 2>&1; then missing+=("$pkg"); fi
 done
 if ((${#missing[@]})); then

@@ -13,6 +13,10 @@ public struct Settings: Sendable {
     public var output: OutputLimit
     /// `ATTN_THREADS`: workers for large products and attention; nil means one per online core.
     public var workers: Int?
+    /// `ATTN_LOG=debug`: the kernel logs its start-up (transport, encryption, parent watch,
+    /// limits) and every message it receives and sends to stderr, i.e. the Jupyter server's
+    /// log. Not a limit, so not in `variables`.
+    public var debugLog = false
 
     public init(limits: Limits = Limits(), output: OutputLimit = Settings.defaultOutput, workers: Int? = nil) {
         self.limits = limits
@@ -31,6 +35,7 @@ public struct Settings: Sendable {
         if let bytes = read("ATTN_MAX_OUTPUT_BYTES") { output.maxBytes = bytes }
         if let displays = read("ATTN_MAX_DISPLAYS") { output.maxDisplays = displays }
         workers = read("ATTN_THREADS")
+        debugLog = environment["ATTN_LOG"]?.lowercased() == "debug"
     }
 
     /// Hands the process-wide settings to the libraries that keep them (AttentionCore's

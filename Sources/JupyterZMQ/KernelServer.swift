@@ -36,12 +36,13 @@ public final class KernelServer: Sendable {
 
     /// Binds all sockets (throws `ConnectionError` or `ZMQError` when that fails).
     /// Nothing is served until `start()`.
+    /// `traceMessages` logs every message received and sent (`ATTN_LOG=debug`).
     public init(
         connection: ConnectionInfo, interpreter: any KernelInterpreter, history: HistoryFile? = nil,
-        log: @escaping @Sendable (String) -> Void = KernelDispatcher.standardErrorLog
+        log: @escaping @Sendable (String) -> Void = KernelDispatcher.standardErrorLog, traceMessages: Bool = false
     ) throws {
         context = try ZMQContext()
-        transport = try ZMQKernelTransport(context: context, connection: connection, log: log)
+        transport = try ZMQKernelTransport(context: context, connection: connection, log: log, traceMessages: traceMessages)
         self.log = log
         let dispatcher = KernelDispatcher(interpreter: interpreter, transport: transport, history: history, log: log)
         transport.onInterruptSignal = { [weak dispatcher] in dispatcher?.interrupt() }

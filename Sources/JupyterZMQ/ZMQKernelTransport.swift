@@ -26,12 +26,16 @@ final class ZMQKernelTransport: KernelTransport, @unchecked Sendable {
     private(set) var endpoints: [Channel: String] = [:]
     /// Called on the control thread when SIGINT arrives (the server interrupts the cell).
     var onInterruptSignal: @Sendable () -> Void = {}
+    /// Logs every message received and sent (type, channel, msg_id): `ATTN_LOG=debug`.
+    let traceMessages: Bool
 
     private let stopping = Atomic<Bool>(false)
 
-    init(context: ZMQContext, connection: ConnectionInfo, log: @escaping @Sendable (String) -> Void) throws {
+    init(context: ZMQContext, connection: ConnectionInfo, log: @escaping @Sendable (String) -> Void,
+         traceMessages: Bool = false) throws {
         signer = try connection.signer()
         self.log = log
+        self.traceMessages = traceMessages
         shell = try ZMQSocket(context: context, type: .router)
         control = try ZMQSocket(context: context, type: .router)
         stdin = try ZMQSocket(context: context, type: .router)
@@ -50,6 +54,16 @@ final class ZMQKernelTransport: KernelTransport, @unchecked Sendable {
         let sockets: [(Channel, ZMQSocket)] = [
             (.shell, shell), (.control, control), (.stdin, stdin), (.iopub, iopub), (.heartbeat, heartbeat),
         ]
+        if let curve = connection.curve {
+            // Every socket, heartbeat included, is a CURVE server (as ipykernel 7.4 does):
+            // a peer must know the kernel's public key to connect, and everything on the
+            // wire is encrypted. Set before binding, as libzmq requires.
+            let secret = try CurveSecurity.secretKey(for: curve)
+            for (_, socket) in sockets {
+                try socket.setOption(ZMQ_CURVE_SERVER, 1)
+                try socket.setOption(ZMQ_CURVE_SECRETKEY, secret)
+            }
+        }
         self.iopub = Mutex(iopub)
         for (channel, socket) in sockets {
             endpoints[channel] = try socket.bind(Self.bindEndpoint(connection, channel))
@@ -85,6 +99,7 @@ final class ZMQKernelTransport: KernelTransport, @unchecked Sendable {
     func send(_ message: Message, on channel: Channel) {
         var message = message
         if channel == .iopub { message.identities = [Self.topic(of: message)] }
+        if traceMessages { log("sent \(message.msgType) on \(channel.rawValue) (parent \(message.parentMsgID ?? "none"))") }
         let frames = WireCodec.encode(message, signer: signer)
         do {
             switch channel {
@@ -162,7 +177,9 @@ final class ZMQKernelTransport: KernelTransport, @unchecked Sendable {
     /// Reads and authenticates one message; logs and drops what is malformed or unsigned.
     private func decode(_ frames: [Data], on channel: Channel) -> Message? {
         do {
-            return try WireCodec.decode(frames, signer: signer)
+            let message = try WireCodec.decode(frames, signer: signer)
+            if traceMessages { log("received \(message.msgType) on \(channel.rawValue) (msg_id \(message.header.msgID))") }
+            return message
         } catch {
             log("dropped message on \(channel.rawValue): \(error)")
             return nil
@@ -188,5 +205,29 @@ final class ZMQKernelTransport: KernelTransport, @unchecked Sendable {
         iopub.withLock { iopub in
             for socket in [shell, control, stdin, iopub, heartbeat] { socket.close() }
         }
+    }
+}
+
+/// CurveZMQ set-up checks, with errors that say what to fix.
+enum CurveSecurity {
+    /// A connection file asked for encryption that cannot be given.
+    struct Unavailable: Error, CustomStringConvertible {
+        let description: String
+    }
+
+    /// The secret key's bytes for `ZMQ_CURVE_SECRETKEY` (40 bytes of Z85 text), once this
+    /// libzmq is known to have CURVE and the public key is known to match the secret one
+    /// (otherwise clients, which authenticate the kernel by the public key, could never connect).
+    static func secretKey(for keys: CurveKeys) throws -> Data {
+        guard zmq_has("curve") == 1 else {
+            throw Unavailable(description: "the connection file asks for CurveZMQ encryption, but this libzmq has no CURVE support (install Debian's libzmq5, which has it)")
+        }
+        var derived = [CChar](repeating: 0, count: 41)
+        guard zmq_curve_public(&derived, keys.secretKey) == 0 else { throw ZMQError("zmq_curve_public") }
+        let publicKey = String(decoding: derived.prefix(40).map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        guard publicKey == keys.publicKey else {
+            throw Unavailable(description: "curve_publickey in the connection file is not the public key of its curve_secretkey")
+        }
+        return Data(keys.secretKey.utf8)
     }
 }

@@ -1,23 +1,20 @@
 import ArgumentParser
+import AttentionKernel
 import AttentionLanguage
-import JSONValues
 import FoundationEssentials
+import Glibc
+import JSONValues
 
-/// `attention-kernel install [--user | --sys-prefix | --prefix P]`: writes the `attention`
-/// kernelspec (kernel.json with this binary's absolute path, and the logos) where Jupyter
-/// looks for kernels, like `jupyter kernelspec install` does.
-struct InstallCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "install",
-        abstract: "Install the 'attention' kernelspec so Jupyter can start this kernel.")
-
-    @Flag(help: "Install for the current user (~/.local/share/jupyter/kernels).")
+/// Where a kernelspec goes: the flags `install` and `uninstall` share, resolved the way
+/// Jupyter resolves them (`jupyter kernelspec install`, jupyter_core's `jupyter_data_dir`).
+struct KernelspecLocation: ParsableArguments {
+    @Flag(help: "For the current user: $JUPYTER_DATA_DIR/kernels, else $XDG_DATA_HOME/jupyter/kernels, else $HOME/.local/share/jupyter/kernels.")
     var user = false
 
-    @Flag(name: .customLong("sys-prefix"), help: "Install into the active Python environment (sys.prefix/share/jupyter/kernels).")
+    @Flag(name: .customLong("sys-prefix"), help: "Into the active Python environment ($VIRTUAL_ENV or $CONDA_PREFIX, then share/jupyter/kernels).")
     var sysPrefix = false
 
-    @Option(help: "Install under PREFIX/share/jupyter/kernels (e.g. a virtual environment).")
+    @Option(help: "Under PREFIX/share/jupyter/kernels (e.g. a virtual environment).")
     var prefix: String?
 
     @Option(name: .customLong("name"), help: "Kernelspec name.")
@@ -27,77 +24,109 @@ struct InstallCommand: ParsableCommand {
         if [user, sysPrefix, prefix != nil].filter({ $0 }).count > 1 {
             throw ValidationError("choose at most one of --user, --sys-prefix and --prefix")
         }
+        if name.isEmpty || name.contains("/") || name == "." || name == ".." {
+            throw ValidationError("--name must be a plain folder name, not \(name.debugDescription)")
+        }
     }
 
-    func run() throws {
-        let kernels = try kernelsDirectory()
-        let destination = kernels.appendingPathComponent(name, isDirectory: true)
-        try KernelSpec.install(into: destination, executable: try KernelSpec.executablePath())
-        print("Installed kernelspec '\(name)' in \(destination.path)")
+    /// The kernelspec's folder: `<kernels directory>/<name>`.
+    func directory(environment: [String: String] = ProcessInfo.processInfo.environment) throws -> URL {
+        try Self.kernelsDirectory(user: user, sysPrefix: sysPrefix, prefix: prefix, environment: environment)
+            .appendingPathComponent(name, isDirectory: true)
     }
 
-    private func kernelsDirectory() throws -> URL {
-        let environment = ProcessInfo.processInfo.environment
+    static func kernelsDirectory(user: Bool, sysPrefix: Bool, prefix: String?, environment: [String: String]) throws -> URL {
+        func nonEmpty(_ key: String) -> String? { environment[key].flatMap { $0.isEmpty ? nil : $0 } }
         if let prefix {
-            return URL(fileURLWithPath: prefix).standardizedFileURL.appendingPathComponent("share/jupyter/kernels")
+            return absolute(prefix).appendingPathComponent("share/jupyter/kernels")
         }
         if sysPrefix {
-            guard let venv = environment["VIRTUAL_ENV"] ?? environment["CONDA_PREFIX"] else {
+            guard let venv = nonEmpty("VIRTUAL_ENV") ?? nonEmpty("CONDA_PREFIX") else {
                 throw ValidationError("--sys-prefix needs an active virtual environment (VIRTUAL_ENV or CONDA_PREFIX); use --prefix PATH instead")
             }
-            return URL(fileURLWithPath: venv).appendingPathComponent("share/jupyter/kernels")
+            return absolute(venv).appendingPathComponent("share/jupyter/kernels")
         }
         if user {
-            let dataHome = environment["JUPYTER_DATA_DIR"].map { URL(fileURLWithPath: $0) }
-                ?? FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".local/share/jupyter")
-            return dataHome.appendingPathComponent("kernels")
+            // As jupyter_core does on Linux: the home directory is $HOME (not the password
+            // database's), so a JupyterHub or container user with HOME elsewhere is honoured.
+            if let data = nonEmpty("JUPYTER_DATA_DIR") { return absolute(data).appendingPathComponent("kernels") }
+            if let xdg = nonEmpty("XDG_DATA_HOME") { return absolute(xdg).appendingPathComponent("jupyter/kernels") }
+            guard let home = nonEmpty("HOME") ?? passwordDatabaseHome() else {
+                throw ValidationError("--user needs HOME (or JUPYTER_DATA_DIR) to be set")
+            }
+            return absolute(home).appendingPathComponent(".local/share/jupyter/kernels")
         }
         // No flag: the system-wide location, as `jupyter kernelspec install` does.
         return URL(fileURLWithPath: "/usr/local/share/jupyter/kernels")
     }
+
+    private static func absolute(_ path: String) -> URL {
+        URL(fileURLWithPath: path).standardizedFileURL
+    }
+
+    /// Only when HOME is unset, as Python's `expanduser` falls back to it.
+    private static func passwordDatabaseHome() -> String? {
+        guard let entry = getpwuid(getuid()), let dir = entry.pointee.pw_dir else { return nil }
+        return String(cString: dir)
+    }
 }
 
-/// The kernelspec: the repository's `kernelspec/attention/` (kernel.json and the logos),
-/// with kernel.json's `argv[0]` replaced by this binary's absolute path so Jupyter can start
-/// it whatever the PATH.
+/// `attention-kernel install [--user | --sys-prefix | --prefix P]`: writes the `attention`
+/// kernelspec (kernel.json naming this binary by its absolute path, and the logos, all
+/// built into the binary) where Jupyter looks for kernels, like `jupyter kernelspec install`.
+struct InstallCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "install",
+        abstract: "Install the 'attention' kernelspec so Jupyter can start this kernel.")
+
+    @OptionGroup var location: KernelspecLocation
+
+    func run() throws {
+        let destination = try location.directory()
+        try KernelSpec.install(into: destination, executable: try KernelSpec.executablePath())
+        print("Installed kernelspec '\(location.name)' in \(destination.path)")
+    }
+}
+
+/// `attention-kernel uninstall [--user | --sys-prefix | --prefix P]`: removes what
+/// `install` wrote at the same place.
+struct UninstallCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "uninstall",
+        abstract: "Remove the 'attention' kernelspec that install wrote (same location flags).")
+
+    @OptionGroup var location: KernelspecLocation
+
+    func run() throws {
+        let destination = try location.directory()
+        let files = FileManager.default
+        // Only a folder that holds a kernel.json is a kernelspec: never remove anything else.
+        guard files.fileExists(atPath: destination.appendingPathComponent("kernel.json").path) else {
+            throw ValidationError("no kernelspec '\(location.name)' in \(destination.deletingLastPathComponent().path)")
+        }
+        try files.removeItem(at: destination)
+        print("Removed kernelspec '\(location.name)' from \(destination.path)")
+    }
+}
+
+/// Writes the built-in kernelspec (`KernelSpecResources`) into a folder.
 enum KernelSpec {
     static func install(into destination: URL, executable: String) throws {
         let files = FileManager.default
-        let template = sourceSpecDirectory.appendingPathComponent("kernel.json")
-        guard let data = files.contents(atPath: template.path),
-            case .object(var spec)? = try? JSONValue.parse(data),
-            case .array(var argv)? = spec["argv"], !argv.isEmpty
-        else {
-            throw ValidationError("cannot read the kernelspec template \(template.path) (kernel.json with an argv list)")
-        }
-        argv[0] = .string(executable)
-        spec["argv"] = .array(argv)
         try files.createDirectory(at: destination, withIntermediateDirectories: true)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        let json = try encoder.encode(JSONValue.object(spec))
+        let json = try encoder.encode(KernelSpecResources.kernelJSON(executable: executable))
         try json.write(to: destination.appendingPathComponent("kernel.json"))
-        for logo in ["logo-32x32.png", "logo-64x64.png"] {
-            let target = destination.appendingPathComponent(logo)
-            try? files.removeItem(at: target)
-            try files.copyItem(at: sourceSpecDirectory.appendingPathComponent(logo), to: target)
+        for logo in KernelSpecResources.logos {
+            try Data(logo.png).write(to: destination.appendingPathComponent(logo.name))
         }
-        // The language reference the kernel's help_links point at (AttentionInterpreter.referenceURL).
-        let reference = sourceSpecDirectory.deletingLastPathComponent().deletingLastPathComponent()
-            .appendingPathComponent("docs/LANGUAGE.md")
-        guard let markdown = files.contents(atPath: reference.path) else {
-            throw ValidationError("cannot read the language reference \(reference.path)")
-        }
+        // The language reference the kernel's help_links point at (AttentionInterpreter.referenceURL),
+        // from the copy built into the binary.
         let page = "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>Attention language reference</title></head>\n"
             + "<body><pre style=\"white-space:pre-wrap;font-family:monospace;max-width:60em;margin:1em auto\">"
-            + Renderer.escapeXML(String(decoding: markdown, as: UTF8.self)) + "</pre></body></html>\n"
+            + Renderer.escapeXML(LanguageReference.markdown) + "</pre></body></html>\n"
         try Data(page.utf8).write(to: destination.appendingPathComponent("language-reference.html"))
-    }
-
-    /// `kernelspec/attention/` of the checkout this binary was built from.
-    static var sourceSpecDirectory: URL {
-        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-            .appendingPathComponent("kernelspec/attention")
     }
 
     /// This executable's absolute path (via /proc/self/exe on Linux).

@@ -1,6 +1,7 @@
 import ArgumentParser
 import AttentionKernel
 import FoundationEssentials
+import Glibc
 import JupyterProtocol
 import JupyterZMQ
 
@@ -17,13 +18,38 @@ struct KernelCommand: ParsableCommand {
     func run() throws { try Self.serve(connectionFile: connectionFile) }
 
     /// Reads the settings (once, here), binds the sockets of `connectionFile` and serves
-    /// until a shutdown request.
+    /// until a shutdown request, or until the process that started the kernel is gone
+    /// (`ParentWatch`: no orphan kernels after a server is killed).
     static func serve(connectionFile: String) throws {
-        let settings = Settings(environment: ProcessInfo.processInfo.environment)
+        let environment = ProcessInfo.processInfo.environment
+        let settings = Settings(environment: environment)
         settings.apply()
+        let log = KernelDispatcher.standardErrorLog
+        let connection = try ConnectionInfo.load(path: connectionFile)
+        let history = historyPath(environment).map { HistoryFile(path: $0, log: log) }
+        let server = try KernelServer(
+            connection: connection, interpreter: AttentionInterpreter(settings: settings), history: history, log: log,
+            traceMessages: settings.debugLog)
+        try server.start()
+        let watch = ParentWatch.current(environment: environment)
+        if let watch {
+            try watch.start {
+                log("the process that started this kernel (pid \(watch.pid)) is gone; shutting down")
+                server.stop()
+            }
+        }
+        if settings.debugLog {
+            let bound = server.connection
+            log("""
+                attention-kernel \(AttentionInterpreter.version) pid \(getpid()): \(bound.transport) on \(bound.ip), \
+                shell \(bound.shellPort) iopub \(bound.iopubPort) stdin \(bound.stdinPort) control \(bound.controlPort) \
+                hb \(bound.hbPort); encryption: \(bound.curve == nil ? "none" : "CurveZMQ"); \
+                parent watch: \(watch.map { "pid \($0.pid)" } ?? "none"); limits: \(settings.limits.maxElements) elements, \
+                \(settings.limits.maxWork) multiply-adds, call depth \(settings.limits.maxCallDepth)
+                """)
+        }
         // A restart request is carried out by the client, which starts a new process.
-        let history = historyPath(ProcessInfo.processInfo.environment).map { HistoryFile(path: $0, log: KernelDispatcher.standardErrorLog) }
-        _ = try KernelServer.run(connectionFile: connectionFile, interpreter: AttentionInterpreter(settings: settings), history: history)
+        _ = server.wait()
     }
 
     /// Where the input history persists across restarts: `$ATTN_HISTORY` (empty: keep

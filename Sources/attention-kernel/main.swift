@@ -1,16 +1,19 @@
 import ArgumentParser
+import AttentionKernel
 import Glibc
 
 /// `attention-kernel`: the Jupyter kernel for the attention language.
 ///
 /// `attention-kernel -f CONNECTION_FILE` serves Jupyter (the default subcommand, so
 /// kernel.json needs no subcommand name); `run FILE.attn` evaluates a program from the
-/// command line; `install` writes the kernelspec.
+/// command line; `install` and `uninstall` write and remove the kernelspec; `--version`
+/// prints the version.
 struct AttentionKernelCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "attention-kernel",
         abstract: "A Jupyter kernel for a small language about attention and transformers.",
-        subcommands: [KernelCommand.self, RunCommand.self, InstallCommand.self],
+        version: AttentionInterpreter.version,
+        subcommands: [KernelCommand.self, RunCommand.self, InstallCommand.self, UninstallCommand.self],
         defaultSubcommand: KernelCommand.self)
 }
 

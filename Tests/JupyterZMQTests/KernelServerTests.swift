@@ -169,6 +169,44 @@ import Glibc
         try shutDown(server, client)
     }
 
+    @Test func curveEncryptsEverySocketAndShutsOutClientsWithoutTheKey() throws {
+        let keys = try curveKeyPair()
+        var connection = anyPortConnection()
+        connection.curve = keys
+        let server = try KernelServer(connection: connection, interpreter: SleepyInterpreter(), log: { _ in })
+        try server.start()
+        let client = try TestClient(server.connection, serverKey: keys.publicKey)
+        #expect(try client.receive(client.iopub, timeout: 5).msgType == "iopub_welcome")
+        // Eavesdroppers on IOPub: one speaking plain ZMTP, one with a wrong server key.
+        let plain = try TestClient(server.connection)
+        let wrong = try TestClient(server.connection, serverKey: try curveKeyPair().publicKey)
+        try client.heartbeat.send([Data("ping".utf8)])
+        #expect(try client.receiveFrames(client.heartbeat) == [Data("ping".utf8)])
+        try client.send("execute_request", ["code": "print secret", "silent": false], on: client.shell)
+        let outputs = try client.iopubUntil("status", state: "idle")
+        #expect(outputs.contains { $0.msgType == "stream" && $0.content["text"] == "secret" })
+        #expect(try client.receive(client.shell).msgType == "execute_reply")
+        for eavesdropper in [plain, wrong] {
+            #expect(throws: TimedOut.self) { try eavesdropper.receiveFrames(eavesdropper.iopub, timeout: 0.5) }
+            try eavesdropper.send("kernel_info_request", on: eavesdropper.shell)
+            #expect(throws: TimedOut.self) { try eavesdropper.receiveFrames(eavesdropper.shell, timeout: 0.5) }
+            try eavesdropper.heartbeat.send([Data("ping".utf8)])
+            #expect(throws: TimedOut.self) { try eavesdropper.receiveFrames(eavesdropper.heartbeat, timeout: 0.5) }
+        }
+        try shutDown(server, client)
+    }
+
+    @Test func curveKeysThatDoNotBelongTogetherAreRefused() throws {
+        var connection = anyPortConnection()
+        connection.curve = CurveKeys(publicKey: try curveKeyPair().publicKey, secretKey: try curveKeyPair().secretKey)
+        do {
+            _ = try KernelServer(connection: connection, interpreter: SleepyInterpreter(), log: { _ in })
+            Issue.record("a server started with a public key that is not its secret key's")
+        } catch {
+            #expect("\(error)" == "curve_publickey in the connection file is not the public key of its curve_secretkey")
+        }
+    }
+
     @Test func runReadsAConnectionFile() throws {
         // Reserve ports by binding once with port 0, then reuse them from a file.
         let probe = try KernelServer(connection: anyPortConnection(), interpreter: SleepyInterpreter(), log: { _ in })

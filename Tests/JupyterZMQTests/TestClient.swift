@@ -73,7 +73,9 @@ final class TestClient {
     let stdin: ZMQSocket
     let signer: MessageSigner
 
-    init(_ connection: ConnectionInfo) throws {
+    /// `serverKey`: the kernel's CurveZMQ public key (Z85) when the kernel encrypts; the
+    /// client then uses a key pair of its own, as any CURVE client may.
+    init(_ connection: ConnectionInfo, serverKey: String? = nil) throws {
         context = try ZMQContext()
         signer = try connection.signer()
         shell = try ZMQSocket(context: context, type: .dealer)
@@ -82,6 +84,14 @@ final class TestClient {
         heartbeat = try ZMQSocket(context: context, type: .req)
         stdin = try ZMQSocket(context: context, type: .dealer)
         for socket in [shell, control, iopub, heartbeat, stdin] { try socket.setOption(ZMQ_LINGER, 0) }
+        if let serverKey {
+            let mine = try curveKeyPair()
+            for socket in [shell, control, iopub, heartbeat, stdin] {
+                try socket.setOption(ZMQ_CURVE_SERVERKEY, Data(serverKey.utf8))
+                try socket.setOption(ZMQ_CURVE_PUBLICKEY, Data(mine.publicKey.utf8))
+                try socket.setOption(ZMQ_CURVE_SECRETKEY, Data(mine.secretKey.utf8))
+            }
+        }
         // As jupyter_client does: shell and stdin share an identity, so input_request
         // (sent to the shell request's identity) reaches this stdin socket.
         let identity = Data("client-\(UUID().uuidString)".utf8)
@@ -138,4 +148,12 @@ final class TestClient {
 func anyPortConnection(key: String = "test-key-123") -> ConnectionInfo {
     ConnectionInfo(ip: "127.0.0.1", shellPort: 0, iopubPort: 0, stdinPort: 0, controlPort: 0, hbPort: 0, key: key,
                    kernelName: "sleepy")
+}
+
+/// A fresh CurveZMQ key pair from libzmq (Z85 text).
+func curveKeyPair() throws -> CurveKeys {
+    var publicKey = [CChar](repeating: 0, count: 41)
+    var secretKey = [CChar](repeating: 0, count: 41)
+    guard zmq_curve_keypair(&publicKey, &secretKey) == 0 else { throw ZMQError("zmq_curve_keypair") }
+    return CurveKeys(publicKey: String(cString: publicKey), secretKey: String(cString: secretKey))
 }
