@@ -1,7 +1,7 @@
 /// The sections of `help()` and of the reference, in the order they are listed.
 public enum BuiltinCategory: String, CaseIterable, Sendable {
     case build = "Build", shape = "Shape", math = "Math", arrays = "Arrays", attention = "Attention", positions = "Positions"
-    case models = "Blocks and models", display = "Display", grading = "Grading", other = "Other"
+    case models = "Blocks and models", data = "Data and files", display = "Display", grading = "Grading", other = "Other"
 }
 
 /// One builtin, whole: its name, category, signature, documentation, example and the
@@ -64,6 +64,9 @@ struct Signature: Sendable {
     var labelled: [Parameter] = []
     /// The name of a trailing `xs...` parameter taking any number of positional values.
     var variadic: String?
+    /// Whether the call takes any labelled arguments besides the declared ones (written
+    /// `name: value, ...`, as in `record(name: value, ...)`); they are read in call order.
+    var anyLabels = false
 
     init(_ signature: String) {
         guard let open = signature.firstIndex(of: "("), let close = signature.lastIndex(of: ")"), open < close else { return }
@@ -71,7 +74,11 @@ struct Signature: Sendable {
         for rawPiece in inside.split(separator: ",") {
             let piece = String(rawPiece).trimmingWhitespace()
             if piece.isEmpty { continue }
-            if piece.hasSuffix("...") {
+            if piece == "..." {
+                // `name: value, ...`: any labels; the labelled piece before it shows their form.
+                if !labelled.isEmpty { labelled.removeLast() }
+                anyLabels = true
+            } else if piece.hasSuffix("...") {
                 variadic = String(piece.dropLast(3))
             } else if let colon = piece.firstIndex(of: ":") {
                 let name = String(piece[..<colon])
