@@ -28,7 +28,7 @@ import Testing
         return out + json + data
     }
 
-    func expectValueError(_ code: String, _ fragment: String, sourceLocation: SourceLocation = #_sourceLocation) {
+    func expectValueError(_ code: String, _ fragment: String, sourceLocation: Testing.SourceLocation = #_sourceLocation) {
         let session = Session()
         _ = run("kept = 41", session: session)
         let result = run(code, session: session)
