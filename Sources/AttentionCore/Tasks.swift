@@ -34,7 +34,7 @@ public enum SequenceTask: String, CaseIterable, Sendable {
     /// `n` sequences of the task with `length` tokens of input and vocabulary `vocab`.
     public func sequences(n: Int, length: Int, vocab: Int, seed: UInt64) throws(CoreError) -> [[Int]] {
         guard n >= 0 else { throw .invalidArgument("n must not be negative, not \(n)") }
-        guard length >= 1 else { throw .invalidArgument("a \(rawValue) task needs length ≥ 1, not \(length)") }
+        guard length >= 1 else { throw .invalidArgument("the \(rawValue) task needs length ≥ 1, not \(length)") }
         guard vocab >= minimumVocab else {
             throw .invalidArgument(self == .induction ? "the induction task needs vocab ≥ 1, not \(vocab)"
                 : "the \(rawValue) task needs vocab ≥ 2 (the last token, vocab − 1, is its separator '='), not \(vocab)")

@@ -92,7 +92,7 @@ import Testing
         expectValueError("load(\"f32.safetensors\")", "dtype F32")
         try write(file(header: "{\"w\":{\"dtype\":\"F64\",\"shape\":[1000000000,1000000000],\"data_offsets\":[0,8]}}", data: [UInt8](repeating: 0, count: 8)), "huge.safetensors")
         expectValueError("load(\"huge.safetensors\")", "more than the 16777216 elements")
-        try write(file(header: "{\"w\":{\"dtype\":\"F64\",\"shape\":[4611686018427387904,4],\"data_offsets\":[0,8]}}"), "overflow.safetensors")
+        try write(file(header: "{\"w\":{\"dtype\":\"F64\",\"shape\":[4503599627370496,4096],\"data_offsets\":[0,8]}}"), "overflow.safetensors")
         expectValueError("load(\"overflow.safetensors\")", "more than the 16777216 elements")
         try write(file(header: "{\"w\":{\"dtype\":\"F64\",\"shape\":[2,2],\"data_offsets\":[0,32]}}", data: [UInt8](repeating: 0, count: 16)), "truncated.safetensors")
         expectValueError("load(\"truncated.safetensors\")", "is it truncated?")
@@ -133,6 +133,6 @@ import Testing
         try write(file(header: header, data: data), "py.safetensors")
         let result = run("p = load(\"py.safetensors\")\nstr([len(p.h), p.h[0].w, p.h[1].w, p.scale, p.v])")
         guard case .string(let text)? = result.value else { Issue.record("no string: \(String(describing: result.diagnostic))"); return }
-        #expect(text.contains("2") && text.contains("3") && text.contains("1, 2"), "\(text)")
+        #expect(text.contains("2") && text.contains("3") && text.contains("1  2"), "\(text)")
     }
 }
