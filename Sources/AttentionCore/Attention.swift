@@ -120,6 +120,12 @@ public func multiHeadWeights(_ x: Matrix, _ wq: Matrix, _ wk: Matrix, heads: Int
     guard q.cols == k.cols else {
         throw .shapeMismatch(operation: "match queries against keys for", lhs: "W_Q \(wq.shapeDescription)", rhs: "W_K \(wk.shapeDescription)", hint: "W_Q and W_K need the same number of columns")
     }
+    return try headWeights(q, k, heads: heads, mask: mask)
+}
+
+/// The per-head weights of already-projected Q (n×d) and K (m×d), each n×m:
+/// softmax(Qₕ·Kₕᵀ/√(d/heads) + mask), head h reading column block h.
+func headWeights(_ q: Matrix, _ k: Matrix, heads: Int, mask: Matrix?) throws(CoreError) -> [Matrix] {
     try checkHeads(dModel: q.cols, heads: heads)
     let dk = q.cols / heads
     let plan = try checkScores(q: (q.rows, dk), k: (k.rows, dk), mask: mask)

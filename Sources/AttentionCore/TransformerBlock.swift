@@ -34,25 +34,45 @@ public func ffn(_ x: Matrix, _ w1: Matrix, _ b1: Matrix, _ w2: Matrix, _ b2: Mat
 /// All weights of one transformer block (names as in the language's `init_block` record).
 /// Attention: W_Q, W_K, W_V, W_O (d×d) with biases b (1×d); FFN: W₁ (d×4d), b₁ (1×4d),
 /// W₂ (4d×d), b₂ (1×d); two layer norms' γ, β (1×d); the number of heads.
+///
+/// An attention-only block (`hasMLP` false, as in the induction-head literature) has no
+/// FFN and no second layer norm: W₁ b₁ W₂ b₂ and ln₂'s γ, β are then 0×0 and unused.
 public struct BlockParameters: Equatable, Sendable {
     public var Wq, Wk, Wv, Wo, bq, bk, bv, bo: Matrix
     public var W1, b1, W2, b2: Matrix
     public var ln1Gamma, ln1Beta, ln2Gamma, ln2Beta: Matrix
     public var heads: Int
+    /// Whether the block has its FFN sublayer (and ln₂). False: x ← x + MHA(LN₁(x)) only.
+    public var hasMLP: Bool
 
     public init(
         Wq: Matrix, Wk: Matrix, Wv: Matrix, Wo: Matrix, bq: Matrix, bk: Matrix, bv: Matrix, bo: Matrix,
         W1: Matrix, b1: Matrix, W2: Matrix, b2: Matrix,
-        ln1Gamma: Matrix, ln1Beta: Matrix, ln2Gamma: Matrix, ln2Beta: Matrix, heads: Int
+        ln1Gamma: Matrix, ln1Beta: Matrix, ln2Gamma: Matrix, ln2Beta: Matrix, heads: Int, hasMLP: Bool = true
     ) {
         (self.Wq, self.Wk, self.Wv, self.Wo, self.bq, self.bk, self.bv, self.bo) = (Wq, Wk, Wv, Wo, bq, bk, bv, bo)
         (self.W1, self.b1, self.W2, self.b2) = (W1, b1, W2, b2)
         (self.ln1Gamma, self.ln1Beta, self.ln2Gamma, self.ln2Beta) = (ln1Gamma, ln1Beta, ln2Gamma, ln2Beta)
         self.heads = heads
+        self.hasMLP = hasMLP
     }
 
-    /// Every weight matrix in a fixed order (for counting and for iteration).
-    public var matrices: [Matrix] { [Wq, Wk, Wv, Wo, bq, bk, bv, bo, W1, b1, W2, b2, ln1Gamma, ln1Beta, ln2Gamma, ln2Beta] }
+    /// An attention-only block: the FFN fields and ln₂ are 0×0.
+    public init(
+        Wq: Matrix, Wk: Matrix, Wv: Matrix, Wo: Matrix, bq: Matrix, bk: Matrix, bv: Matrix, bo: Matrix,
+        ln1Gamma: Matrix, ln1Beta: Matrix, heads: Int
+    ) {
+        let empty = Matrix(uncheckedRows: 0, cols: 0, storage: [])
+        self.init(Wq: Wq, Wk: Wk, Wv: Wv, Wo: Wo, bq: bq, bk: bk, bv: bv, bo: bo, W1: empty, b1: empty, W2: empty, b2: empty,
+                  ln1Gamma: ln1Gamma, ln1Beta: ln1Beta, ln2Gamma: empty, ln2Beta: empty, heads: heads, hasMLP: false)
+    }
+
+    /// Every weight matrix in a fixed order (for counting and for iteration); an
+    /// attention-only block leaves out the FFN and ln₂.
+    public var matrices: [Matrix] {
+        hasMLP ? [Wq, Wk, Wv, Wo, bq, bk, bv, bo, W1, b1, W2, b2, ln1Gamma, ln1Beta, ln2Gamma, ln2Beta]
+            : [Wq, Wk, Wv, Wo, bq, bk, bv, bo, ln1Gamma, ln1Beta]
+    }
 
     /// The model width d_model.
     public var dModel: Int { Wq.rows }
@@ -60,13 +80,13 @@ public struct BlockParameters: Equatable, Sendable {
 
 /// A block's weights initialised as nanoGPT does: weights N(0, 0.02²), biases 0, layer-norm
 /// γ = 1 and β = 0. Drawn from one `SeededGenerator(seed:)` in the order W_Q, W_K, W_V,
-/// W_O, W₁, W₂. The FFN hidden width is 4·d_model.
-public func initBlock(dModel: Int, heads: Int, seed: UInt64) throws(CoreError) -> BlockParameters {
+/// W_O, W₁, W₂ (the last two only with `mlp`). The FFN hidden width is 4·d_model.
+public func initBlock(dModel: Int, heads: Int, seed: UInt64, mlp: Bool = true) throws(CoreError) -> BlockParameters {
     var generator = SeededGenerator(seed: seed)
-    return try initBlock(dModel: dModel, heads: heads, generator: &generator)
+    return try initBlock(dModel: dModel, heads: heads, mlp: mlp, generator: &generator)
 }
 
-func initBlock(dModel d: Int, heads: Int, generator: inout SeededGenerator) throws(CoreError) -> BlockParameters {
+func initBlock(dModel d: Int, heads: Int, mlp: Bool = true, generator: inout SeededGenerator) throws(CoreError) -> BlockParameters {
     guard d > 0 else { throw .invalidArgument("d_model must be at least 1, not \(d)") }
     try checkHeads(dModel: d, heads: heads)
     let (hidden, overflow) = d.multipliedReportingOverflow(by: 4)
@@ -76,8 +96,12 @@ func initBlock(dModel d: Int, heads: Int, generator: inout SeededGenerator) thro
         Matrix(uncheckedRows: r, cols: c, storage: (0..<(r * c)).map { _ in 0.02 * generator.nextGaussian() })
     }
     let (wq, wk, wv, wo) = (weights(d, d), weights(d, d), weights(d, d), weights(d, d))
-    let (w1, w2) = (weights(d, hidden), weights(hidden, d))
     let zeroRow = Matrix(rows: 1, cols: d, repeating: 0), oneRow = Matrix(rows: 1, cols: d, repeating: 1)
+    guard mlp else {
+        return BlockParameters(Wq: wq, Wk: wk, Wv: wv, Wo: wo, bq: zeroRow, bk: zeroRow, bv: zeroRow, bo: zeroRow,
+                               ln1Gamma: oneRow, ln1Beta: zeroRow, heads: heads)
+    }
+    let (w1, w2) = (weights(d, hidden), weights(hidden, d))
     return BlockParameters(
         Wq: wq, Wk: wk, Wv: wv, Wo: wo, bq: zeroRow, bk: zeroRow, bv: zeroRow, bo: zeroRow,
         W1: w1, b1: Matrix(rows: 1, cols: hidden, repeating: 0), W2: w2, b2: zeroRow,
@@ -103,18 +127,23 @@ public func blockAttention(_ x: Matrix, _ p: BlockParameters, mask: Matrix?) thr
 }
 
 /// One transformer block on X (n×d): attention reads from the residual stream and adds
-/// its output back; the FFN does the same. See `NormPlacement` for the two orders.
+/// its output back; the FFN does the same. See `NormPlacement` for the two orders. An
+/// attention-only block (`hasMLP` false) stops after the attention sublayer (and its ln₁).
 public func transformerBlock(_ x: Matrix, _ p: BlockParameters, mask: Matrix? = nil, norm: NormPlacement = .pre) throws(CoreError) -> Matrix {
     guard x.cols == p.dModel else {
         throw .shapeMismatch(operation: "run a block of width \(p.dModel) on", lhs: "block \(p.dModel)×\(p.dModel)", rhs: x.shapeDescription,
                              hint: "the input needs \(p.dModel) columns")
     }
-    switch norm {
-    case .pre:
+    switch (norm, p.hasMLP) {
+    case (.pre, false):
+        return try Matrix.add(x, try blockAttention(try layerNorm(x, gamma: p.ln1Gamma, beta: p.ln1Beta), p, mask: mask))
+    case (.post, false):
+        return try layerNorm(try Matrix.add(x, try blockAttention(x, p, mask: mask)), gamma: p.ln1Gamma, beta: p.ln1Beta)
+    case (.pre, true):
         let afterAttention = try Matrix.add(x, try blockAttention(try layerNorm(x, gamma: p.ln1Gamma, beta: p.ln1Beta), p, mask: mask))
         let normed = try layerNorm(afterAttention, gamma: p.ln2Gamma, beta: p.ln2Beta)
         return try Matrix.add(afterAttention, try ffn(normed, p.W1, p.b1, p.W2, p.b2))
-    case .post:
+    case (.post, true):
         let afterAttention = try layerNorm(try Matrix.add(x, try blockAttention(x, p, mask: mask)), gamma: p.ln1Gamma, beta: p.ln1Beta)
         let afterFFN = try Matrix.add(afterAttention, try ffn(afterAttention, p.W1, p.b1, p.W2, p.b2))
         return try layerNorm(afterFFN, gamma: p.ln2Gamma, beta: p.ln2Beta)
@@ -122,5 +151,6 @@ public func transformerBlock(_ x: Matrix, _ p: BlockParameters, mask: Matrix? = 
 }
 
 /// The number of parameters in a block: the element count of every weight matrix, which for
-/// a standard block is 4d² + 4d (attention) + 8d² + 5d (FFN) + 4d (norms) = 12d² + 13d.
+/// a standard block is 4d² + 4d (attention) + 8d² + 5d (FFN) + 4d (norms) = 12d² + 13d;
+/// an attention-only block has 4d² + 4d + 2d (ln₁) = 4d² + 6d.
 public func paramCount(_ block: BlockParameters) -> Int { block.matrices.reduce(0) { $0 + $1.count } }

@@ -418,7 +418,8 @@ matrix 2×3
 ### Records
 
 `init_block` and `gpt` return records: sets of named fields, read with `r.name`. Printing a
-record lists its fields and summarises what they hold.
+record lists its fields and summarises what they hold. `record(name: value, ...)` makes one
+by hand and `with(r, name: value, ...)` a changed copy (records are immutable).
 
 ```swift
 p = init_block(d_model: 4, heads: 2, seed: 0)
@@ -438,7 +439,8 @@ m
   d_model: 8,
   heads: 2,
   layers: 2,
-  context: 16
+  context: 16,
+  mlp: true
 }
 ```
 
@@ -1621,7 +1623,7 @@ matrix 3×4
     2.33733  -0.477531    -1.35721  -0.0399044
 ```
 
-#### `gpt(vocab:, d_model:, heads:, layers:, context:, seed: 0)`
+#### `gpt(vocab:, d_model:, heads:, layers:, context:, seed: 0, mlp: true)`
 
 A GPT-2 shaped model as in nanoGPT: token embeddings `wte` (vocab×d) and learned position
 embeddings `wpe` (context×d), `layers` pre-norm blocks with biases, a final layer norm, and
@@ -1637,12 +1639,21 @@ ln_f_gamma ln_f_beta vocab d_model heads layers context` (`blocks` is a list of
 library refuses to build more than 50,000,000 parameters in any case, so GPT-2 small
 itself cannot be built (its count is a formula exercise).
 
+**[addition]** The record also has the field `mlp`. With `mlp: false` the model is an
+**attention-only** transformer, as the induction-head literature uses: each block is
+x ← x + MHA(LN₁(x)) only, without the FFN and without LN₂, so its record lacks `W1 b1 W2 b2
+ln2_gamma ln2_beta`, and the count is P = V·d + T·d + L·(4d² + 6d) + 2d. Its blocks draw
+Wq, Wk, Wv, Wo only. A model record whose `mlp` disagrees with its blocks is a `ValueError`.
+
 ```swift
 m = gpt(vocab: 10, d_model: 8, heads: 2, layers: 2, context: 16, seed: 0)
 print(param_count(m), 10*8 + 16*8 + 2*(12*8*8 + 13*8) + 2*8)
+a = gpt(vocab: 10, d_model: 8, heads: 2, layers: 2, context: 16, seed: 0, mlp: false)
+print(param_count(a), 10*8 + 16*8 + 2*(4*8*8 + 6*8) + 2*8)
 ```
 ```text
 1968 1968
+832 832
 ```
 
 #### `forward(model, ids)`
@@ -1685,6 +1696,17 @@ the argmax (greedy); otherwise it is sampled from softmax(logits / temperature) 
 seeded generator (one uniform number per step, inverse CDF). Returns the whole list: the
 prompt followed by the new ids.
 
+**[addition]** While the sequence fits in the context, each new token reuses the keys and
+values of the earlier positions (a **KV cache**): one row goes through the model per token,
+O(d² + t·d) per layer instead of a whole forward pass. Once the sequence is longer than the
+context, the window slides and every token moves to a new position (the learned position
+embeddings change every key and value), so each such step recomputes the window, exactly as
+`forward` on the last `context` ids. The logits agree with `forward`'s last row to rounding
+(about 1e-15 relative; a one-row product may round differently from the same row inside a
+larger product), and the tests check that the generated ids equal the recomputation's. The
+work limit counts what is computed: a cached step at position t costs L·(12d² + 2(t+1)d) +
+d·vocab multiply-adds (4d² without FFN), a full step a forward pass.
+
 ```swift
 m = gpt(vocab: 5, d_model: 4, heads: 2, layers: 1, context: 4, seed: 0)
 print(generate(m, [1, 2], steps: 5, temperature: 0))
@@ -1693,6 +1715,49 @@ print(generate(m, [1, 2], steps: 5, seed: 3))
 ```text
 [1, 2, 1, 1, 1, 1, 1]
 [1, 2, 3, 3, 1, 2, 2]
+```
+
+#### `attention_maps(model, ids)`
+
+**[addition]** The attention weights inside `forward(model, ids)`: a list over layers of
+lists over heads of n×n matrices softmax(Qₕ Kₕᵀ/√(d/heads) + causal mask), where Q =
+LN₁(x) Wq + bq and K = LN₁(x) Wk + bk are computed from that block's input x. Row i is
+what position i reads from positions 0…i; entries above the diagonal are 0. The maps hold
+layers·heads·n² numbers, which must stay within `ATTN_MAX_ELEMENTS`.
+
+```swift
+m = gpt(vocab: 6, d_model: 8, heads: 2, layers: 2, context: 8, seed: 3)
+maps = attention_maps(m, [1, 2, 3, 1])
+print(len(maps), len(maps[0]))
+maps[1][0]
+```
+```text
+2 2
+matrix 4×4
+         1         0         0         0
+   0.50141   0.49859         0         0
+  0.332152  0.333353  0.334496         0
+  0.250119  0.250814  0.250401  0.248666
+```
+
+#### `ablate(model, layer:, head:)`
+
+**[addition]** A copy of a `gpt` model in which head `head` of block `layer` contributes
+nothing: its output (column block h·d_k…(h+1)·d_k−1 of the concatenation before W_O, d_k =
+d/heads) is zero. Since concat·Wo = Σₕ headₕ·Wo[h·d_k…(h+1)·d_k−1, :], this is done by
+zeroing those rows of that block's `Wo`; the bias `bo` and every other weight are
+unchanged. Compare `forward` (or a loss) with and without the head to see what it does. A
+layer or head that does not exist is a `ValueError`.
+
+```swift
+m = gpt(vocab: 6, d_model: 8, heads: 2, layers: 2, context: 8, seed: 3)
+a = ablate(m, layer: 0, head: 1)
+print(a.blocks[0].Wo[4:8] == zeros(4, 8), a.blocks[0].Wo[0:4] == m.blocks[0].Wo[0:4])
+print(forward(a, [1, 2]) == forward(m, [1, 2]))
+```
+```text
+true true
+false
 ```
 
 ### Learning
@@ -1845,6 +1910,203 @@ print(r.steps, r.interrupted, round(r.losses[0, 0], digits: 3), round(r.losses[0
 ```
 ```text
 40 false 1.677 0.027
+### Data and files
+
+#### `record(name: value, ...)`
+
+**[addition]** A new record with the given fields, in the order written, so a student can
+gather their own parameters: `record(Wq: Wq, Wk: Wk)`. Any labels are allowed (each once);
+`record()` is the empty record. Records are immutable: `with` makes changed copies.
+
+```swift
+p = record(Wq: eye(2), Wk: ones(2, 2), heads: 1)
+print(p.Wk, p.heads)
+```
+```text
+matrix 2×2
+  1  1
+  1  1 1
+```
+
+#### `with(r, name: value, ...)`
+
+**[addition]** A copy of the record `r` with the named fields replaced (a replaced field
+keeps its place) or added (at the end); `r` itself is unchanged. This is how an exercise
+gives a block non-trivial γ, β or biases.
+
+```swift
+b = init_block(d_model: 4, heads: 2, seed: 0)
+b2 = with(b, bo: ones(1, 4), extra: "note")
+print(b2.bo, b.bo, b2.extra)
+```
+```text
+matrix 1×4
+  1  1  1  1 matrix 1×4
+  0  0  0  0 note
+```
+
+#### `vocab(text, level: "char")`
+
+**[addition]** The sorted unique tokens of `text`, as a list of strings; a token's id is its
+index in the list. `level: "char"` takes every character; `level: "word"` splits at runs of
+spaces, tabs and line breaks. Any other level is a `ValueError`. (Sorted as Swift orders
+strings, which for ASCII is byte order, as Python's `sorted(set(text))`.)
+
+```swift
+print(vocab("hello world"))
+print(vocab("the cat sat on the mat", level: "word"))
+```
+```text
+[" ", "d", "e", "h", "l", "o", "r", "w"]
+["cat", "mat", "on", "sat", "the"]
+```
+
+#### `encode(text, v, level: nil)`
+
+**[addition]** The ids of `text`'s tokens in the vocabulary `v` (a list of strings, as
+`vocab` gives). `level` is `"char"` or `"word"`; `nil` reads it from `v`: word when some
+token is longer than one character, char otherwise (pass it explicitly for a word
+vocabulary of one-letter words). A token that is not in `v` is a `ValueError` that names it.
+
+```swift
+v = vocab("hello world")
+print(encode("hello", v))
+encode("help", v)
+```
+```text
+[3, 2, 4, 4, 5]
+ValueError: the token 'p' is not in the vocabulary (8 tokens); build the vocabulary from a text that contains it
+  --> line 3, column 1
+   |
+ 3 | encode("help", v)
+   | ^
+```
+
+#### `decode(ids, v, level: nil)`
+
+**[addition]** The text of the token ids (a list or a 1×n matrix) in the vocabulary `v`:
+characters joined with nothing, words with one space. `level` as for `encode`. An id outside
+0…len(v)−1 is a `ValueError`.
+
+```swift
+w = vocab("the cat sat on the mat", level: "word")
+print(decode(encode("the cat sat", w), w))
+```
+```text
+the cat sat
+```
+
+#### `task(name, n:, length:, vocab:, seed: 0)`
+
+**[addition]** `n` sequences (a list of lists of ids) of a seeded synthetic task with
+`vocab` tokens and `length` input tokens. With V = vocab, x = x₁ … x_length:
+
+| name | layout | ids per sequence | tokens |
+|---|---|---|---|
+| `"induction"` | x x (the same tokens again) | 2·length | x from 0…V−1 |
+| `"copy"` | x = x | 2·length + 1 | x from 0…V−2; `=` is V−1 |
+| `"reverse"` | x = reversed x | 2·length + 1 | as copy |
+| `"sort"` | x = x sorted ascending | 2·length + 1 | as copy |
+| `"modadd"` | a₁ … a_length = (a₁ + … + a_length) mod (V−1) | length + 2 | aᵢ from 0…V−2; `=` is V−1 |
+
+`"modadd"` with length 2 is the "a b = c" of modular-arithmetic experiments (vocab: 98 gives
+p = 97). Every token is ⌊u·k⌋ for the next uniform u of the seeded generator (k choices),
+sequence by sequence, left to right, so one seed gives the same sequences everywhere. An
+unknown name, `length: 0`, or a vocab too small for the task (induction needs 1, the others
+2) is a `ValueError`; n × (ids per sequence) must stay within `ATTN_MAX_ELEMENTS`.
+
+```swift
+print(task("induction", n: 2, length: 3, vocab: 5, seed: 0))
+print(task("modadd", n: 2, length: 2, vocab: 8, seed: 0))
+```
+```text
+[[3, 3, 0, 3, 3, 0], [2, 3, 4, 2, 3, 4]]
+[[4, 5, 7, 2], [0, 2, 7, 2]]
+```
+
+#### `toy_language(n:, seed: 0)`
+
+**[addition]** `n` sentences of a small generated language (the grammar and its words are
+this project's own) whose pronouns have known referents. Two kinds of sentence, each ending
+with the word `.`:
+
+- `"agreement"` (about two in three): the [adj] N₁ VERB the [adj] N₂ CONJ PRONOUN
+  PREDICATE. N₁ and N₂ take different pronouns (he: man boy king uncle; she: woman girl
+  queen aunt; it: cat dog bird fox horse), so the pronoun names its referent, and it is
+  known at the pronoun's own position: a causal head can attend from "she" to "girl".
+- `"meaning"` (about one in three): the [adj] ANIMAL sat/slept/lay/waited on the [adj] THING
+  because it was QUALITY. Both nouns are "it"; the quality decides (tired hungry sleepy
+  happy: the animal; soft warm flat clean: the thing). The referent is known only once the
+  quality is read.
+
+Each noun phrase has an adjective (small big old young quiet) one time in three. The
+result is a record: `text` (the sentences joined by spaces; every word and `.` separated by
+a space, so `vocab(t.text, level: "word")` and `tokens` split it), `sentences` (a list of
+strings), `referents` (per sentence `[pronoun position, referent position]`, word positions
+within the sentence), `positions` (the same pairs as word positions in `text`) and `kinds`.
+
+```swift
+t = toy_language(n: 3, seed: 0)
+for s in t.sentences { print(s) }
+print(t.referents, t.kinds)
+```
+```text
+the bird called the boy but he was tired .
+the young boy met the big bird because he ran home .
+the dog waited on the blanket because it was hungry .
+[[6, 4], [8, 2], [7, 1]] ["agreement", "agreement", "meaning"]
+```
+
+#### `save(value, path)`
+
+**[addition]** Writes `value` to `path` in the [safetensors](https://github.com/huggingface/safetensors)
+format: an 8-byte little-endian header length, a JSON header, then the raw data. Every
+matrix is an F64 (float64) tensor of shape [rows, cols], named by its field path: `wte`,
+`blocks.0.Wq` (a lone matrix is `matrix`). `value` is a matrix, or lists and records
+(nested: a model from `gpt`, a block, your own `record`) of matrices, numbers, bools,
+strings and nil; the numbers, bools and strings (a model's `heads`, `vocab`, `mlp`, ...) go
+into `__metadata__`, each under its path, together with `attention.layout`, the value's
+whole shape, so that `load` gives the same value back. A function is a `TypeError`.
+
+`path` is relative to the notebook's folder (the kernel's working directory, which Jupyter
+and nbconvert set to the folder of the notebook), ends in `.safetensors`, and must stay
+inside that folder: an absolute path, `..`, or a symbolic link that leads out is a
+`ValueError`. The file is written beside its name first and then renamed, so a failed save
+never leaves half a file. Python reads it with `safetensors.numpy.load_file(path)`.
+
+```swift
+m = gpt(vocab: 5, d_model: 4, heads: 2, layers: 1, context: 4, seed: 0, mlp: false)
+save(m, "tiny.safetensors")
+print(forward(load("tiny.safetensors"), [1, 2]) == forward(m, [1, 2]))
+```
+```text
+true
+```
+
+#### `load(path)`
+
+**[addition]** Reads a safetensors file from the notebook's folder (paths as for `save`). A
+file `save` wrote gives back the saved value (a model loads as a model record that
+`forward`, `generate` and `param_count` accept). A file from elsewhere (F64 tensors only;
+for example from `safetensors.numpy.save_file`) loads as records nested by the dots of its
+tensor names, where a level whose names are exactly 0, 1, …, k−1 is a list; 1-D tensors
+become 1×n rows and 0-D ones 1×1. Every size in the header is checked against the file
+before anything is allocated: a missing file, a file cut short, a wrong header length,
+invalid JSON, a dtype other than F64, more than 2 dimensions, a declared shape beyond
+`ATTN_MAX_ELEMENTS`, or data offsets outside the file is a `ValueError` that says which.
+
+```swift
+save(record(w: [1, 2; 3, 4], steps: 3), "r.safetensors")
+print(load("r.safetensors"))
+load("nothing-here.safetensors")
+```
+```text
+{w: matrix 2×2, steps: 3}
+ValueError: there is no file "nothing-here.safetensors" in the notebook's folder
+  --> line 3, column 6
+   |
+ 3 | load("nothing-here.safetensors")
+   |      ^
 ```
 
 ### Display
@@ -2186,6 +2448,11 @@ so the same seed gives other numbers).
 | `cross_entropy(logits, targets)` | `torch.nn.functional.cross_entropy(logits, targets)` |
 | `loss(model, ids)` | `F.cross_entropy(model(x[:-1]), x[1:])` |
 | `train(model, data, steps:, batch: 8, lr: 0.001, seed: 0, optimizer: "adamw", weight_decay: 0.1, beta1: 0.9, beta2: 0.95, eps: 1e-8, momentum: 0.9, warmup: 0, schedule: "constant", min_lr: 0, clip: 1, plot: true)` | `torch.optim.AdamW(model.parameters(), lr, betas, eps, weight_decay)` |
+| `vocab(text, level: "char")` | `sorted(set(text))` |
+| `encode(text, v, level: nil)` | `[stoi[c] for c in text]` |
+| `decode(ids, v, level: nil)` | `"".join(itos[i] for i in ids)` |
+| `save(value, path)` | `safetensors.numpy.save_file({name: array}, path)` |
+| `load(path)` | `safetensors.numpy.load_file(path)` |
 | `print(values...)` | `print(...)` |
 | `table(rows, header: nil)` | `pandas.DataFrame(rows, columns=header)` |
 | `assert(condition, message = "assertion failed")` | `assert condition, message` |

@@ -20,6 +20,7 @@ var minRuns = 5
 var arguments = CommandLine.arguments.dropFirst().makeIterator()
 var interpreterFiles: [String]?
 var trainingSteps: Int?
+var generateBench = false
 while let argument = arguments.next() {
     switch argument {
     case "--interpreter": interpreterFiles = []
@@ -33,6 +34,7 @@ while let argument = arguments.next() {
             precondition(v.count == 3, "a size is n,d,heads")
             return Size(n: v[0], d: v[1], heads: v[2])
         }
+    case "--generate": generateBench = true
     case "--min-time": minTime = Double(arguments.next() ?? "") ?? minTime
     case "--min-runs": minRuns = Int(arguments.next() ?? "") ?? minRuns
     default:
@@ -43,6 +45,28 @@ while let argument = arguments.next() {
 
 if let interpreterFiles { InterpreterBench.run(files: interpreterFiles, minRuns: minRuns) }
 if let trainingSteps { TrainingBench.run(steps: trainingSteps) }
+
+// --generate: 500 greedy tokens from nanoGPT's quick-start shape (vocab 65, 4 layers, 4 heads,
+// d 128) after a 1-token prompt, with the KV cache (`generate`) and with a forward pass per
+// step (`generateRecomputing`), at context 64 (the window slides after 63 tokens) and at
+// context 512 (every step cached). Both must give the same ids.
+if generateBench {
+    var rows: [String] = []
+    for context in [64, 512] {
+        let model = try gpt(vocab: 65, dModel: 128, heads: 4, layers: 4, context: context, seed: 0)
+        var timings: [(String, Double, [Int])] = []
+        for (name, body) in [("kv_cache", { try model.generate(ids: [0], steps: 500, temperature: 0, seed: 0) }),
+                             ("recompute", { try model.generateRecomputing(ids: [0], steps: 500, temperature: 0, seed: 0) })] as [(String, () throws -> [Int])] {
+            let t0 = now()
+            let ids = try body()
+            timings.append((name, now() - t0, ids))
+        }
+        rows.append("{\"context\": \(context), \"tokens\": 500, \"kv_cache_s\": \(timings[0].1), \"recompute_s\": \(timings[1].1), "
+            + "\"speedup\": \(timings[1].1 / timings[0].1), \"same_ids\": \(timings[0].2 == timings[1].2)}")
+    }
+    print("{\"generate\": [\n  " + rows.joined(separator: ",\n  ") + "\n]}")
+    exit(0)
+}
 
 func now() -> Double {
     var t = timespec()

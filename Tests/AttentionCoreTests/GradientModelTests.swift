@@ -70,7 +70,8 @@ private func blockParameters(_ p: [String: M], heads: Int) -> BlockParameters {
     return BlockParameters(
         Wq: m("Wq"), Wk: m("Wk"), Wv: m("Wv"), Wo: m("Wo"), bq: m("bq"), bk: m("bk"), bv: m("bv"), bo: m("bo"),
         W1: m("W1"), b1: m("b1"), W2: m("W2"), b2: m("b2"),
-        ln1Gamma: m("ln1_gamma"), ln1Beta: m("ln1_beta"), ln2Gamma: m("ln2_gamma"), ln2Beta: m("ln2_beta"), heads: heads)
+        ln1Gamma: m("ln1_gamma"), ln1Beta: m("ln1_beta"), ln2Gamma: m("ln2_gamma"), ln2Beta: m("ln2_beta"), heads: heads,
+        hasMLP: p["W1"] != nil)
 }
 
 private func worstDifference(_ a: Matrix, _ b: Matrix) -> Double {
@@ -131,7 +132,7 @@ private func variable(_ v: BlockVariables, _ field: String) -> Tape.Variable? {
             let d = c.params.wte.shape[1]
             let model = GPTModel(
                 wte: c.params.wte.matrix, wpe: c.params.wpe.matrix, blocks: blocks, lnFGamma: c.params.ln_f_gamma.matrix,
-                lnFBeta: c.params.ln_f_beta.matrix, vocab: c.vocab, dModel: d, heads: c.heads, layers: blocks.count, context: c.context)
+                lnFBeta: c.params.ln_f_beta.matrix, vocab: c.vocab, dModel: d, heads: c.heads, layers: blocks.count, context: c.context, mlp: c.mlp)
             let (loss, gradients) = try model.lossAndGradients(c.sequences)
             #expect(abs(loss - c.loss) <= 1e-9 * max(1, abs(c.loss)), "mlp \(c.mlp): loss \(loss) vs \(c.loss)")
             var expected: [Matrix] = [c.grad.wte.matrix, c.grad.wpe.matrix]

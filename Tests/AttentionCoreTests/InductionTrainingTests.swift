@@ -4,15 +4,9 @@
 @testable import AttentionCore
 import Testing
 
-/// A GPT without FFNs (the W1…b2 and ln2 matrices empty), as induction-head studies use.
+/// A GPT without FFNs, as induction-head studies use.
 func attentionOnlyGPT(vocab: Int, dModel: Int, heads: Int, layers: Int, context: Int, seed: UInt64) throws -> GPTModel {
-    var model = try gpt(vocab: vocab, dModel: dModel, heads: heads, layers: layers, context: context, seed: seed)
-    let empty = Matrix(rows: 0, cols: 0, repeating: 0)
-    for i in model.blocks.indices {
-        (model.blocks[i].W1, model.blocks[i].b1, model.blocks[i].W2, model.blocks[i].b2) = (empty, empty, empty, empty)
-        (model.blocks[i].ln2Gamma, model.blocks[i].ln2Beta) = (empty, empty)
-    }
-    return model
+    try gpt(vocab: vocab, dModel: dModel, heads: heads, layers: layers, context: context, seed: seed, mlp: false)
 }
 
 func inductionData(count: Int, length: Int, vocab: Int, seed: UInt64) -> [[Int]] {

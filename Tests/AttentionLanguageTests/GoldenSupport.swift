@@ -20,7 +20,11 @@ enum Golden {
         of source: String, limits: Limits = Limits(), inputs: [String] = ["Ada"], host: RecordingHost? = nil
     ) -> String {
         let session = Session(limits: limits)
-        let host = host ?? RecordingHost(inputs: inputs)
+        // save and load write into a fresh folder of their own, not the package.
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("golden-\(UUID().uuidString)")
+        try? FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let host = host ?? RecordingHost(inputs: inputs, folder: folder.path)
         var out = ""
         let cells = source.components(separatedBy: "\n\(cellSeparator)\n")
         for (n, cell) in cells.enumerated() {

@@ -13,7 +13,11 @@ import Testing
     /// (the host is told of each builtin as it runs).
     @Test func everyBuiltinRunsInTheGoldenPrograms() throws {
         let directory = try #require(Golden.directory)
-        let host = RecordingHost(inputs: ["Ada"])
+        // save and load write into a fresh folder, not the package.
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("golden-all-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let host = RecordingHost(inputs: ["Ada"], folder: folder.path)
         for name in Golden.programNames() {
             _ = Golden.transcript(of: try String(contentsOf: directory.appendingPathComponent(name), encoding: .utf8), host: host)
         }

@@ -145,28 +145,3 @@ extension Tape {
     }
 }
 
-extension GPTModel {
-    /// The attention weights of every head in every layer for one sequence, as `forward`
-    /// computes them: a list over layers of lists over heads of n×n causal weight matrices.
-    public func attentionMaps(ids: [Int]) throws(CoreError) -> [[Matrix]] {
-        let tape = Tape()
-        let m = tape.variables(self, differentiable: false)
-        guard !ids.isEmpty, ids.count <= context else {
-            throw .invalidArgument("attention maps need 1 to \(context) token ids, not \(ids.count)")
-        }
-        if let bad = ids.first(where: { $0 < 0 || $0 >= vocab }) {
-            throw .invalidArgument("token id \(bad) is outside the vocabulary 0..<\(vocab)")
-        }
-        let n = ids.count
-        let mask = try causalMask(n)
-        var x = try tape.add(try tape.rows(m.wte, ids), try tape.rows(m.wpe, Array(0..<n)))
-        var maps: [[Matrix]] = []
-        for (block, parameters) in zip(m.blocks, blocks) {
-            let normed = try tape.layerNorm(x, gamma: block.ln1Gamma, beta: block.ln1Beta)
-            let q = try tape.linear(normed, block.Wq, block.bq), k = try tape.linear(normed, block.Wk, block.bk)
-            maps.append(try Tape.attentionWeights(q: tape.value(q), k: tape.value(k), heads: parameters.heads, mask: mask))
-            x = try tape.transformerBlock(x, block, mask: mask)
-        }
-        return maps
-    }
-}

@@ -10,6 +10,8 @@ struct Arguments {
     private var slots: [String: (value: Value, range: SourceRange)] = [:]
     /// The values of a trailing `xs...` parameter.
     private(set) var rest: [(value: Value, range: SourceRange)] = []
+    /// The labelled arguments a `name: value, ...` signature takes beyond its declared ones, in call order.
+    private(set) var extraLabelled: [(label: String, value: Value, range: SourceRange)] = []
 
     init(info: Builtin, evaluator: Evaluator, range: SourceRange, arguments: [Evaluator.EvaluatedArgument]) throws(LangError) {
         self.info = info
@@ -19,6 +21,10 @@ struct Arguments {
         var positionalIndex = 0
         for argument in arguments {
             if let label = argument.label {
+                if signature.anyLabels, !signature.labelled.contains(where: { $0.name == label }) {
+                    extraLabelled.append((label, argument.value, argument.labelRange ?? argument.range))
+                    continue
+                }
                 guard signature.labelled.contains(where: { $0.name == label }) else {
                     let allowed = signature.labelled.map(\.name)
                     throw LangError(

@@ -3,7 +3,7 @@ import AttentionCore
 /// The sections of `help()` and of the reference, in the order they are listed.
 public enum BuiltinCategory: String, CaseIterable, Sendable {
     case build = "Build", shape = "Shape", math = "Math", arrays = "Arrays", attention = "Attention", positions = "Positions"
-    case models = "Blocks and models", learning = "Learning", display = "Display", grading = "Grading", other = "Other"
+    case models = "Blocks and models", learning = "Learning", data = "Data and files", display = "Display", grading = "Grading", other = "Other"
 }
 
 /// One builtin, whole: its name, category, signature, documentation, example and the
@@ -63,6 +63,14 @@ public struct Builtin: Sendable {
         return copy
     }
 
+    /// This builtin keeping followed matrices as they are: it only places values in a
+    /// structure (record, with, append), so gradients flow through what it returns.
+    func passingFollowed() -> Builtin {
+        var copy = self
+        copy.differentiation = .rule { a, _ throws(LangError) in try a.info.implementation(a) }
+        return copy
+    }
+
     /// Whether `grad` can follow a matrix through this builtin with a nonzero gradient.
     public var isDifferentiable: Bool {
         if case .rule = differentiation { true } else { false }
@@ -98,6 +106,9 @@ struct Signature: Sendable {
     var labelled: [Parameter] = []
     /// The name of a trailing `xs...` parameter taking any number of positional values.
     var variadic: String?
+    /// Whether the call takes any labelled arguments besides the declared ones (written
+    /// `name: value, ...`, as in `record(name: value, ...)`); they are read in call order.
+    var anyLabels = false
 
     init(_ signature: String) {
         guard let open = signature.firstIndex(of: "("), let close = signature.lastIndex(of: ")"), open < close else { return }
@@ -105,7 +116,11 @@ struct Signature: Sendable {
         for rawPiece in inside.split(separator: ",") {
             let piece = String(rawPiece).trimmingWhitespace()
             if piece.isEmpty { continue }
-            if piece.hasSuffix("...") {
+            if piece == "..." {
+                // `name: value, ...`: any labels; the labelled piece before it shows their form.
+                if !labelled.isEmpty { labelled.removeLast() }
+                anyLabels = true
+            } else if piece.hasSuffix("...") {
                 variadic = String(piece.dropLast(3))
             } else if let colon = piece.firstIndex(of: ":") {
                 let name = String(piece[..<colon])

@@ -44,13 +44,14 @@ extension BuiltinTable {
             try AttentionBuiltins.checkProjection(a, x, [p.Wq, p.W1])
             return .matrix(try a.core { () throws(CoreError) -> Matrix in try transformerBlock(x, p, mask: mask, norm: norm) })
         }.differentiable(Follow.transformerBlock),
-        Builtin("gpt", .models, "gpt(vocab:, d_model:, heads:, layers:, context:, seed: 0)",
-            "A GPT-2 shaped model as in nanoGPT: token (wte) and learned position (wpe) embeddings, `layers` pre-norm blocks with biases, a final layer norm and the output projection tied to wte. Fields: wte wpe blocks ln_f_gamma ln_f_beta vocab d_model heads layers context. Parameters: V·d + T·d + L(12d² + 13d) + 2d.",
-            example: "m = gpt(vocab: 10, d_model: 8, heads: 2, layers: 2, context: 16, seed: 0)") { a throws(LangError) in
+        Builtin("gpt", .models, "gpt(vocab:, d_model:, heads:, layers:, context:, seed: 0, mlp: true)",
+            "A GPT-2 shaped model as in nanoGPT: token (wte) and learned position (wpe) embeddings, `layers` pre-norm blocks with biases, a final layer norm and the output projection tied to wte. Fields: wte wpe blocks ln_f_gamma ln_f_beta vocab d_model heads layers context mlp. Parameters: V·d + T·d + L(12d² + 13d) + 2d. With mlp: false the blocks are attention-only (no FFN and no ln2: x + attn(ln1(x)) only, their records lack W1 b1 W2 b2 ln2_gamma ln2_beta) and the count is V·d + T·d + L(4d² + 6d) + 2d.",
+            example: "m = gpt(vocab: 10, d_model: 8, heads: 2, layers: 2, context: 16, seed: 0)\nattn_only = gpt(vocab: 10, d_model: 8, heads: 2, layers: 2, context: 16, mlp: false)") { a throws(LangError) in
             let vocab = try a.positive("vocab"), d = try a.positive("d_model"), heads = try a.positive("heads")
             let layers = try a.size("layers"), context = try a.positive("context")
             let seed = try a.seed()
-            guard let total = gptParameterFormula(vocab: vocab, dModel: d, layers: layers, context: context) else {
+            let mlp = try a.bool("mlp")
+            guard let total = gptParameterFormula(vocab: vocab, dModel: d, layers: layers, context: context, mlp: mlp) else {
                 throw LangError(.tooManyParametersToCount, at: a.range)
             }
             try a.evaluator.checkCount(total, at: a.range, what: "parameters")
@@ -58,7 +59,7 @@ extension BuiltinTable {
             try a.checkSize(rows: context, cols: d)
             try ModelBuiltins.checkBlockSize(a, d)
             return .record(ModelRecords.record(try a.core { () throws(CoreError) -> GPTModel in
-                try gpt(vocab: vocab, dModel: d, heads: heads, layers: layers, context: context, seed: seed)
+                try gpt(vocab: vocab, dModel: d, heads: heads, layers: layers, context: context, seed: seed, mlp: mlp)
             }))
         },
         Builtin("forward", .models, "forward(model, ids)",
@@ -77,7 +78,7 @@ extension BuiltinTable {
             .number(Double(try ModelRecords.parameterCount(a.value("model"), a)))
         }.readingValues(),
         Builtin("generate", .models, "generate(model, ids, steps:, temperature: 1, seed: 0)",
-            "Extends ids by `steps` tokens, each sampled from softmax(last logits / temperature); temperature 0 is greedy (argmax). Past the context the model sees the last `context` ids (as nanoGPT). Returns the whole list of ids.",
+            "Extends ids by `steps` tokens, each sampled from softmax(last logits / temperature); temperature 0 is greedy (argmax). Past the context the model sees the last `context` ids (as nanoGPT). Returns the whole list of ids. Within the context each new token reuses the keys and values of the earlier positions (a KV cache: one row through the model per token); once the window slides past the context every position moves, so each such step recomputes the window. The logits equal forward's last row to rounding (~1e-15).",
             example: "generate(m, [1, 2], steps: 5, temperature: 0)") { a throws(LangError) in
             let model = try ModelRecords.gptModel(a.value("model"), a, "model")
             let ids = try a.ids("ids")
@@ -87,13 +88,43 @@ extension BuiltinTable {
             try a.evaluator.checkCount(ids.count + steps, at: a.range, what: "token ids")
             let count = min(ids.count + steps, model.context)
             try ModelBuiltins.checkForward(a, model, count: count)
-            // One forward pass per step, each over at most `context` tokens: the whole call
-            // runs without an interrupt check, so it is bounded as one step.
-            try a.evaluator.checkWork(Double(steps) * ModelBuiltins.forwardWork(model, count: count), at: a.range, what: "generating \(steps) tokens")
+            // The whole call runs without an interrupt check, so it is bounded as one step,
+            // by the multiply-adds it really does (cached steps are one row each).
+            try a.evaluator.checkWork(model.generationWork(promptCount: ids.count, steps: steps), at: a.range, what: "generating \(steps) tokens")
             return .list(try a.core { () throws(CoreError) -> [Int] in
                 try model.generate(ids: ids, steps: steps, temperature: temperature, seed: seed)
             }.map { .number(Double($0)) })
         }.readingValues(),
+        Builtin("attention_maps", .models, "attention_maps(model, ids)",
+            "The attention weights inside forward(model, ids): a list over layers of lists over heads of n×n matrices softmax(Qₕ Kₕᵀ/√(d/heads) + causal mask), with Q = ln1(x) Wq + bq and K = ln1(x) Wk + bk from the block's input x. Row i is what position i reads from positions 0..i (zeros above the diagonal).",
+            example: "maps = attention_maps(m, [1, 2, 3, 1, 2])\nheatmap(maps[0][1])") { a throws(LangError) in
+            let model = try ModelRecords.gptModel(a.value("model"), a, "model")
+            let ids = try a.ids("ids")
+            let count = min(ids.count, model.context)
+            try ModelBuiltins.checkForward(a, model, count: count)
+            let (mapCount, overflow) = (count * count).multipliedReportingOverflow(by: max(model.blocks.count * model.heads, 1))
+            if overflow { throw LangError(.tooManyAttentionWeights, at: a.range) }
+            try a.evaluator.checkCount(mapCount, at: a.range, what: "attention weights")
+            try a.evaluator.checkWork(ModelBuiltins.forwardWork(model, count: count) * 1.5, at: a.range, what: "these attention maps")
+            let maps = try a.core { () throws(CoreError) -> [[Matrix]] in try model.attentionMaps(ids: ids) }
+            return .list(maps.map { .list($0.map(Value.matrix)) })
+        }.readingValues(),
+        Builtin("ablate", .models, "ablate(model, layer:, head:)",
+            "A copy of a gpt model in which one head contributes nothing: its output (column block h·d_k..<(h+1)·d_k of the concatenation before W_O, d_k = d/heads) is zeroed, by zeroing those rows of the block's Wo. Every other weight is unchanged. Compare forward or loss with and without it to see what the head does.",
+            example: "m2 = ablate(m, layer: 0, head: 1)\nforward(m2, [1, 2, 3])") { a throws(LangError) in
+            let model = try ModelRecords.gptModel(a.value("model"), a, "model")
+            let layer = try a.int("layer"), head = try a.int("head")
+            let ablated = try a.core { () throws(CoreError) -> GPTModel in try model.ablating(layer: layer, head: head) }
+            // Fields the student added to the record (beyond a model's) are kept.
+            guard case .record(var record) = try a.value("model") else { return .record(ModelRecords.record(ablated)) }
+            guard case .list(var blocks) = record["blocks"], case .record(var block) = blocks[layer] else {
+                return .record(ModelRecords.record(ablated))
+            }
+            block["Wo"] = .matrix(ablated.blocks[layer].Wo)
+            blocks[layer] = .record(block)
+            record["blocks"] = .list(blocks)
+            return .record(record)
+        },
     ]
 }
 
@@ -110,13 +141,8 @@ enum ModelBuiltins {
         try a.checkSize(rows: d, cols: hidden)
     }
 
-    /// Multiply-adds of one forward pass over `count` tokens: per layer the four
-    /// projections and the 4× feed-forward (12·n·d²) and the scores and weighted sum
-    /// (2·n²·d), then the logits (n·d·vocab).
-    static func forwardWork(_ model: GPTModel, count: Int) -> Double {
-        let n = Double(count), d = Double(model.dModel)
-        return Double(model.layers) * (12 * n * d * d + 2 * n * n * d) + n * d * Double(model.vocab)
-    }
+    /// Multiply-adds of one forward pass over `count` tokens (see `GPTModel.forwardWork`).
+    static func forwardWork(_ model: GPTModel, count: Int) -> Double { model.forwardWork(count: count) }
 
     static func checkForward(_ a: Arguments, _ model: GPTModel, count: Int) throws(LangError) {
         try a.checkSize(rows: count, cols: model.vocab)

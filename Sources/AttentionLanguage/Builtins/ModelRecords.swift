@@ -2,8 +2,19 @@ import AttentionCore
 
 /// The records that carry block and model weights, to and from the library's types.
 enum ModelRecords {
+    /// The fields only a block with an FFN has (an attention-only block has none of them).
+    static let mlpFields = ["W1", "b1", "W2", "b2", "ln2_gamma", "ln2_beta"]
+
     static func record(_ p: BlockParameters) -> Record {
-        Record([
+        guard p.hasMLP else {
+            return Record([
+                ("Wq", .matrix(p.Wq)), ("Wk", .matrix(p.Wk)), ("Wv", .matrix(p.Wv)), ("Wo", .matrix(p.Wo)),
+                ("bq", .matrix(p.bq)), ("bk", .matrix(p.bk)), ("bv", .matrix(p.bv)), ("bo", .matrix(p.bo)),
+                ("ln1_gamma", .matrix(p.ln1Gamma)), ("ln1_beta", .matrix(p.ln1Beta)),
+                ("heads", .number(Double(p.heads))),
+            ])
+        }
+        return Record([
             ("Wq", .matrix(p.Wq)), ("Wk", .matrix(p.Wk)), ("Wv", .matrix(p.Wv)), ("Wo", .matrix(p.Wo)),
             ("bq", .matrix(p.bq)), ("bk", .matrix(p.bk)), ("bv", .matrix(p.bv)), ("bo", .matrix(p.bo)),
             ("W1", .matrix(p.W1)), ("b1", .matrix(p.b1)), ("W2", .matrix(p.W2)), ("b2", .matrix(p.b2)),
@@ -18,7 +29,7 @@ enum ModelRecords {
             ("wte", .matrix(m.wte)), ("wpe", .matrix(m.wpe)), ("blocks", .list(m.blocks.map { .record(record($0)) })),
             ("ln_f_gamma", .matrix(m.lnFGamma)), ("ln_f_beta", .matrix(m.lnFBeta)),
             ("vocab", .number(Double(m.vocab))), ("d_model", .number(Double(m.dModel))), ("heads", .number(Double(m.heads))),
-            ("layers", .number(Double(m.layers))), ("context", .number(Double(m.context))),
+            ("layers", .number(Double(m.layers))), ("context", .number(Double(m.context))), ("mlp", .bool(m.mlp)),
         ])
     }
 
@@ -53,12 +64,20 @@ enum ModelRecords {
         }
     }
 
-    /// A block record (from init_block) back as library parameters.
+    /// A block record (from init_block) back as library parameters. A record without any
+    /// of the FFN fields (W1 b1 W2 b2 ln2_gamma ln2_beta) is an attention-only block; one
+    /// with some of them needs all.
     static func block(_ v: Value, _ a: Arguments, _ name: String) throws(LangError) -> BlockParameters {
         guard case .record(let r) = v else {
             throw LangError(.notABlock(builtin: a.info.name, parameter: name, got: v.kindDescription), at: try a.range(of: name))
         }
         let f = Fields(record: r, a: a, parameter: name)
+        if !mlpFields.contains(where: { r[$0] != nil }) {
+            return BlockParameters(
+                Wq: try f.matrix("Wq"), Wk: try f.matrix("Wk"), Wv: try f.matrix("Wv"), Wo: try f.matrix("Wo"),
+                bq: try f.matrix("bq"), bk: try f.matrix("bk"), bv: try f.matrix("bv"), bo: try f.matrix("bo"),
+                ln1Gamma: try f.matrix("ln1_gamma"), ln1Beta: try f.matrix("ln1_beta"), heads: try f.int("heads"))
+        }
         return BlockParameters(
             Wq: try f.matrix("Wq"), Wk: try f.matrix("Wk"), Wv: try f.matrix("Wv"), Wo: try f.matrix("Wo"),
             bq: try f.matrix("bq"), bk: try f.matrix("bk"), bv: try f.matrix("bv"), bo: try f.matrix("bo"),
@@ -79,11 +98,22 @@ enum ModelRecords {
         }
         var blocks: [BlockParameters] = []
         for item in items { blocks.append(try block(item, a, name)) }
+        // `mlp` says what the blocks must be; a record without it (made by hand) goes by its blocks.
+        let mlp: Bool
+        switch r["mlp"] {
+        case nil: mlp = blocks.first?.hasMLP ?? true
+        case .bool(let b)?: mlp = b
+        case let other?:
+            throw LangError(.fieldNotBool(builtin: a.info.name, parameter: name, field: "mlp", got: other.kindDescription), at: try a.range(of: name))
+        }
+        if let layer = blocks.firstIndex(where: { $0.hasMLP != mlp }) {
+            throw LangError(.blockMLPMismatch(builtin: a.info.name, parameter: name, layer: layer, mlp: mlp), at: try a.range(of: name))
+        }
         return GPTModel(
             wte: try f.matrix("wte"), wpe: try f.matrix("wpe"), blocks: blocks,
             lnFGamma: try f.matrix("ln_f_gamma"), lnFBeta: try f.matrix("ln_f_beta"),
             vocab: try f.int("vocab"), dModel: try f.int("d_model"),
-            heads: try f.int("heads"), layers: try f.int("layers"), context: try f.int("context"))
+            heads: try f.int("heads"), layers: try f.int("layers"), context: try f.int("context"), mlp: mlp)
     }
 
     /// Parameters of a model or block record, a matrix or a list of those.

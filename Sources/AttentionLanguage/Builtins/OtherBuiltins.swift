@@ -27,7 +27,7 @@ extension BuiltinTable {
             "xs with v at the end: a list gets one more item (start from xs = []); a 1×n row and a number give a 1×(n+1) row. xs itself is unchanged; xs = append(xs, v) in a loop costs the same at every length (the binding is extended in place).",
             example: "xs = []\nfor dk in [4, 16, 64] { xs = append(xs, sqrt(dk)) }\nmean(xs)  // 4.666666666666667", numpy: "xs.append(v), np.append(xs, v)") { a throws(LangError) in
             try OtherBuiltins.append(a.value("xs"), a.value("v"), a.evaluator, xsRange: try a.range(of: "xs"), vRange: try a.range(of: "v"), at: a.range)
-        },
+        }.passingFollowed(),
         Builtin("range", .other, "range(a, b = nil)",
             "The list of whole numbers 0..<a, or a..<b with two arguments.", example: "range(3)  // [0, 1, 2]", numpy: "list(range(a, b))") { a throws(LangError) in
             let first = try a.int("a")

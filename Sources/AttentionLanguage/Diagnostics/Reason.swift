@@ -181,6 +181,17 @@ enum Reason: Sendable, Equatable {
     case listAssignOneItem
     case notElementAssignable(name: String, kind: String)
 
+    // MARK: Records, models, data and files
+    case fieldNotBool(builtin: String, parameter: String, field: String, got: String)
+    case blockMLPMismatch(builtin: String, parameter: String, layer: Int, mlp: Bool)
+    case unknownTask(name: String, suggestion: String?)
+    case badTokenLevel(String)
+    case notSavable(path: String, got: String)
+    case badFilePath(path: String, problem: FilePathProblem)
+    case fileNotFound(path: String)
+    case fileSystem(path: String, action: String, error: String)
+    case badSafetensors(path: String, problem: SafetensorsProblem)
+
     /// The kind students see before the colon.
     var kind: DiagnosticKind {
         switch self {
@@ -236,6 +247,10 @@ enum Reason: Sendable, Equatable {
         case .notDifferentiable, .gradNeedsNumber, .gradNeedsFunction, .notDifferentiableParameter, .recordFieldsDiffer:
             .typeError
         case .gradInsideGrad:
+            .valueError
+        case .fieldNotBool, .notSavable:
+            .typeError
+        case .blockMLPMismatch, .unknownTask, .badTokenLevel, .badFilePath, .fileNotFound, .fileSystem, .badSafetensors:
             .valueError
         }
     }
@@ -393,6 +408,15 @@ enum Reason: Sendable, Equatable {
         case .matrixElementType(let got): "only numbers and matrices can be stored in a matrix, got a \(got)"
         case .listAssignOneItem: "assign to one item of a list at a time, as in xs[0] = v"
         case .notElementAssignable(let name, let kind): "\(name) is a \(kind); only matrices and lists have elements to assign"
+        case .fieldNotBool(let b, let p, let field, let got): "\(b): the field '\(field)' of '\(p)' must be true or false, got a \(got)"
+        case .blockMLPMismatch(let b, let p, let layer, let mlp): "\(b): '\(p)' says mlp: \(mlp) but block \(layer) " + (mlp ? "has no FFN (W1 b1 W2 b2 ln2_gamma ln2_beta)" : "has FFN fields; an attention-only model's blocks have none")
+        case .unknownTask(let name, let suggestion): "there is no task called \"\(name)\"" + (suggestion.map { "; did you mean \"\($0)\"?" } ?? "") + " The tasks are: \(SequenceTask.allCases.map { "\"\($0.rawValue)\"" }.joined(separator: ", "))"
+        case .badTokenLevel(let text): "level must be \"char\" or \"word\", got \"\(text)\""
+        case .notSavable(let path, let got): "save writes matrices, numbers, bools and strings inside lists and records; \(path.isEmpty ? "the value" : "'\(path)'") is a \(got)"
+        case .badFilePath(let path, let problem): "cannot use the path \"\(path)\": \(problem.message)"
+        case .fileNotFound(let path): "there is no file \"\(path)\" in the notebook's folder"
+        case .fileSystem(let path, let action, let error): "cannot \(action) \"\(path)\": \(error)"
+        case .badSafetensors(let path, let problem): "\"\(path)\" is not a safetensors file this kernel can read: \(problem.message)"
         }
     }
 

@@ -17,11 +17,15 @@ public protocol CellHost: AnyObject {
     /// Told each time a builtin runs, before it runs (tests prove with it that every entry
     /// of the builtin table has run). Defaults to nothing.
     func builtinCalled(_ name: String)
+    /// The notebook's folder, where `save` and `load` read and write; nil (the default) is
+    /// the process's working directory, which Jupyter and nbconvert set to the notebook's folder.
+    var fileFolder: String? { get }
 }
 
 extension CellHost {
     public var isInterruptRequested: Bool { false }
     public func builtinCalled(_ name: String) {}
+    public var fileFolder: String? { nil }
 }
 
 /// A `CellHost` that records outputs in memory and answers `input` from a queue: a test
@@ -39,12 +43,16 @@ public final class RecordingHost: CellHost, @unchecked Sendable {
     /// - Parameters:
     ///   - inputs: lines `input()` returns, in order.
     ///   - allowInput: when false, `input()` fails as in a front end without stdin.
-    public init(inputs: [String] = [], allowInput: Bool = true) {
+    ///   - folder: the folder `save` and `load` use (nil: the working directory).
+    public init(inputs: [String] = [], allowInput: Bool = true, folder: String? = nil) {
+        self.fileFolder = folder
         lock.withLock {
             $0.inputs = inputs
             $0.allowInput = allowInput
         }
     }
+
+    public let fileFolder: String?
 
     public func emit(_ output: Output) { lock.withLock { $0.outputs.append(output) } }
 

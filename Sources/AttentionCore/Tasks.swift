@@ -1,0 +1,66 @@
+/// Seeded synthetic sequence tasks for training small transformers.
+///
+/// Every random choice is ⌊u·k⌋ for one uniform u of `SeededGenerator(seed:)` (k choices),
+/// drawn sequence by sequence, token by token in order, so a seed fixes every sequence on
+/// every machine. With vocab V, the tasks other than induction use the token V − 1 as their
+/// separator ("=") and draw their content from 0..<V−1.
+public enum SequenceTask: String, CaseIterable, Sendable {
+    /// x₁ … x_L x₁ … x_L: L tokens from 0..<V, then the same L again (2L ids). From the
+    /// second half on, each token is predictable by finding its previous occurrence and
+    /// copying the token after it: what an induction head does.
+    case induction
+    /// x₁ … x_L = x₁ … x_L (2L + 1 ids).
+    case copy
+    /// x₁ … x_L = x_L … x₁ (2L + 1 ids).
+    case reverse
+    /// x₁ … x_L = the same tokens in ascending order (2L + 1 ids).
+    case sort
+    /// a₁ … a_L = (a₁ + … + a_L) mod p with p = V − 1 and each aᵢ in 0..<p (L + 2 ids);
+    /// L = 2 is the "a b = c" of modular-arithmetic experiments.
+    case modadd
+
+    /// The length of one sequence for `length` L.
+    public func sequenceLength(_ length: Int) -> Int {
+        switch self {
+        case .induction: 2 * length
+        case .copy, .reverse, .sort: 2 * length + 1
+        case .modadd: length + 2
+        }
+    }
+
+    /// The smallest vocabulary the task can use: 1 token for induction, else a separator and one more.
+    public var minimumVocab: Int { self == .induction ? 1 : 2 }
+
+    /// `n` sequences of the task with `length` tokens of input and vocabulary `vocab`.
+    public func sequences(n: Int, length: Int, vocab: Int, seed: UInt64) throws(CoreError) -> [[Int]] {
+        guard n >= 0 else { throw .invalidArgument("n must not be negative, not \(n)") }
+        guard length >= 1 else { throw .invalidArgument("the \(rawValue) task needs length ≥ 1, not \(length)") }
+        guard vocab >= minimumVocab else {
+            throw .invalidArgument(self == .induction ? "the induction task needs vocab ≥ 1, not \(vocab)"
+                : "the \(rawValue) task needs vocab ≥ 2 (the last token, vocab − 1, is its separator '='), not \(vocab)")
+        }
+        let (_, overflow) = n.multipliedReportingOverflow(by: sequenceLength(length))
+        guard !overflow, length < Int.max / 4 else { throw .tooLarge("\(n) sequences of length \(length) are too many ids") }
+        var generator = SeededGenerator(seed: seed)
+        func draw(_ k: Int) -> Int { min(Int(generator.nextUniform() * Double(k)), k - 1) }
+        let separator = vocab - 1
+        var out: [[Int]] = []
+        out.reserveCapacity(n)
+        for _ in 0..<n {
+            switch self {
+            case .induction:
+                let x = (0..<length).map { _ in draw(vocab) }
+                out.append(x + x)
+            case .copy, .reverse, .sort:
+                let x = (0..<length).map { _ in draw(vocab - 1) }
+                let answer = self == .copy ? x : self == .reverse ? Array(x.reversed()) : x.sorted()
+                out.append(x + [separator] + answer)
+            case .modadd:
+                let p = vocab - 1
+                let x = (0..<length).map { _ in draw(p) }
+                out.append(x + [separator, x.reduce(0) { ($0 + $1) % p }])
+            }
+        }
+        return out
+    }
+}
