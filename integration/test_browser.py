@@ -1,4 +1,4 @@
-"""Lesson 1 in a real JupyterLab, in a real browser (Debian's chromium, headless, via
+"""Lesson 1 (and lesson 4, which trains a model) in a real JupyterLab, in a real browser (Debian's chromium, headless, via
 selenium and Debian's chromedriver): open it, Run → Run All Cells, wait until every cell
 has run, and check that the page shows heatmap tables (coloured cells with tooltips), a matrix table and
 the printed numbers, and no error output. The screenshot goes to artifacts/ (git-ignored).
@@ -8,6 +8,7 @@ The server and the browser are fixtures with finalizers: torn down even when a t
 from __future__ import annotations
 
 import os
+import re
 
 import nbformat
 import pytest
@@ -16,6 +17,7 @@ from lab_browser import JupyterLabServer, LabPage, chrome, copy_notebooks
 from notebook_helpers import NOTEBOOK_DIR, ROOT, display_calls
 
 LESSON1 = "01-the-problem-attention-solves.ipynb"
+LESSON4 = "04-multi-head-attention.ipynb"  # trains a GPT with `train` in the browser
 ARTIFACTS = ROOT / "artifacts"
 
 pytestmark = [pytest.mark.usefixtures("attention_kernelspec"), pytest.mark.timeout(420)]
@@ -110,3 +112,28 @@ def test_screenshot_saved(lesson1):
     path = ARTIFACTS / "browser-lesson1.png"
     assert path.exists() and path.stat().st_size > 20_000, path
     assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+@pytest.fixture(scope="module")
+def lesson4(lab_server, browser, lesson1):
+    """Lesson 4 opened and run to the end after lesson 1 (same server and browser)."""
+    page = LabPage(browser, lab_server)
+    try:
+        opened = page.open_notebook(LESSON4)
+        assert opened["kernelName"] == "attention", opened
+        state = page.run_all(timeout=300)
+    except BaseException:
+        browser.save_screenshot(str(ARTIFACTS / "browser-lesson4-failure.png"))
+        (ARTIFACTS / "browser-lesson4-jupyter-lab.log").write_text(lab_server.log())
+        raise
+    return page, state
+
+
+def test_a_lesson_that_trains_runs_and_shows_the_trained_head(lesson4):
+    page, state = lesson4
+    code_cells = sum(c.cell_type == "code" for c in nbformat.read(NOTEBOOK_DIR / LESSON4, as_version=4).cells)
+    assert state["ran"] == code_cells and state["errors"] == [], state
+    text = page.outputs_text()
+    assert "loss:" in text, text[-3000:]
+    trained = [float(x) for x in re.findall(r"previous-token score: untrained [0-9.e-]+\s+trained ([0-9.e-]+)", text)]
+    assert len(trained) == 2 and min(trained) > 0.9, (trained, text[-3000:])
