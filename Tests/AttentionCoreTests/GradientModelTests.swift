@@ -33,14 +33,6 @@ private struct ModelParams: Decodable {
     let ln_f_beta: M
 }
 
-private struct ModelGrad: Decodable {
-    let wte: M
-    let wpe: M
-    let blocks: [[String: M]]
-    let ln_f_gamma: M
-    let ln_f_beta: M
-}
-
 private struct ModelCase: Decodable {
     let mlp: Bool
     let vocab: Int
@@ -49,7 +41,7 @@ private struct ModelCase: Decodable {
     let params: ModelParams
     let sequences: [[Int]]
     let loss: Double
-    let grad: ModelGrad
+    let grad: ModelParams  // the gradient has the parameters' structure
 }
 
 private struct GradientFile: Decodable {

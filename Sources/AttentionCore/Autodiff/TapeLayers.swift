@@ -11,19 +11,11 @@ extension Tape {
     public func softmax(_ a: Variable, axis: Int = 1, temperature: Double = 1) throws(CoreError) -> Variable {
         let out = try AttentionCore.softmax(value(a), axis: axis, temperature: temperature)
         return record(out, from: [a]) { g, grads in
-            let (y, gy) = axis == 1 ? (out, g) : (out.transposed, g.transposed)
-            var d = gy
-            d.storage.withUnsafeMutableBufferPointer { db in
-                y.storage.withUnsafeBufferPointer { yb in
-                    for i in 0..<y.rows {
-                        let base = i * y.cols
-                        var dot = 0.0
-                        for j in 0..<y.cols { dot += db[base + j] * yb[base + j] }
-                        for j in 0..<y.cols { db[base + j] = yb[base + j] * (db[base + j] - dot) / temperature }
-                    }
-                }
-            }
-            grads.add(a, axis == 1 ? d : d.transposed)
+            grads.add(a, Self.rowwiseBackward(out, g, axis: axis) { y, d in
+                var dot = 0.0
+                for j in d.indices { dot += d[j] * y[j] }
+                for j in d.indices { d[j] = y[j] * (d[j] - dot) / temperature }
+            })
         }
     }
 
@@ -31,20 +23,31 @@ extension Tape {
     public func logSoftmax(_ a: Variable, axis: Int = 1, temperature: Double = 1) throws(CoreError) -> Variable {
         let out = try AttentionCore.logSoftmax(value(a), axis: axis, temperature: temperature)
         return record(out, from: [a]) { g, grads in
-            let (y, gy) = axis == 1 ? (out, g) : (out.transposed, g.transposed)
-            var d = gy
-            d.storage.withUnsafeMutableBufferPointer { db in
-                y.storage.withUnsafeBufferPointer { yb in
-                    for i in 0..<y.rows {
-                        let base = i * y.cols
-                        var total = 0.0
-                        for j in 0..<y.cols { total += db[base + j] }
-                        for j in 0..<y.cols { db[base + j] = (db[base + j] - exp(yb[base + j]) * total) / temperature }
-                    }
+            grads.add(a, Self.rowwiseBackward(out, g, axis: axis) { y, d in
+                var total = 0.0
+                for j in d.indices { total += d[j] }
+                for j in d.indices { d[j] = (d[j] - exp(y[j]) * total) / temperature }
+            })
+        }
+    }
+
+    /// The backward pass of a function applied along rows (axis 1) or columns (axis 0):
+    /// `row(y, d)` turns one slice of the output y and of ∂L/∂y (in d) into ∂L/∂input, in place.
+    private static func rowwiseBackward(
+        _ out: Matrix, _ g: Matrix, axis: Int, _ row: (UnsafeBufferPointer<Double>, inout UnsafeMutableBufferPointer<Double>) -> Void
+    ) -> Matrix {
+        let (y, gy) = axis == 1 ? (out, g) : (out.transposed, g.transposed)
+        var d = gy
+        d.storage.withUnsafeMutableBufferPointer { db in
+            y.storage.withUnsafeBufferPointer { yb in
+                for i in 0..<y.rows {
+                    let range = (i * y.cols)..<((i + 1) * y.cols)
+                    var slice = UnsafeMutableBufferPointer(rebasing: db[range])
+                    row(UnsafeBufferPointer(rebasing: yb[range]), &slice)
                 }
             }
-            grads.add(a, axis == 1 ? d : d.transposed)
         }
+        return axis == 1 ? d : d.transposed
     }
 
     /// Layer norm of each row, y = γ ∘ x̂ + β with x̂ = (x − μ)/√(σ² + ε). Backward, per row
