@@ -97,8 +97,9 @@ ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=0:allocator_may_return_null=1}" \
 status=$?
 set -e
 
-runs="$(grep -oE 'stat::number_of_executed_units: *[0-9]+' "$OUT/last-run.log" | awk '{s+=$2} END {print s+0}')"
-if [ "$runs" = 0 ]; then runs="$(grep -oE '^#[0-9]+' "$OUT/last-run.log" | tail -1 | tr -d '#')"; fi
+# Fork mode (FUZZ_JOBS > 1) prints no final stats, only "#N" progress lines: no match is fine.
+runs="$( { grep -oE 'stat::number_of_executed_units: *[0-9]+' "$OUT/last-run.log" || true; } | awk '{s+=$2} END {print s+0}')"
+if [ "$runs" = 0 ]; then runs="$( { grep -oE '^#[0-9]+' "$OUT/last-run.log" || true; } | tail -1 | tr -d '#')"; fi
 summary="$(date -u +%FT%TZ) seconds=$SECONDS_TO_RUN executions=${runs:-0} status=$status"
 echo "$summary" >>"$OUT/history.log"
 if [ "$status" -ne 0 ]; then
