@@ -118,13 +118,13 @@ enum LearningBuiltins {
         var interrupted = false
         var currentLR = options.lr
         func seconds(_ d: Duration) -> Double { Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18 }
-        func show(finished: Bool) {
+        func show(finished: Bool, update: Bool = true) {
             guard plot else { return }
             let bundle = Renderer.trainingProgress(
                 losses: losses, total: options.steps, lr: currentLR, seconds: seconds(clock.now - start), finished: finished, interrupted: interrupted)
-            evaluator.host.emit(.display(bundle, displayID: displayID, update: true))
+            evaluator.host.emit(.display(bundle, displayID: displayID, update: update))
         }
-        if plot { evaluator.host.emit(.display(Renderer.trainingProgress(losses: [], total: options.steps, lr: options.lr, seconds: 0, finished: false, interrupted: false), displayID: displayID, update: false)) }
+        show(finished: false, update: false)
         let result = try a.core { () throws(CoreError) -> (model: GPTModel, losses: [Double]) in
             try AttentionCore.train(model, data: data, options: options) { step in
                 losses.append(step.loss)
