@@ -9,11 +9,15 @@ Run from the repository root:  .venv/bin/python -m pytest integration -q
   fail the test, not the CI job.
 * A skipped test (or skipped subtest) makes the run fail: jupyter_kernel_test skips
   whatever a kernel does not declare, and a silent skip would hide a missing feature.
+* The kernels the run starts keep their input history in a temporary file
+  (``ATTN_HISTORY``), never in the user's Jupyter data directory: a history left by
+  another run (or another test) would change what a history search finds.
 """
 from __future__ import annotations
 
 import os
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -25,6 +29,19 @@ DEFAULT_TIMEOUT = int(os.environ.get("ATTENTION_TEST_TIMEOUT", "120"))
 
 # integration/tex needs TeX (a large install): only `make pdf-test` collects it.
 collect_ignore = [] if os.environ.get("ATTN_TEX_TESTS") == "1" else ["tex"]
+
+# Set at import, before any test starts a kernel; the directory goes with the process.
+_HISTORY_DIR = tempfile.TemporaryDirectory(prefix="attn-history-")
+os.environ["ATTN_HISTORY"] = str(Path(_HISTORY_DIR.name) / "history.jsonl")
+
+
+def fresh_history_env(name: str) -> dict[str, str]:
+    """The process environment with an input history of its own (an empty file named
+    after ``name``), for a kernel whose test counts what the history holds."""
+    env = dict(os.environ)
+    env["ATTN_HISTORY"] = str(Path(_HISTORY_DIR.name) / f"{name}.jsonl")
+    return env
+
 
 # The virtual environment running pytest; its bin goes first on PATH for subprocesses.
 VENV_BIN = Path(sys.prefix) / "bin"

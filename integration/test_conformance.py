@@ -12,7 +12,7 @@ import unittest
 import jupyter_kernel_test as jkt
 import pytest
 
-from conftest import KERNEL_NAME, LANGUAGE
+from conftest import KERNEL_NAME, LANGUAGE, fresh_history_env
 
 MATRIX_MIME = "application/vnd.attention.matrix+json"
 
@@ -22,6 +22,12 @@ class AttentionKernelTests(jkt.KernelTests):
     kernel_name = KERNEL_NAME
     language_name = LANGUAGE
     file_extension = ".attn"
+
+    @classmethod
+    def setUpClass(cls) -> None:
+        # test_history's unique search counts every input matching "1 + *" in the history:
+        # this kernel starts with a history of its own, so other tests' inputs are not in it
+        cls.km, cls.kc = jkt.start_new_kernel(kernel_name=cls.kernel_name, env=fresh_history_env(cls.__name__))
 
     code_hello_world = 'print("hello, world")'
     code_stderr = 'warn("oops")'

@@ -26,7 +26,7 @@ from jupyter_client.manager import KernelManager, start_new_kernel
 
 import test_conformance as conformance
 import test_kernel_integration as plain_tests
-from conftest import KERNEL_NAME
+from conftest import KERNEL_NAME, fresh_history_env
 from kernel_helpers import execute
 
 pytestmark = pytest.mark.usefixtures("attention_kernelspec")
@@ -41,7 +41,7 @@ def start(**kwargs):
 class EncryptedKernelTests(conformance.AttentionKernelTests):
     @classmethod
     def setUpClass(cls) -> None:
-        cls.km, cls.kc = start(transport_encryption="required")
+        cls.km, cls.kc = start(transport_encryption="required", env=fresh_history_env(cls.__name__))
         assert cls.km.curve_publickey and cls.km.curve_secretkey
 
     def test_zz_connection_file_carries_the_keys(self):
