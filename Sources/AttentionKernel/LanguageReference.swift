@@ -2194,6 +2194,24 @@ head 1 (2×2)
   cat  0.421109  0.578891
 ```
 
+#### `plot(y, labels: nil, title: nil, xlabel: "step", ylabel: nil, display_id: nil, update: false)`
+
+**[addition]** Line plots of values against their index, to compare loss curves: `y` is a row
+or a list of numbers (one curve), a matrix (one curve per row; a column is one curve), or a
+list of rows (one curve per item, of any lengths). `labels:` gives one legend label per
+curve. Each curve has its own colour (matplotlib's first ten); the x axis runs over the
+longest curve, the y axis over every finite value, and a non-finite value leaves a gap. The
+display is a PNG (also inside `text/html` as an `<img>`, which untrusted notebooks keep) and,
+as plain text, each curve's length, last value, minimum and maximum. `display_id:`/`update:`
+as in `show` (redraw a growing curve in place).
+
+```swift
+plot([1, 0.6, 0.4, 0.3; 1, 0.9, 0.85, 0.8], labels: ["fast", "slow"], title: "loss")
+```
+```text
+line plot "loss": 2 curves; "fast": 4 points, last 0.3, min 0.3 at step 3, max 1 at step 0; "slow": 4 points, last 0.8, min 0.8 at step 3, max 1 at step 0
+```
+
 #### `table(rows, header: nil)`
 
 **[addition]** Displays a small table of numbers and strings: `rows` is a list of rows (each a list of values, or a 1×C matrix; a single value makes a one-column row) or a matrix, `header:` a list of column names. Numbers are right-aligned and written as in a matrix table. The display has `text/plain` (aligned columns, a rule under the header) and `text/html` (a `<table>` with inline styles, which untrusted notebooks keep).
@@ -2454,6 +2472,7 @@ so the same seed gives other numbers).
 | `save(value, path)` | `safetensors.numpy.save_file({name: array}, path)` |
 | `load(path)` | `safetensors.numpy.load_file(path)` |
 | `print(values...)` | `print(...)` |
+| `plot(y, labels: nil, title: nil, xlabel: "step", ylabel: nil, display_id: nil, update: false)` | `matplotlib.pyplot.plot(y.T); plt.legend(labels)` |
 | `table(rows, header: nil)` | `pandas.DataFrame(rows, columns=header)` |
 | `assert(condition, message = "assertion failed")` | `assert condition, message` |
 | `close(A, B, tol: 1e-6)` | `np.allclose(A, B, rtol=tol, atol=tol)` |

@@ -343,6 +343,29 @@ struct RenderingHeatmapTests {
         }
         #expect(Renderer.linePlot([]).plainText == "line plot: 0 points")
     }
+
+    @Test func severalCurvesEachInItsOwnColourWithALegend() throws {
+        let fast = (0..<40).map { 2.0 * exp(-Double($0) / 8) }, slow = (0..<60).map { 2.0 * exp(-Double($0) / 40) }
+        let b = Renderer.linePlot(curves: [.init(fast, label: "pre-norm"), .init(slow, label: "post-norm")], title: "loss")
+        #expect(b.plainText.hasPrefix("line plot \"loss\": 2 curves; \"pre-norm\": 40 points"))
+        #expect(b.plainText.contains("; \"post-norm\": 60 points"))
+        let image = try decodePNG([UInt8](try #require(b.data["image/png"]?.stringValue.flatMap { Data(base64Encoded: $0) })))
+        func count(_ c: (Double, Double, Double)) -> Int {
+            var n = 0
+            for y in 0..<image.height { for x in 0..<image.width where image.pixel(x, y) == c { n += 1 } }
+            return n
+        }
+        // both curves are drawn in the palette's first two colours (blue, orange), and the legend's
+        // swatches sit in the top right quarter
+        #expect(count((31, 119, 180)) > 100 && count((255, 127, 14)) > 100)
+        var orangeTopRight = 0
+        for y in 0..<(image.height / 4) { for x in (image.width / 2)..<image.width where image.pixel(x, y) == (255, 127, 14) { orangeTopRight += 1 } }
+        #expect(orangeTopRight >= 18)
+        // the longer curve sets the x range: the shorter one stops short of the right edge
+        var blueRightSixth = 0
+        for y in 0..<image.height { for x in (image.width * 5 / 6)..<image.width where image.pixel(x, y) == (31, 119, 180) { blueRightSixth += 1 } }
+        #expect(blueRightSixth < 20)
+    }
 }
 
 /// A decoded 8-bit RGB PNG.

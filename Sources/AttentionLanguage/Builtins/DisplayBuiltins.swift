@@ -44,6 +44,19 @@ extension BuiltinTable {
             try DisplayBuiltins.emitDisplay(Renderer.heads(ms, labels: labels, titles: titles), a)
             return .nil
         }.readingValues(),
+        Builtin("plot", .display, "plot(y, labels: nil, title: nil, xlabel: \"step\", ylabel: nil, display_id: nil, update: false)",
+            "Draws y against its index as line plots: a row (or a list of numbers) is one curve, a matrix one curve per row, a list of rows several curves of any lengths (loss curves to compare); labels: one legend label per curve. A non-finite value leaves a gap. display_id:/update: replace an earlier plot in place (see show).",
+            example: "plot([1, 0.6, 0.4, 0.3; 1, 0.9, 0.85, 0.8], labels: [\"fast\", \"slow\"], title: \"loss\")", numpy: "matplotlib.pyplot.plot(y.T); plt.legend(labels)") { a throws(LangError) in
+            let values = try DisplayBuiltins.curves(a)
+            let labels = try a.optionalLabels("labels")
+            if let labels, labels.count != values.count {
+                throw LangError(.curveLabelCount(curves: values.count, labels: labels.count), at: try a.range(of: "labels"))
+            }
+            let curves = values.enumerated().map { k, v in Renderer.Curve(v, label: labels?[k]) }
+            try DisplayBuiltins.emitDisplay(Renderer.linePlot(curves: curves, title: try a.optionalString("title"),
+                xLabel: try a.string("xlabel"), yLabel: try a.optionalString("ylabel")), a)
+            return .nil
+        }.readingValues(),
         Builtin("table", .display, "table(rows, header: nil)",
             "Displays a small table: rows is a list of rows (each a list of numbers and strings, or a 1×C matrix) or a matrix; header: a list of column names. Numbers are right-aligned, as in a matrix table.",
             example: "table([[\"dk\", 4], [\"std\", 2.1]], header: [\"name\", \"value\"])", numpy: "pandas.DataFrame(rows, columns=header)") { a throws(LangError) in
@@ -80,6 +93,37 @@ enum DisplayBuiltins {
         let update = try a.bool("update")
         if update && displayID == nil { throw LangError(.updateWithoutDisplayID, at: try a.range(of: "update")) }
         a.evaluator.host.emit(.display(bundle, displayID: displayID, update: update))
+    }
+
+    /// plot's curves: one for a row, a column, a number or a list of numbers; one per row
+    /// of a matrix; one per item of a list of rows (1×n or n×1 matrices, or lists of numbers).
+    static func curves(_ a: Arguments) throws(LangError) -> [[Double]] {
+        let v = try a.value("y")
+        func notCurves(_ got: Value, inList: Bool) throws(LangError) -> LangError {
+            let what = inList ? "a list holding \(got.kindDescription)" : got.kindDescription
+            return LangError(.argumentType(builtin: "plot", parameter: "y", expected: "a row, a matrix or a list of rows", got: what),
+                             at: try a.range(of: "y"))
+        }
+        func curve(_ item: Value, inList: Bool) throws(LangError) -> [Double] {
+            switch item {
+            case .number(let x): return [x]
+            case .matrix(let m) where m.rows == 1 || m.cols == 1: return m.storage
+            case .list(let xs):
+                guard let row = Value.numbersRow(xs) else { throw try notCurves(item, inList: inList) }
+                return row.storage
+            default: throw try notCurves(item, inList: inList)
+            }
+        }
+        switch v {
+        case .matrix(let m) where m.rows > 1 && m.cols > 1:
+            return (0..<m.rows).map { Array(m.row($0)) }
+        case .list(let items) where Value.numbersRow(items) == nil:
+            var out: [[Double]] = []
+            for item in items { out.append(try curve(item, inList: true)) }
+            return out
+        default:
+            return [try curve(v, inList: false)]
+        }
     }
 
     /// table's rows: a matrix's rows, or a list whose items are rows (lists of values or

@@ -68,6 +68,7 @@ enum Reason: Sendable, Equatable {
     // MARK: Builtins' own rules
     case labelCount(builtin: String, matrixHas: Int, axis: String, given: Int)
     case titleCount(matrices: Int, titles: Int)
+    case curveLabelCount(curves: Int, labels: Int)
     case needsAMatrix(builtin: String)
     case needsMatrixList(builtin: String)
     case updateWithoutDisplayID
@@ -224,7 +225,7 @@ enum Reason: Sendable, Equatable {
             .missingField, .fieldNotMatrix, .fieldNotWhole, .blocksNotList, .notABlock, .notAModel, .paramCountType, .lenType:
             .typeError
         case .argumentNotWhole, .argumentOutOfRange, .negativeSizeArgument, .notPositive, .negativeSeed, .tokenIDNotWhole, .badAxis, .labelCount,
-            .titleCount, .needsAMatrix, .needsMatrixList, .updateWithoutDisplayID, .emptyReduction, .nonPositiveTemperature,
+            .titleCount, .curveLabelCount, .needsAMatrix, .needsMatrixList, .updateWithoutDisplayID, .emptyReduction, .nonPositiveTemperature,
             .negativeTolerance, .expectShapeArity, .badNorm, .inputUnavailable, .negativeMatrixSize:
             .valueError
         case .sizeOverLimit, .tooManyParametersToCount, .dModelTooLarge, .tooManyAttentionWeights, .joinedMatrixTooLarge,
@@ -323,6 +324,7 @@ enum Reason: Sendable, Equatable {
         case .undeclaredParameter(let b, let p, let signature): "the builtin \(b) read an argument '\(p)' that its signature \(signature) does not declare; this is a bug in the kernel, please report it"
         case .labelCount(let b, let has, let axis, let given): "\(b): W has \(has) \(axis == "row" ? "rows" : "columns") but \(given) \(axis) labels were given"
         case .titleCount(let matrices, let titles): "heads: \(matrices) matrices but \(titles) titles"
+        case .curveLabelCount(let curves, let labels): "plot: \(curves) curve\(curves == 1 ? "" : "s") but \(labels) label\(labels == 1 ? "" : "s") (one label per curve)"
         case .needsAMatrix(let b): "\(b) needs at least one matrix"
         case .needsMatrixList(let b): "\(b) needs a non-empty list of matrices"
         case .updateWithoutDisplayID: "update: true needs a display_id: to say which display to replace"

@@ -1,6 +1,17 @@
 import JSONValues
 
 extension Renderer {
+    /// One curve of a line plot: its values against their index, and its legend label.
+    public struct Curve: Sendable, Equatable {
+        public var label: String?
+        public var values: [Double]
+
+        public init(_ values: [Double], label: String? = nil) {
+            self.values = values
+            self.label = label
+        }
+    }
+
     /// A line plot of `values` against their index (a training loss curve, say), as a
     /// display bundle every viewer draws:
     /// - `image/png`: 480×300 px, axes with "nice" ticks (1, 2 or 5 × 10ⁿ), light grid,
@@ -14,9 +25,20 @@ extension Renderer {
     /// 0…n−1. Send it again with the same `display_id` (update) to animate a live curve.
     public static func linePlot(_ values: [Double], title: String? = nil, xLabel: String = "step",
                                 yLabel: String? = nil) -> MimeBundle {
+        linePlot(curves: [Curve(values)], title: title, xLabel: xLabel, yLabel: yLabel)
+    }
+
+    /// Several curves on one pair of axes (loss curves to compare, say): each in its own
+    /// colour of a fixed palette (matplotlib's first ten, in order), with a legend of the
+    /// labelled curves in the top right corner. The y range covers every curve's finite
+    /// values, the x range the longest curve; the plain text gives each curve's summary.
+    public static func linePlot(curves: [Curve], title: String? = nil, xLabel: String = "step",
+                                yLabel: String? = nil) -> MimeBundle {
         let title = (title?.isEmpty ?? true) ? nil : title
-        let summary = linePlotSummary(values, title: title)
-        let png = base64(linePlotRaster(values, title: title, xLabel: xLabel, yLabel: yLabel).png())
+        let summary = curves.count == 1 && curves[0].label == nil
+            ? linePlotSummary(curves[0].values, title: title)
+            : multiCurveSummary(curves, title: title)
+        let png = base64(linePlotRaster(curves, title: title, xLabel: xLabel, yLabel: yLabel).png())
         var data = JSONObject()
         data["text/plain"] = .string(summary)
         data["image/png"] = .string(png)
@@ -26,6 +48,23 @@ extension Renderer {
     }
 
     static let plotWidth = 480, plotHeight = 300
+
+    /// matplotlib's "tab10" colours: the first is the single curve's blue.
+    static let curvePalette: [Raster.Colour] = [
+        (31, 119, 180), (255, 127, 14), (44, 160, 44), (214, 39, 40), (148, 103, 189),
+        (140, 86, 75), (227, 119, 194), (127, 127, 127), (188, 189, 34), (23, 190, 207),
+    ]
+
+    static func multiCurveSummary(_ curves: [Curve], title: String?) -> String {
+        var s = "line plot"
+        if let title { s += " " + quoted(title) }
+        s += ": \(curves.count) curve\(curves.count == 1 ? "" : "s")"
+        for (k, curve) in curves.enumerated() {
+            let body = linePlotSummary(curve.values, title: nil).dropFirst("line plot: ".count)
+            s += "; " + (curve.label.map(quoted) ?? "curve \(k)") + ": " + body
+        }
+        return s
+    }
 
     static func linePlotSummary(_ values: [Double], title: String?) -> String {
         var s = "line plot"
@@ -40,20 +79,21 @@ extension Renderer {
         return s
     }
 
-    static func linePlotRaster(_ values: [Double], title: String?, xLabel: String, yLabel: String?) -> Raster {
+    static func linePlotRaster(_ curves: [Curve], title: String?, xLabel: String, yLabel: String?) -> Raster {
         var r = Raster(width: plotWidth, height: plotHeight)
         let left = 62.0, right = 16.0, top = title == nil ? 14.0 : 30.0, bottom = 40.0
         let pw = Double(plotWidth) - left - right, ph = Double(plotHeight) - top - bottom
         if let title { r.text(BitmapFont.bold.fitting(title, maxWidth: plotWidth - 20), x: left, y: 18, font: .bold) }
 
-        let finite = values.filter(\.isFinite)
+        let finite = curves.flatMap { $0.values.filter(\.isFinite) }
         var lo = finite.min() ?? 0, hi = finite.max() ?? 1
         if lo == hi { lo -= 0.5; hi += 0.5 }
         if !(hi / 2 - lo / 2).isFinite || hi / 2 - lo / 2 <= 0 { lo = -1; hi = 1 }
         // 5 % headroom so the curve never runs along the frame (halves: no overflow).
         let pad = (hi / 2 - lo / 2) * 0.1
         if (lo - pad).isFinite && (hi + pad).isFinite { lo -= pad; hi += pad }
-        let xHi = Double(max(values.count - 1, 1))
+        let longest = curves.map(\.values.count).max() ?? 0
+        let xHi = Double(max(longest - 1, 1))
         func sx(_ i: Double) -> Double { left + i / xHi * pw }
         func sy(_ v: Double) -> Double { top + (1 - fraction(v, in: lo...hi)) * ph }
 
@@ -77,14 +117,27 @@ extension Renderer {
         r.text(xLabel, x: left + pw / 2, y: Double(plotHeight) - 6, Raster.grey, anchor: .middle)
         if let yLabel { r.text(yLabel, x: 14, y: top + ph / 2, Raster.grey, anchor: .middle, direction: .up) }
 
-        let blue: Raster.Colour = (31, 119, 180)
-        if values.isEmpty { r.text("no data", x: left + pw / 2, y: top + ph / 2, Raster.grey, anchor: .middle) }
-        for i in values.indices where values[i].isFinite {
-            let x = sx(Double(i)), y = sy(values[i])
-            let prevFinite = i > 0 && values[i - 1].isFinite
-            let nextFinite = i + 1 < values.count && values[i + 1].isFinite
-            if prevFinite { r.line(sx(Double(i - 1)), sy(values[i - 1]), x, y, width: 2, blue) }
-            if !prevFinite && !nextFinite { r.line(x, y, x, y, width: 5, blue) }
+        if longest == 0 { r.text("no data", x: left + pw / 2, y: top + ph / 2, Raster.grey, anchor: .middle) }
+        for (k, curve) in curves.enumerated() {
+            let colour = curvePalette[k % curvePalette.count], values = curve.values
+            for i in values.indices where values[i].isFinite {
+                let x = sx(Double(i)), y = sy(values[i])
+                let prevFinite = i > 0 && values[i - 1].isFinite
+                let nextFinite = i + 1 < values.count && values[i + 1].isFinite
+                if prevFinite { r.line(sx(Double(i - 1)), sy(values[i - 1]), x, y, width: 2, colour) }
+                if !prevFinite && !nextFinite { r.line(x, y, x, y, width: 5, colour) }
+            }
+        }
+        // The legend: a swatch and the label of each labelled curve, right-aligned in the plot.
+        var legendY = top + 12
+        for (k, curve) in curves.enumerated() {
+            guard let label = curve.label, !label.isEmpty else { continue }
+            let text = BitmapFont.regular.fitting(label, maxWidth: plotWidth / 3)
+            let textRight = left + pw - 8
+            r.text(text, x: textRight, y: legendY + 4, anchor: .end)
+            let swatchRight = textRight - Double(BitmapFont.regular.width(text)) - 6
+            r.line(swatchRight - 18, legendY, swatchRight, legendY, width: 2, curvePalette[k % curvePalette.count])
+            legendY += 14
         }
         return r
     }
