@@ -86,6 +86,14 @@ def venv_env() -> dict[str, str]:
     return env
 
 
+@pytest.fixture(scope="session")
+def executed_lessons(tmp_path_factory, venv_env):
+    """The lessons executed headless, each once per run (see notebook_helpers.ExecutedLessons)."""
+    from notebook_helpers import ExecutedLessons
+
+    return ExecutedLessons(tmp_path_factory.mktemp("executed-lessons"), venv_env, timeout=300)
+
+
 def pytest_collection_modifyitems(config, items):
     for item in items:
         if item.get_closest_marker("timeout") is None:

@@ -38,6 +38,27 @@ def describe(proc: subprocess.CompletedProcess) -> str:
     return f"$ {' '.join(map(str, proc.args))}\nexit {proc.returncode}\n--- stdout\n{proc.stdout[-4000:]}\n--- stderr\n{proc.stderr[-8000:]}"
 
 
+class ExecutedLessons:
+    """Each lesson executed once per test run, as `jupyter nbconvert --to notebook
+    --execute` does it, on first request: the headless, HTML and untrusted-notebook tests
+    read the same executed copy instead of running every lesson three times."""
+
+    def __init__(self, directory: Path, env: dict[str, str], timeout: float):
+        self.directory, self.env, self.timeout = directory, env, timeout
+        self.runs: dict[str, tuple[subprocess.CompletedProcess, Path]] = {}
+
+    def get(self, lesson: Path) -> tuple[subprocess.CompletedProcess, Path]:
+        """(the nbconvert run, the executed notebook) of the lesson at `lesson`."""
+        if lesson.name not in self.runs:
+            proc = run(
+                [venv_tool("jupyter"), "nbconvert", "--to", "notebook", "--execute",
+                 "--output-dir", str(self.directory), "--output", lesson.stem, str(lesson)],
+                env=self.env, cwd=self.directory, timeout=self.timeout,
+            )
+            self.runs[lesson.name] = (proc, self.directory / lesson.name)
+        return self.runs[lesson.name]
+
+
 def strip_comments(code: str) -> str:
     """Drops `// ...` comments outside string literals (good enough for counting calls)."""
     out = []

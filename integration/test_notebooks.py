@@ -81,13 +81,8 @@ def problems(nb) -> list[str]:
 
 @pytest.mark.timeout(NOTEBOOK_TIMEOUT + 60)
 @pytest.mark.parametrize("path", LESSONS, ids=lesson_ids)
-def test_lesson_executes_headless(path, tmp_path, venv_env, attention_kernelspec):
-    out = tmp_path / path.name
-    proc = run(
-        [venv_tool("jupyter"), "nbconvert", "--to", "notebook", "--execute",
-         "--output-dir", str(tmp_path), "--output", path.stem, str(path)],
-        env=venv_env, cwd=tmp_path, timeout=NOTEBOOK_TIMEOUT,
-    )
+def test_lesson_executes_headless(path, executed_lessons, attention_kernelspec):
+    proc, out = executed_lessons.get(path)
     assert proc.returncode == 0, describe(proc)
     nb = nbformat.read(out, as_version=4)
     found = problems(nb)
@@ -116,13 +111,15 @@ def test_makefile_has_html_target(venv_env):
 
 @pytest.mark.timeout(NOTEBOOK_TIMEOUT + 60)
 @pytest.mark.parametrize("path", LESSONS, ids=lesson_ids)
-def test_lesson_html_has_heatmaps(path, tmp_path, venv_env, attention_kernelspec):
-    """The same command `make html` runs, into a temporary directory: the HTML holds one
-    heatmap table (cells with inline colours and "query → key: value" tooltips) per
-    heatmap/heads call, and no SVG (untrusted viewers drop it)."""
+def test_lesson_html_has_heatmaps(path, tmp_path, venv_env, executed_lessons, attention_kernelspec):
+    """What `make html` writes (`nbconvert --to html --execute`), in two steps: the lesson
+    executed once for the whole run, then exported to HTML. The HTML holds one heatmap table
+    (cells with inline colours and "query → key: value" tooltips) per heatmap/heads call,
+    and no SVG (untrusted viewers drop it)."""
+    executed_proc, executed = executed_lessons.get(path)
+    assert executed_proc.returncode == 0, describe(executed_proc)
     proc = run(
-        [venv_tool("jupyter"), "nbconvert", "--to", "html", "--execute",
-         "--output-dir", str(tmp_path), str(path)],
+        [venv_tool("jupyter"), "nbconvert", "--to", "html", "--output-dir", str(tmp_path), str(executed)],
         env=venv_env, cwd=tmp_path, timeout=NOTEBOOK_TIMEOUT,
     )
     assert proc.returncode == 0, describe(proc)
