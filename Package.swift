@@ -18,9 +18,16 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
     ],
     targets: [
-        .target(name: "CAttentionMath", linkerSettings: [.linkedLibrary("dl")]),
+        // The numeric core is compiled optimised in debug builds too: lessons, graders and the
+        // integration tests train real models through it, and unoptimised element loops run
+        // them several times slower (the language, kernel and protocol stay debuggable).
+        .target(
+            name: "CAttentionMath", cSettings: [.unsafeFlags(["-O2"], .when(configuration: .debug))],
+            linkerSettings: [.linkedLibrary("dl")]),
         .target(name: "Threading"),
-        .target(name: "AttentionCore", dependencies: ["CAttentionMath"]),
+        .target(
+            name: "AttentionCore", dependencies: ["CAttentionMath"],
+            swiftSettings: [.unsafeFlags(["-O"], .when(configuration: .debug))]),
         .target(name: "JSONValues", dependencies: [.product(name: "OrderedCollections", package: "swift-collections")]),
         .target(
             name: "AttentionLanguage",

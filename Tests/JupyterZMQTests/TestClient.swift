@@ -83,7 +83,12 @@ final class TestClient {
         iopub = try ZMQSocket(context: context, type: .sub)
         heartbeat = try ZMQSocket(context: context, type: .req)
         stdin = try ZMQSocket(context: context, type: .dealer)
-        for socket in [shell, control, iopub, heartbeat, stdin] { try socket.setOption(ZMQ_LINGER, 0) }
+        // No linger, and a send gives up after 2 s instead of blocking: a client the kernel
+        // shuts out (a CURVE handshake that fails) may have no pipe to queue a message on.
+        for socket in [shell, control, iopub, heartbeat, stdin] {
+            try socket.setOption(ZMQ_LINGER, 0)
+            try socket.setOption(ZMQ_SNDTIMEO, 2000)
+        }
         if let serverKey {
             let mine = try curveKeyPair()
             for socket in [shell, control, iopub, heartbeat, stdin] {
