@@ -103,7 +103,7 @@ import Testing
         }
         first(4) * 1000 + first(7)
         """
-        #expect(number(code) == 32 * 1000 + 61)  // n = 4: j = 3 at i = 2; n = 7: j = 6 at i = 1
+        #expect(number(code) == 32_061)  // first(4) = 32 (j = 3 at i = 2), first(7) = 61 (j = 6 at i = 1)
         #expect(Session().run("func f() { return }\nf()", host: RecordingHost()).value.map { _ in false } ?? true)
         #expect(Session().run("func f() { x = 1 }\nf()", host: RecordingHost()).value.map { _ in false } ?? true)
         #expect(number("func f(n) { for i in 0..<10 { if i == n { return i } }\n return -1 }\nf(3) * 10 + f(20)") == 29)

@@ -478,7 +478,18 @@ struct Compiler {
             return { ev throws(LangError) in
                 try ev.checkStack(at: range)
                 guard let f = ev.cachedCallee(target, arity: arity, cache.pointer) else { return try whole(ev) }
-                return try ev.callUser(f, positional: arguments, at: range, calleeRange: calleeRange)
+                // The cache holds the function (and the evaluator any it replaced, until the
+                // cell ends), so the call borrows it: no retain and release per call.
+                let value = f._withUnsafeGuaranteedRef { (f: UserFunction) -> Value? in
+                    do throws(LangError) {
+                        return try ev.callUser(f, positional: arguments, at: range, calleeRange: calleeRange)
+                    } catch {
+                        ev.holdError(error)
+                        return nil
+                    }
+                }
+                guard let value else { throw ev.takeError() }
+                return value
             }
         }
         return { ev throws(LangError) in

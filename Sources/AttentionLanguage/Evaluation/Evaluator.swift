@@ -74,6 +74,8 @@ final class Evaluator {
         /// Functions a call site's cache let go of while this cell runs (see
         /// `cachedCallee`): kept alive until the cell ends, since a call of one may be running.
         var retired: [UserFunction] = []
+        /// See `holdError`.
+        var heldError: LangError?
 
         init() { slots = stack.push(0).frame }
     }
@@ -437,20 +439,29 @@ final class Evaluator {
     /// The cache holds the function strongly; a function it lets go of is kept until the
     /// cell ends (`retired`), since a call of it may be running.
     @inline(__always)
-    func cachedCallee(_ name: ResolvedName, arity: Int, _ cache: UnsafeMutablePointer<CalleeCache>) -> UserFunction? {
+    func cachedCallee(_ name: ResolvedName, arity: Int, _ cache: UnsafeMutablePointer<CalleeCache>) -> Unmanaged<UserFunction>? {
         let version = globalBindings.pointee.functionVersion
-        if cache.pointee.version == version { return cache.pointee.function }
+        if cache.pointee.version == version { return cache.pointee.unmanaged }
         return fillCache(name, arity: arity, cache, version: version)
     }
 
-    private func fillCache(_ name: ResolvedName, arity: Int, _ cache: UnsafeMutablePointer<CalleeCache>, version: Int) -> UserFunction? {
+    /// An error carried past a closure that cannot throw it (`Unmanaged`'s borrowing call).
+    func holdError(_ error: LangError) { frame.pointer.pointee.heldError = error }
+
+    func takeError() -> LangError {
+        defer { frame.pointer.pointee.heldError = nil }
+        // Always set: `holdError` runs just before the nil that leads here.
+        return frame.pointer.pointee.heldError ?? LangError(.interrupted, at: nil)
+    }
+
+    private func fillCache(_ name: ResolvedName, arity: Int, _ cache: UnsafeMutablePointer<CalleeCache>, version: Int) -> Unmanaged<UserFunction>? {
         if let old = cache.pointee.function { frame.pointer.pointee.retired.append(old) }
         cache.pointee.function = nil
         cache.pointee.version = version
         if case .function(.user(let f))? = globalBindings.pointee[id: name.id], f.parameterCount == arity {
             cache.pointee.function = f
         }
-        return cache.pointee.function
+        return cache.pointee.unmanaged
     }
 
     private func checkCallDepth(_ function: UserFunction, at range: @autoclosure () -> SourceRange) throws(LangError) {
@@ -492,8 +503,12 @@ final class Evaluator {
 struct CalleeCache {
     /// The `Bindings.functionVersion` it was filled at (0: never; versions start at 1).
     var version = 0
-    /// The function to call, nil when the name is bound to something else.
-    var function: UserFunction?
+    /// The function to call, nil when the name is bound to something else; `unmanaged` is
+    /// the same reference, for calling it without a retain and release per call.
+    var function: UserFunction? {
+        didSet { unmanaged = function.map(Unmanaged.passUnretained) }
+    }
+    private(set) var unmanaged: Unmanaged<UserFunction>?
 }
 
 /// A call site's `CalleeCache`, on the heap with the closure that owns it. Unchecked
