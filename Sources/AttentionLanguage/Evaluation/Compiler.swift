@@ -284,6 +284,16 @@ struct Compiler {
                     return try tail(ev)
                 }
             }
+            if decl.body.count == 2 {
+                // One statement before the `return` (a guard): its closure called directly.
+                let first = try statement(decl.body[0]), firstRange = decl.body[0].range
+                return { ev throws(LangError) in
+                    try ev.checkInterrupt(at: firstRange)
+                    if case .returned = try first(ev) { return ev.takeReturn() }
+                    try ev.checkInterrupt(at: tailRange)
+                    return try tail(ev)
+                }
+            }
             let head = try block(Array(decl.body.dropLast()))
             return { ev throws(LangError) in
                 if case .returned = try head(ev) { return ev.takeReturn() }
