@@ -41,6 +41,33 @@ import Testing
         #expect(number(session, "g(1)") == -4)
     }
 
+    /// A function a call site's cache replaced is not kept alive by it: once no call runs,
+    /// the old function goes with its last binding.
+    @Test func aReplacedFunctionIsFreed() {
+        let session = Session()
+        _ = session.run("func f(x) = x + 1\nfunc g(x) = f(x)", host: RecordingHost())
+        #expect(number(session, "g(1)") == 2)
+        weak var old: UserFunction?
+        if case .function(.user(let f))? = session.value(of: "f") { old = f }
+        #expect(old != nil)
+        // Redefined and called again inside one cell: the replaced function is retired during
+        // the call of `g` and freed when that call returns, before the cell ends (the host
+        // looks when `print` runs).
+        final class WatchingHost: CellHost {
+            weak var watched: UserFunction?
+            var aliveAtPrint: [Bool] = []
+            func emit(_ output: Output) { aliveAtPrint.append(watched != nil) }
+            func readInput(prompt: String) -> String? { nil }
+        }
+        let host = WatchingHost()
+        host.watched = old
+        old = nil
+        _ = session.run("print(g(1))\nfunc f(x) = x + 2\nprint(g(1))", host: host)
+        #expect(host.aliveAtPrint == [true, false])
+        #expect(host.watched == nil)
+        #expect(number(session, "g(1)") == 3)
+    }
+
     /// Rebinding inside one cell, between two runs of the same call site.
     @Test func rebindingInsideALoopIsHonoured() {
         let code = """

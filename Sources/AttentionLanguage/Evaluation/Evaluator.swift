@@ -71,8 +71,8 @@ final class Evaluator {
         unowned(unsafe) var function: FunctionDecl?
         /// The value of the `return` being carried out to its call (see `Flow`).
         var returned: Value = .nil
-        /// Functions a call site's cache let go of while this cell runs (see
-        /// `cachedCallee`): kept alive until the cell ends, since a call of one may be running.
+        /// Functions a call site's cache let go of (see `cachedCallee`): kept alive until the
+        /// outermost call returns, since a call of one may be running until then.
         var retired: [UserFunction] = []
         /// See `holdError`.
         var heldError: LangError?
@@ -437,7 +437,7 @@ final class Evaluator {
     /// filled (`Bindings.functionVersion`), else looked up and cached; nil when the name is
     /// bound to anything else (the caller takes the general path, with its messages).
     /// The cache holds the function strongly; a function it lets go of is kept until the
-    /// cell ends (`retired`), since a call of it may be running.
+    /// outermost call returns (`retired`), since a call of it may be running.
     @inline(__always)
     func cachedCallee(_ name: ResolvedName, arity: Int, _ cache: UnsafeMutablePointer<CalleeCache>) -> Unmanaged<UserFunction>? {
         let version = globalBindings.pointee.functionVersion
@@ -485,6 +485,8 @@ final class Evaluator {
             state.pointee.slots = callerSlots
             state.pointee.callDepth -= 1
             state.pointee.function = callerFunction
+            // Back at the top level no call runs: functions the caches let go of may go.
+            if state.pointee.callDepth == 0, !state.pointee.retired.isEmpty { state.pointee.retired.removeAll() }
         }
         do {
             return try function.code(self)
