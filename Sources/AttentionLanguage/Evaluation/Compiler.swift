@@ -178,9 +178,17 @@ struct Compiler {
                 return .normal
             }
         case .return(let e, _):
-            guard let e else { return { _ throws(LangError) in .returned(.nil) } }
+            guard let e else {
+                return { ev throws(LangError) in
+                    ev.setReturn(.nil)
+                    return .returned
+                }
+            }
             let code = try expression(e)
-            return { ev throws(LangError) in .returned(try code(ev)) }
+            return { ev throws(LangError) in
+                ev.setReturn(try code(ev))
+                return .returned
+            }
         case .break:
             return { _ throws(LangError) in .breakLoop }
         case .continue:
@@ -204,6 +212,17 @@ struct Compiler {
             if compiled.count == 1 {
                 // `if c { ... }` or `if c { ... } else { ... }`, the usual forms, without a loop.
                 let test = compiled[0].condition, expr = compiled[0].expr, body = compiled[0].body
+                if elseCode == nil, branches[0].body.count == 1, case .return(let e?, let returnRange) = branches[0].body[0] {
+                    // `if c { return e }`, a guard (a recursion's base case): one closure, the
+                    // same checks in the same order as the `if`, its block and its `return`.
+                    let value = try expression(e)
+                    return { ev throws(LangError) in
+                        guard try ev.condition(try test(ev), of: expr, "if") else { return .normal }
+                        try ev.checkInterrupt(at: returnRange)
+                        ev.setReturn(try value(ev))
+                        return .returned
+                    }
+                }
                 if elseCode == nil {
                     return { ev throws(LangError) in
                         if try ev.condition(try test(ev), of: expr, "if") { return try body(ev) }
@@ -232,7 +251,7 @@ struct Compiler {
                     switch try code(ev) {
                     case .normal, .continueLoop: continue
                     case .breakLoop: return .normal
-                    case .returned(let v): return .returned(v)
+                    case .returned: return .returned
                     }
                 }
             }
@@ -255,9 +274,36 @@ struct Compiler {
     /// returns that expression's value, as in Swift), or nil.
     func function(_ decl: FunctionDecl) throws(LangError) -> Code {
         if decl.body.count == 1, case .expression(let e) = decl.body[0] { return try expression(e) }
+        if let last = decl.body.last, case .return(let e?, _) = last {
+            // A body that ends in `return e` (most do): `e`'s value is the call's, returned
+            // directly, not set aside and taken back through a statement's `Flow`.
+            let tail = try expression(e), tailRange = last.range
+            if decl.body.count == 1 {
+                return { ev throws(LangError) in
+                    try ev.checkInterrupt(at: tailRange)
+                    return try tail(ev)
+                }
+            }
+            if decl.body.count == 2 {
+                // One statement before the `return` (a guard): its closure called directly.
+                let first = try statement(decl.body[0]), firstRange = decl.body[0].range
+                return { ev throws(LangError) in
+                    try ev.checkInterrupt(at: firstRange)
+                    if case .returned = try first(ev) { return ev.takeReturn() }
+                    try ev.checkInterrupt(at: tailRange)
+                    return try tail(ev)
+                }
+            }
+            let head = try block(Array(decl.body.dropLast()))
+            return { ev throws(LangError) in
+                if case .returned = try head(ev) { return ev.takeReturn() }
+                try ev.checkInterrupt(at: tailRange)
+                return try tail(ev)
+            }
+        }
         let body = try block(decl.body)
         return { ev throws(LangError) in
-            if case .returned(let v) = try body(ev) { return v }
+            if case .returned = try body(ev) { return ev.takeReturn() }
             return .nil
         }
     }
@@ -357,11 +403,24 @@ struct Compiler {
                 }
             }
             let left = try operand(first), right = try operand(link.operand)
-            return { ev throws(LangError) in
-                try ev.checkStack(at: range)
-                let a = try left.value(ev), b = try right.value(ev)
-                if case .number(let x) = a, case .number(let y) = b, let result = Evaluator.numbers(op, x, y) { return result }
-                return try ev.binary(link, a, b)
+            switch op {
+            case .add: return binary(Operator.Add.self, left, right, link, range: range)
+            case .subtract: return binary(Operator.Subtract.self, left, right, link, range: range)
+            case .multiply: return binary(Operator.Multiply.self, left, right, link, range: range)
+            case .divide: return binary(Operator.Divide.self, left, right, link, range: range)
+            case .less: return binary(Operator.Less.self, left, right, link, range: range)
+            case .lessEqual: return binary(Operator.LessEqual.self, left, right, link, range: range)
+            case .greater: return binary(Operator.Greater.self, left, right, link, range: range)
+            case .greaterEqual: return binary(Operator.GreaterEqual.self, left, right, link, range: range)
+            case .equal: return binary(Operator.Equal.self, left, right, link, range: range)
+            case .notEqual: return binary(Operator.NotEqual.self, left, right, link, range: range)
+            default:
+                return { ev throws(LangError) in
+                    try ev.checkStack(at: range)
+                    let a = try left.value(ev), b = try right.value(ev)
+                    if case .number(let x) = a, case .number(let y) = b, let result = Evaluator.numbers(op, x, y) { return result }
+                    return try ev.binary(link, a, b)
+                }
             }
         }
         let head = try expression(first)
@@ -376,20 +435,91 @@ struct Compiler {
         }
     }
 
+    /// `a op b` with the operator fixed at compile time: one specialised closure per operator,
+    /// so the machine code of a `<` is not the code of a `-` (one shared closure jumped
+    /// through a table on the operator at every step, and the jump was mispredicted whenever
+    /// the previous step ran another operator). Two numbers give `Evaluator.numbers`,
+    /// anything else the general `Evaluator.binary`, as the unspecialised closure does.
+    private func binary<Op: StaticOperator>(_: Op.Type, _ left: Operand, _ right: Operand, _ link: ChainLink, range: SourceRange) -> Code {
+        return { ev throws(LangError) in
+            try ev.checkStack(at: range)
+            let a = try left.value(ev), b = try right.value(ev)
+            if case .number(let x) = a, case .number(let y) = b, let result = Evaluator.numbers(Op.op, x, y) { return result }
+            return try ev.binary(link, a, b)
+        }
+    }
+
     private func call(_ callee: Expr, _ arguments: [Argument], range: SourceRange) throws(LangError) -> Code {
-        let function = try operand(callee)
         var compiled: [CompiledCode] = []
         for argument in arguments { compiled.append(CompiledCode(run: try expression(argument.value))) }
         let codes = compiled
-        let positional = arguments.allSatisfy { $0.label == nil }
+        let function = try operand(callee)
+        let general = generalCall(callee, arguments, codes, range: range)
+        let whole: Code = { ev throws(LangError) in
+            try ev.checkStack(at: range)
+            return try general(ev, try function.value(ev))
+        }
+        guard arguments.allSatisfy({ $0.label == nil }) else { return whole }
+        switch codes.count {
+        case 0: return positionalCall(callee, function, NoArguments(), whole: whole, general: general, range: range)
+        case 1: return positionalCall(callee, function, OneArgument(first: codes[0].run), whole: whole, general: general, range: range)
+        case 2: return positionalCall(callee, function, TwoArguments(first: codes[0].run, second: codes[1].run), whole: whole, general: general, range: range)
+        case 3:
+            return positionalCall(
+                callee, function, ThreeArguments(first: codes[0].run, second: codes[1].run, third: codes[2].run), whole: whole, general: general,
+                range: range)
+        default: return positionalCall(callee, function, ArgumentList(codes: codes), whole: whole, general: general, range: range)
+        }
+    }
+
+    /// A call without labels. When the callee is a global name (the usual `f(x)`, also inside
+    /// a function calling itself), the call site keeps the user function it is bound to
+    /// (`Evaluator.cachedCallee`) and calls it without looking the name up, copying the
+    /// value or matching it; anything else, or a callee of another arity, takes the general
+    /// path (`whole` from the start, `general` once the callee is evaluated).
+    private func positionalCall<Arguments: PositionalArguments>(
+        _ callee: Expr, _ function: Operand, _ arguments: Arguments, whole: @escaping Code,
+        general: @escaping @Sendable (Evaluator, Value) throws(LangError) -> Value, range: SourceRange
+    ) -> Code {
+        let calleeRange = callee.fullRange
+        if case .name(let name, _) = callee, slots[name.id] == nil {
+            let target = resolved(name), arity = arguments.count
+            let cache = CalleeCacheBox()
+            return { ev throws(LangError) in
+                try ev.checkStack(at: range)
+                guard let f = ev.cachedCallee(target, arity: arity, cache.pointer) else { return try whole(ev) }
+                // The cache holds the function (and the evaluator any it replaced, until the
+                // cell ends), so the call borrows it: no retain and release per call.
+                let value = f._withUnsafeGuaranteedRef { (f: UserFunction) -> Value? in
+                    do throws(LangError) {
+                        return try ev.callUser(f, positional: arguments, at: range, calleeRange: calleeRange)
+                    } catch {
+                        ev.holdError(error)
+                        return nil
+                    }
+                }
+                guard let value else { throw ev.takeError() }
+                return value
+            }
+        }
         return { ev throws(LangError) in
             try ev.checkStack(at: range)
             let value = try function.value(ev)
+            if case .function(.user(let f)) = value, f.parameterCount == arguments.count {
+                return try ev.callUser(f, positional: arguments, at: range, calleeRange: calleeRange)
+            }
+            return try general(ev, value)
+        }
+    }
+
+    /// Any call, once its callee is evaluated: its arguments with their labels, then the
+    /// call's rules (`Evaluator.call`).
+    private func generalCall(
+        _ callee: Expr, _ arguments: [Argument], _ codes: [CompiledCode], range: SourceRange
+    ) -> @Sendable (Evaluator, Value) throws(LangError) -> Value {
+        return { ev, value throws(LangError) in
             guard case .function(let callable) = value else {
                 throw LangError(.notCallable(what: ev.describe(callee), got: value.kindDescription), at: range)
-            }
-            if positional, case .user(let f) = callable, codes.count == f.parameterCount {
-                return try ev.callUser(f, positional: codes, at: range, calleeRange: callee.fullRange)
             }
             var values: [Evaluator.EvaluatedArgument] = []
             values.reserveCapacity(arguments.count)
@@ -417,4 +547,23 @@ struct Compiler {
         }
         return compiled
     }
+}
+
+
+/// A binary operator as a type, for closures specialised per operator (`Compiler.binary`).
+protocol StaticOperator: SendableMetatype {
+    static var op: BinaryOp { get }
+}
+
+enum Operator {
+    enum Add: StaticOperator { static var op: BinaryOp { .add } }
+    enum Subtract: StaticOperator { static var op: BinaryOp { .subtract } }
+    enum Multiply: StaticOperator { static var op: BinaryOp { .multiply } }
+    enum Divide: StaticOperator { static var op: BinaryOp { .divide } }
+    enum Less: StaticOperator { static var op: BinaryOp { .less } }
+    enum LessEqual: StaticOperator { static var op: BinaryOp { .lessEqual } }
+    enum Greater: StaticOperator { static var op: BinaryOp { .greater } }
+    enum GreaterEqual: StaticOperator { static var op: BinaryOp { .greaterEqual } }
+    enum Equal: StaticOperator { static var op: BinaryOp { .equal } }
+    enum NotEqual: StaticOperator { static var op: BinaryOp { .notEqual } }
 }

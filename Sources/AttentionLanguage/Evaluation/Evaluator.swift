@@ -1,9 +1,11 @@
 import AttentionCore
 
-/// How a statement ended.
+/// How a statement ended. A `return`'s value is not carried here: it waits in the
+/// evaluator (`setReturn`, `takeReturn`), so a statement's closure returns one byte in a
+/// register instead of a 33-byte enum through memory at every statement of every call.
 enum Flow {
     case normal
-    case returned(Value)
+    case returned
     case breakLoop
     case continueLoop
 }
@@ -67,6 +69,13 @@ final class Evaluator {
         /// The function running now (nil at the top level). Not counted: the callee value
         /// that the running call holds keeps it alive, and a call swaps it without ARC.
         unowned(unsafe) var function: FunctionDecl?
+        /// The value of the `return` being carried out to its call (see `Flow`).
+        var returned: Value = .nil
+        /// Functions a call site's cache let go of (see `cachedCallee`): kept alive until the
+        /// outermost call returns, since a call of one may be running until then.
+        var retired: [UserFunction] = []
+        /// See `holdError`.
+        var heldError: LangError?
 
         init() { slots = stack.push(0).frame }
     }
@@ -201,6 +210,18 @@ final class Evaluator {
 
     // MARK: - Running compiled code
 
+    /// Holds a `return`'s value until its call takes it (`Flow.returned` says one waits).
+    @inline(__always)
+    func setReturn(_ value: Value) { frame.pointer.pointee.returned = value }
+
+    /// The waiting `return` value, leaving nil in its place (a move: no retain or release).
+    @inline(__always)
+    func takeReturn() -> Value {
+        var value = Value.nil
+        swap(&value, &frame.pointer.pointee.returned)
+        return value
+    }
+
     /// Fails with a `LimitError` before a compound expression runs when the stack is nearly
     /// used up, whatever the configured limits.
     @inline(__always)
@@ -224,7 +245,7 @@ final class Evaluator {
             switch try body(self) {
             case .normal, .continueLoop: return nil
             case .breakLoop: return .normal
-            case .returned(let v): return .returned(v)
+            case .returned: return .returned
             }
         }
         switch iterable {
@@ -398,18 +419,49 @@ final class Evaluator {
     /// with no list of evaluated arguments in between. The frame is pushed first, so calls
     /// made while evaluating the arguments push theirs above it. Checks and errors come in
     /// the order `call` and the general `callUser` give them (arguments first, then
-    /// interrupt and depth).
-    func callUser(_ function: UserFunction, positional arguments: [CompiledCode], at range: SourceRange, calleeRange: @autoclosure () -> SourceRange) throws(LangError) -> Value {
+    /// interrupt and depth). Specialised per kind of argument list (`PositionalArguments`).
+    @inline(__always)
+    func callUser<Arguments: PositionalArguments>(_ function: UserFunction, positional arguments: Arguments, at range: SourceRange, calleeRange: @autoclosure () -> SourceRange) throws(LangError) -> Value {
         let count = function.frameSize
         let state = frame.pointer
         let (slots, mark) = state.pointee.stack.push(count)
         defer { state.pointee.stack.pop(slots, count: count, to: mark) }
-        for k in arguments.indices {
-            slots[k] = try arguments[k].run(self)
-        }
+        try arguments.evaluate(into: slots, self)
         try checkInterrupt(at: range)
         try checkCallDepth(function, at: calleeRange())
         return try run(function, in: slots, at: calleeRange().start)
+    }
+
+    /// The user function the global `name` is bound to, when it takes `arity` arguments,
+    /// from the call site's `cache` while no binding of a function has changed since it was
+    /// filled (`Bindings.functionVersion`), else looked up and cached; nil when the name is
+    /// bound to anything else (the caller takes the general path, with its messages).
+    /// The cache holds the function strongly; a function it lets go of is kept until the
+    /// outermost call returns (`retired`), since a call of it may be running.
+    @inline(__always)
+    func cachedCallee(_ name: ResolvedName, arity: Int, _ cache: UnsafeMutablePointer<CalleeCache>) -> Unmanaged<UserFunction>? {
+        let version = globalBindings.pointee.functionVersion
+        if cache.pointee.version == version { return cache.pointee.unmanaged }
+        return fillCache(name, arity: arity, cache, version: version)
+    }
+
+    /// An error carried past a closure that cannot throw it (`Unmanaged`'s borrowing call).
+    func holdError(_ error: LangError) { frame.pointer.pointee.heldError = error }
+
+    func takeError() -> LangError {
+        defer { frame.pointer.pointee.heldError = nil }
+        // Always set: `holdError` runs just before the nil that leads here.
+        return frame.pointer.pointee.heldError ?? LangError(.interrupted, at: nil)
+    }
+
+    private func fillCache(_ name: ResolvedName, arity: Int, _ cache: UnsafeMutablePointer<CalleeCache>, version: Int) -> Unmanaged<UserFunction>? {
+        if let old = cache.pointee.function { frame.pointer.pointee.retired.append(old) }
+        cache.pointee.function = nil
+        cache.pointee.version = version
+        if case .function(.user(let f))? = globalBindings.pointee[id: name.id], f.parameterCount == arity {
+            cache.pointee.function = f
+        }
+        return cache.pointee.unmanaged
     }
 
     private func checkCallDepth(_ function: UserFunction, at range: @autoclosure () -> SourceRange) throws(LangError) {
@@ -433,6 +485,8 @@ final class Evaluator {
             state.pointee.slots = callerSlots
             state.pointee.callDepth -= 1
             state.pointee.function = callerFunction
+            // Back at the top level no call runs: functions the caches let go of may go.
+            if state.pointee.callDepth == 0, !state.pointee.retired.isEmpty { state.pointee.retired.removeAll() }
         }
         do {
             return try function.code(self)
@@ -444,6 +498,82 @@ final class Evaluator {
             error.callers.append(caller())
             throw error
         }
+    }
+}
+
+/// What a call site remembers of its callee (see `Evaluator.cachedCallee`).
+struct CalleeCache {
+    /// The `Bindings.functionVersion` it was filled at (0: never; versions start at 1).
+    var version = 0
+    /// The function to call, nil when the name is bound to something else; `unmanaged` is
+    /// the same reference, for calling it without a retain and release per call.
+    var function: UserFunction? {
+        didSet { unmanaged = function.map(Unmanaged.passUnretained) }
+    }
+    private(set) var unmanaged: Unmanaged<UserFunction>?
+}
+
+/// A call site's `CalleeCache`, on the heap with the closure that owns it. Unchecked
+/// Sendable: compiled code (and so its caches) runs only on the evaluation thread of the
+/// session that defined it, one cell at a time, as the evaluator's own frame state does.
+final class CalleeCacheBox: @unchecked Sendable {
+    let pointer = UnsafeMutablePointer<CalleeCache>.allocate(capacity: 1)
+    init() { pointer.initialize(to: CalleeCache()) }
+    deinit {
+        pointer.deinitialize(count: 1)
+        pointer.deallocate()
+    }
+}
+
+/// The compiled arguments of a positional call, evaluated into the callee's first slots.
+/// One type per common count, so a call of one, two or three arguments runs their closures
+/// directly, with no array to walk.
+protocol PositionalArguments: Sendable {
+    var count: Int { get }
+    func evaluate(into slots: UnsafeMutablePointer<Value?>, _ ev: Evaluator) throws(LangError)
+}
+
+struct NoArguments: PositionalArguments {
+    var count: Int { 0 }
+    @inline(__always)
+    func evaluate(into slots: UnsafeMutablePointer<Value?>, _ ev: Evaluator) throws(LangError) {}
+}
+
+struct OneArgument: PositionalArguments {
+    let first: Code
+    var count: Int { 1 }
+    @inline(__always)
+    func evaluate(into slots: UnsafeMutablePointer<Value?>, _ ev: Evaluator) throws(LangError) {
+        slots.initialize(to: try first(ev))  // over a nil: nothing to release
+    }
+}
+
+struct TwoArguments: PositionalArguments {
+    let first: Code, second: Code
+    var count: Int { 2 }
+    @inline(__always)
+    func evaluate(into slots: UnsafeMutablePointer<Value?>, _ ev: Evaluator) throws(LangError) {
+        slots.initialize(to: try first(ev))  // over a nil: nothing to release
+        (slots + 1).initialize(to: try second(ev))
+    }
+}
+
+struct ThreeArguments: PositionalArguments {
+    let first: Code, second: Code, third: Code
+    var count: Int { 3 }
+    @inline(__always)
+    func evaluate(into slots: UnsafeMutablePointer<Value?>, _ ev: Evaluator) throws(LangError) {
+        slots.initialize(to: try first(ev))  // over a nil: nothing to release
+        (slots + 1).initialize(to: try second(ev))
+        (slots + 2).initialize(to: try third(ev))
+    }
+}
+
+struct ArgumentList: PositionalArguments {
+    let codes: [CompiledCode]
+    var count: Int { codes.count }
+    func evaluate(into slots: UnsafeMutablePointer<Value?>, _ ev: Evaluator) throws(LangError) {
+        for k in codes.indices { slots[k] = try codes[k].run(ev) }
     }
 }
 
@@ -476,14 +606,16 @@ struct FrameStack {
             top = 0
         }
         let frame = segments[segment].start + top
-        frame.initialize(repeating: nil, count: count)
+        // One store per slot: `initialize(repeating:count:)` and `deinitialize(count:)` go
+        // through the runtime's generic array functions, slower than a call's whole body.
+        for k in 0..<count { (frame + k).initialize(to: nil) }
         top += count
         return (frame, mark)
     }
 
     /// Releases the frame's values and frees its slots for the next call.
     mutating func pop(_ frame: UnsafeMutablePointer<Value?>, count: Int, to mark: Mark) {
-        frame.deinitialize(count: count)
+        for k in 0..<count { (frame + k).deinitialize(count: 1) }
         segment = mark.segment
         top = mark.top
     }
