@@ -43,6 +43,11 @@ def test_two_students_on_jupyterhub_all_get_the_right_outputs(attention_kernelsp
     # The reference run really executed the lesson (multi_head's shape, the loop's sum).
     flat = json.dumps(run["reference_outputs"])
     assert "[64, 32]" in flat and "done 1999000" in flat and '"error"' not in flat
+    # The help menu's reference link stays inside the student's server (JupyterHub's prefix)
+    # and the server serves it.
+    [link] = run["help_links"]
+    assert link["url"] == f"/user/{run['reference_user']}/kernelspecs/attention/language-reference.html", link
+    assert link["status"] == 200, link
     assert 0 < run["p50_s"] <= run["p99_s"]
     assert run["kernel_mib"] > 1 and run["server_mib"] > run["kernel_mib"]
     assert "| attention | 2 | 2/2 |" in done.stdout

@@ -186,6 +186,14 @@ async def run_lesson(hub: Hub, name: str, kernel: str, cells: list[str]) -> dict
             msg = json.loads(raw)
             if msg["msg_type"] == "kernel_info_reply" and msg["parent_header"].get("msg_id") == info["header"]["msg_id"]:
                 break
+        # The help menu's links, fetched as the browser would (from the hub's address, the
+        # user's token): a link without the user's prefix would leave their server.
+        help_links = []
+        for link in msg["content"].get("help_links", []):
+            url = link["url"] if "://" in link["url"] else hub.url + link["url"]
+            fetched = await hub.http.fetch(HTTPRequest(url, headers={"Authorization": f"token {hub.token}"},
+                                                       request_timeout=120), raise_error=False)
+            help_links.append({"url": link["url"], "status": fetched.code})
         for code in cells:
             request = message("execute_request", {"code": code, "silent": False, "store_history": True,
                                                   "user_expressions": {}, "allow_stdin": False,
@@ -224,7 +232,7 @@ async def run_lesson(hub: Hub, name: str, kernel: str, cells: list[str]) -> dict
             outputs.append(cell_out + [["status", status]])
     finally:
         ws.close()
-    return {"name": name, "kernel_id": kernel_id, "outputs": outputs, "latencies": latencies}
+    return {"name": name, "kernel_id": kernel_id, "outputs": outputs, "latencies": latencies, "help_links": help_links}
 
 
 def rss_kib(pid: int) -> int:
@@ -297,7 +305,8 @@ async def run_class(hub: Hub, kernel: str, students: int, prefix: str) -> dict:
         await hub.api("DELETE", f"/users/{name}/server")
     return {
         "kernel": kernel, "students": students, "correct": len(good), "failures": failures[:5],
-        "reference_outputs": reference["outputs"], "spawn_s": spawn_s, "class_s": class_s,
+        "reference_outputs": reference["outputs"], "reference_user": reference_name,
+        "help_links": reference["help_links"], "spawn_s": spawn_s, "class_s": class_s,
         "cells": len(latencies), "p50_s": percentile(latencies, 50) if latencies else None,
         "p99_s": percentile(latencies, 99) if latencies else None,
         "server_mib": sum(m["server_kib"] for m in memory.values()) / 1024 / max(1, students),

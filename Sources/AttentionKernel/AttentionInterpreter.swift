@@ -10,6 +10,8 @@ public final class AttentionInterpreter: KernelInterpreter, @unchecked Sendable 
     /// The bindings of this kernel process (one notebook).
     public let session: Session
     private let outputLimit: OutputLimit
+    /// Where the Jupyter server serves the language reference (see `referencePath`).
+    public let referenceURL: String
     private let commManager = Mutex<CommManager?>(nil)
 
     public static let version = "0.1.0"
@@ -20,6 +22,7 @@ public final class AttentionInterpreter: KernelInterpreter, @unchecked Sendable 
     public init(settings: Settings = Settings()) {
         session = Session(limits: settings.limits)
         outputLimit = settings.output
+        referenceURL = settings.serverBaseURL + Self.referencePath
     }
 
     /// The dispatcher's comm manager, where targets are registered (see `callBetweenCells`).
@@ -47,16 +50,17 @@ public final class AttentionInterpreter: KernelInterpreter, @unchecked Sendable 
 
     /// The language reference (docs/LANGUAGE.md) as `attention-kernel install` writes it
     /// into the kernelspec; the Jupyter server serves kernelspec files at
-    /// `/kernelspecs/<name>/<file>` (a server with a base URL other than `/`, as under
-    /// JupyterHub, has it below that base).
-    public static let referenceURL = "/kernelspecs/attention/language-reference.html"
+    /// `<base URL>kernelspecs/<name>/<file>`. The base is `/` for a plain server and the
+    /// user's prefix under JupyterHub (`Settings.serverBaseURL`): JupyterLab opens a help
+    /// link as written, so a link without the prefix would leave the user's server.
+    public static let referencePath = "kernelspecs/attention/language-reference.html"
 
     public func kernelInfo() -> KernelInfo {
         KernelInfo(
             implementation: "attention-kernel",
             implementationVersion: Self.version,
             banner: "Attention (Swift) \(Self.version): a small language for attention and transformers. help() lists the builtins.",
-            helpLinks: [HelpLink(text: "Attention language reference", url: Self.referenceURL)],
+            helpLinks: [HelpLink(text: "Attention language reference", url: referenceURL)],
             languageInfo: [
                 "name": "attention",
                 "version": .string(Self.version),

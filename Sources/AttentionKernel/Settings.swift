@@ -17,6 +17,11 @@ public struct Settings: Sendable {
     /// limits) and every message it receives and sends to stderr, i.e. the Jupyter server's
     /// log. Not a limit, so not in `variables`.
     public var debugLog = false
+    /// The Jupyter server's base URL, where it serves kernelspec files (the language
+    /// reference of `help_links`): `JUPYTERHUB_SERVICE_PREFIX` (JupyterHub sets it for each
+    /// user's server, e.g. `/user/ann/`, and the kernel inherits it), else `/`. Always
+    /// begins and ends with `/`. Not a limit, so not in `variables`.
+    public var serverBaseURL = "/"
 
     public init(limits: Limits = Limits(), output: OutputLimit = Settings.defaultOutput, workers: Int? = nil) {
         self.limits = limits
@@ -36,6 +41,9 @@ public struct Settings: Sendable {
         if let displays = read("ATTN_MAX_DISPLAYS") { output.maxDisplays = displays }
         workers = read("ATTN_THREADS")
         debugLog = environment["ATTN_LOG"]?.lowercased() == "debug"
+        if let prefix = environment["JUPYTERHUB_SERVICE_PREFIX"], !prefix.isEmpty {
+            serverBaseURL = (prefix.hasPrefix("/") ? "" : "/") + prefix + (prefix.hasSuffix("/") ? "" : "/")
+        }
     }
 
     /// Hands the process-wide settings to the libraries that keep them (AttentionCore's

@@ -121,7 +121,7 @@ enum KernelSpec {
         for logo in KernelSpecResources.logos {
             try Data(logo.png).write(to: destination.appendingPathComponent(logo.name))
         }
-        // The language reference the kernel's help_links point at (AttentionInterpreter.referenceURL),
+        // The language reference the kernel's help_links point at (AttentionInterpreter.referencePath, below the server's base URL),
         // from the copy built into the binary.
         let page = "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>Attention language reference</title></head>\n"
             + "<body><pre style=\"white-space:pre-wrap;font-family:monospace;max-width:60em;margin:1em auto\">"

@@ -27,6 +27,21 @@ import Testing
         return Double(token)
     }
 
+    @Test func helpLinksFollowTheJupyterHubPrefix() {
+        // JupyterHub starts each user's server under a prefix and the kernel inherits it: the
+        // reference link must stay inside that server, with or without the slashes.
+        let cases: [([String: String], String)] = [
+            ([:], "/kernelspecs/attention/language-reference.html"),
+            (["JUPYTERHUB_SERVICE_PREFIX": ""], "/kernelspecs/attention/language-reference.html"),
+            (["JUPYTERHUB_SERVICE_PREFIX": "/user/ann/"], "/user/ann/kernelspecs/attention/language-reference.html"),
+            (["JUPYTERHUB_SERVICE_PREFIX": "user/bo"], "/user/bo/kernelspecs/attention/language-reference.html"),
+        ]
+        for (environment, url) in cases {
+            let interpreter = AttentionInterpreter(settings: Settings(environment: environment))
+            #expect(interpreter.kernelInfo().helpLinks.map(\.url) == [url], "\(environment)")
+        }
+    }
+
     @Test func theDocsTableNamesEveryVariableWithItsDefault() throws {
         let documented = try Self.documentedVariables()
         #expect(documented.map(\.name) == Settings.variables.map(\.name))
