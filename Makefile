@@ -8,7 +8,7 @@ export PATH := $(VENV)/bin:$(PATH)
 DEBUG_BIN := .build/debug/attention-kernel
 RELEASE_BIN := .build/release/attention-kernel
 
-.PHONY: setup setup-test build release dist install-debug install lab test test-swift test-jupyter fixtures bench bench-interp bench-train clean fuzz fuzz-short sanitize course
+.PHONY: setup setup-test build release dist install-debug install lab test test-swift test-jupyter fixtures bench bench-interp bench-train clean fuzz fuzz-short sanitize course grade-class
 
 # What a student needs (build dependencies and the .venv); setup-test adds Debian's
 # chromium and chromedriver for the browser test.
@@ -134,6 +134,10 @@ pdf-test: install-debug
 # Run it again after editing the sources: it rewrites only source/.
 SRC ?= notebooks/template
 ASSIGNMENT ?=
+# Class-wide grading: nbgrader autogrades N generated submissions in parallel (docs/CLASSROOM.md).
+grade-class: setup-test install
+	$(PY) scripts/grade_class.py --submissions $(or $(N),200) --workers $(or $(WORKERS),2)
+
 course: setup
 	@test -n "$(DIR)" || { echo "usage: make course DIR=PATH [SRC=folder of NN-name.md sources] [ASSIGNMENT=name]" >&2; exit 2; }
 	$(PY) notebooks/src/build_notebooks.py "$(SRC)" --course "$(DIR)" $(if $(ASSIGNMENT),--assignment "$(ASSIGNMENT)")
