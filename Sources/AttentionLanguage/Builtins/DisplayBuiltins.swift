@@ -15,6 +15,10 @@ extension BuiltinTable {
         Builtin("show", .display, "show(x, title: nil, display_id: nil, update: false)",
             "Displays a value (a matrix as a table) right now, with an optional title. With display_id: the display can be replaced in place later by a display call with the same id and update: true (e.g. inside a loop).",
             example: "show(W, title: \"weights\")") { a throws(LangError) in
+            if case .widget(let w) = try a.value("x") {
+                a.evaluator.host.emit(.widget(w))
+                return .nil
+            }
             try DisplayBuiltins.emitDisplay(Renderer.show(a.value("x"), title: try a.optionalString("title")), a)
             return .nil
         }.readingValues(),

@@ -44,7 +44,8 @@ final class UncheckedBox<T> {
 /// One running cell: runs the closures the `Compiler` makes of its statements.
 final class Evaluator {
     let globals: GlobalScope
-    let host: CellHost
+    /// Where outputs go; `interact` points it at a capture while its function runs.
+    private(set) var host: CellHost
     let limits: Limits
     let interruptFlag: InterruptFlag
     /// The cell's source.
@@ -90,6 +91,14 @@ final class Evaluator {
     }
 
     deinit { frame.pointer.pointee.stack.deallocate() }
+
+    /// Runs `body` with its outputs going to `capture` instead of the cell's host.
+    func withHost<T>(_ capture: CellHost, _ body: () throws(LangError) -> T) throws(LangError) -> T {
+        let saved = host
+        host = capture
+        defer { host = saved }
+        return try body()
+    }
 
     // MARK: - Cells
 

@@ -82,6 +82,7 @@ public final class RecordingHost: CellHost, @unchecked Sendable {
             case .stdout(let s), .stderr(let s): s
             case .display(let bundle, _, _), .page(let bundle): bundle.plainText + "\n"
             case .clearOutput: ""
+            case .widget(let w): w.plainText + "\n"
             }
         }.joined()
     }
