@@ -2243,6 +2243,99 @@ Example:
     M = causal_mask(4)
 ```
 
+#### `slider(min, max, value: nil, step: nil, description: "")`
+
+**[addition]** A slider for a number in [min, max]: a Jupyter widget (ipywidgets'
+`FloatSlider`, drawn by JupyterLab's `jupyterlab_widgets`), shown when it is a cell's
+result or passed to `show`. `value:` is where it starts (default `min`), `step:` its step
+(default (max − min)/100). `w.value` is the value the student set last (a widget is a
+reference: every binding of it sees the change); `w.min`, `w.max`, `w.description` read
+its settings. `min` must be below `max` (a `ValueError` otherwise), and `value:` inside
+[min, max]. Outside Jupyter (`attention-kernel run`) a widget shows as its text. Give it
+to `interact` to re-run a function as it moves.
+
+```swift
+t = slider(0.1, 3, value: 1, description: "temperature")
+t
+```
+```text
+slider(0.1…3, value: 1)
+```
+
+#### `int_slider(min, max, value: nil, description: "")`
+
+**[addition]** A slider for a whole number in [min, max] (ipywidgets' `IntSlider`): a head
+or a layer index. `value:` defaults to `min`.
+
+```swift
+h = int_slider(0, 3, value: 1, description: "head")
+h
+```
+```text
+int_slider(0…3, value: 1)
+```
+
+#### `dropdown(options, value: nil, description: "")`
+
+**[addition]** A menu of options, a list of strings or numbers (ipywidgets' `Dropdown`).
+`value:` is the option chosen first (default the first); one that is not an option is a
+`ValueError`.
+
+```swift
+d = dropdown(["softmax", "hardmax"], description: "weights")
+d.value
+```
+```text
+softmax
+```
+
+#### `text(value: "", description: "")`
+
+**[addition]** A one-line text box (ipywidgets' `Text`). Its value changes when the
+student presses Enter or leaves the box (not at every keystroke).
+
+```swift
+s = text(value: "the cat sat", description: "sentence")
+s.value
+```
+```text
+the cat sat
+```
+
+#### `checkbox(value: false, description: "")`
+
+**[addition]** A checkbox (ipywidgets' `Checkbox`) holding `true` or `false`.
+
+```swift
+c = checkbox(value: true, description: "causal")
+c.value
+```
+```text
+true
+```
+
+#### `interact(f, name: widget, ...)`
+
+Shows the widgets and, below them, what `f` shows and returns when called with the
+widgets' values, matched to `f`'s parameters by name (`t: slider(...)` gives `f`'s
+parameter `t`). Every change re-runs `f` and replaces that output in place (prints,
+displays and the result alike, as one display that the kernel updates through its
+`display_id`). The widget names must be exactly `f`'s parameters (a `TypeError` names the
+missing and extra ones). An error inside `f` is shown in that output; it does not fail
+the cell, stops nothing else and loses no binding. When the student drags faster than
+`f` runs, the kernel skips the values already overtaken (the latest value wins).
+
+```swift
+func show_scaled(t) { heatmap(softmax([1, 2, 3; 3, 2, 1] / t)) }
+interact(show_scaled, t: slider(0.1, 3, value: 1))
+```
+```text
+slider(0.1…3, value: 1)
+heatmap 2×3, colour scale 0…1
+  0.0900306  0.244728   0.665241
+   0.665241  0.244728  0.0900306
+```
+
 ### Grading
 
 #### `assert(condition, message = "assertion failed")`

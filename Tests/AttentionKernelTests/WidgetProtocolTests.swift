@@ -127,7 +127,7 @@ import Testing
         let html = try #require(sent.first("update_display_data")?.content["data"]?["text/html"]?.stringValue)
         #expect(html.contains("ShapeError"))
         let back = update(slider, ["value": 2])
-        #expect(back.first("update_display_data")?.content["data"]?["text/plain"] == "n is 2\n")
+        #expect(back.first("update_display_data")?.content["data"]?["text/plain"] == "n is 2")
         #expect(execute("kept + 1").first("execute_result")?.content["data"]?["text/plain"] == "42")
     }
 
@@ -188,7 +188,7 @@ import Testing
         _ = dispatcher.serve(.shell)
         let updates = transport.sent.messages("update_display_data")
         #expect(updates.count == 1)
-        #expect(updates.first?.content["data"]?["text/plain"] == "5\n")
+        #expect(updates.first?.content["data"]?["text/plain"] == "5")
         #expect(transport.sent.messages("comm_msg").count == 5)  // every update is echoed
     }
 }

@@ -85,10 +85,11 @@ extension BuiltinTable {
                     throw LangError(.interactParameters(signature: function.signature, missing: missing, extra: extra), at: a.range)
                 }
             }
-            let interaction = Interaction(function: callable, controls: controls)
+            a.evaluator.globals.interactions += 1
+            let interaction = Interaction(function: callable, controls: controls, number: a.evaluator.globals.interactions)
             for control in controls { control.widget.observe(by: interaction) }
             a.evaluator.host.emit(.widget(interaction.box))
-            try Interactions.render(interaction, a.evaluator, update: false)
+            try Interactions.render(interaction, a.evaluator, calledAt: a.range)
             return .nil
         }.readingValues(),
     ]
@@ -112,7 +113,10 @@ enum Interactions {
     /// result, and emits them as one display with the interaction's id: a new display, or,
     /// with `update`, a replacement of the last one. An error inside `f` becomes part of
     /// that display; only an interrupt is thrown on (the cell or handler stops).
-    static func render(_ interaction: Interaction, _ evaluator: Evaluator, update: Bool) throws(LangError) {
+    /// `calledAt`: the `interact` call, for the first run; nil for a re-run between cells
+    /// (which has no caller to name).
+    static func render(_ interaction: Interaction, _ evaluator: Evaluator, calledAt: SourceRange?) throws(LangError) {
+        let update = calledAt == nil
         let capture = CapturingHost(forwardingTo: evaluator.host)
         let arguments = interaction.controls.map {
             Evaluator.EvaluatedArgument(label: $0.name, labelRange: nil, value: $0.widget.value, expr: .nil(.none))
@@ -120,10 +124,12 @@ enum Interactions {
         var interrupted: LangError?
         do throws(LangError) {
             let value = try evaluator.withHost(capture) { () throws(LangError) -> Value in
-                try evaluator.call(interaction.function, arguments, at: .none, calleeRange: .none)
+                try evaluator.call(interaction.function, arguments, at: calledAt ?? .none, calleeRange: calledAt ?? .none)
             }
             if case .nil = value {} else { capture.emit(.display(Renderer.bundle(for: value), displayID: nil, update: false)) }
         } catch {
+            var error = error
+            if update { error.callers.removeAll { $0 == SourceRange.none.start } }
             capture.fail(error.diagnostic(cell: evaluator.source))
             if error.reason == .interrupted { interrupted = error }
         }
@@ -179,7 +185,7 @@ final class CapturingHost: CellHost {
     /// that show no HTML.
     var bundle: MimeBundle {
         var data = JSONObject()
-        data["text/plain"] = .string(plain.joined(separator: "\n"))
+        data["text/plain"] = .string(plain.map { $0.hasSuffix("\n") ? String($0.dropLast()) : $0 }.joined(separator: "\n"))
         data["text/html"] = .string("<div class=\"attention-interact-output\">" + html.joined() + "</div>")
         if images.count == 1 { data["image/png"] = .string(images[0]) }
         return MimeBundle(data: data)

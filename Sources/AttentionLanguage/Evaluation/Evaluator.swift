@@ -18,6 +18,9 @@ enum Flow {
 /// nothing), so the unchecked accesses are safe.
 final class GlobalScope {
     let storage = UncheckedBox(Bindings())
+    /// The `interact`s this session has made: numbers their display ids, so the same
+    /// notebook gives the same ids on every run (used by one cell at a time, as `storage`).
+    var interactions = 0
 
     var values: Bindings {
         _read { yield storage.pointer.pointee }

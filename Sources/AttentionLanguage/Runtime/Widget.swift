@@ -136,7 +136,7 @@ public final class Widget: Sendable {
         case .dropdown: "dropdown(\(optionLabels.count) options, value: \(v))"
         case .text: "text(value: \(v))"
         case .checkbox: "checkbox(value: \(v))"
-        case .box(let children): "box of \(children.count) widgets"
+        case .box(let children): children.map(\.plainText).joined(separator: "\n")
         }
     }
 }
@@ -150,10 +150,11 @@ public final class Interaction: Sendable {
     /// The id of the display that holds `f`'s output (Jupyter's `display_id`).
     public let displayID: String
 
-    init(function: Callable, controls: [(name: String, widget: Widget)]) {
+    /// - Parameter number: this interaction's number in its session (1, 2, ...).
+    init(function: Callable, controls: [(name: String, widget: Widget)], number: Int) {
         self.function = function
         self.controls = controls
         box = Widget(kind: .box(controls.map(\.widget)), description: "", value: .nil)
-        displayID = "attention-interact-\(box.id)"
+        displayID = "attention-interact-\(number)"
     }
 }

@@ -88,7 +88,7 @@ public final class Session: @unchecked Sendable {
     /// in that display, so only an interrupt fails the call.
     public func refresh(_ interaction: Interaction, host: CellHost) -> CellResult {
         runOnEvaluationStack("", host: host) { evaluator, _ throws(LangError) in
-            try Interactions.render(interaction, evaluator, update: true)
+            try Interactions.render(interaction, evaluator, calledAt: nil)
             return nil
         }
     }
