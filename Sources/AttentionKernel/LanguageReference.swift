@@ -2336,6 +2336,36 @@ heatmap 2×3, colour scale 0…1
    0.665241  0.244728  0.0900306
 ```
 
+#### `explore(model = nil, vocab: nil, sentence: "the cat sat on the mat", seed: 0)`
+
+**[addition]** A ready attention explorer made of widgets: a sentence box, a temperature
+slider (0.1 to 5), layer and head selectors and a causal-mask checkbox. It draws the chosen
+head's weights softmax(Qₕ·Kₕᵀ/(√d_k·T) + M) as a heatmap labelled with the sentence's
+tokens, M the causal mask when the box is ticked (0 otherwise), and redraws on every
+change. Q and K come from the chosen layer's input in the model's own forward pass (causal,
+as the model was trained), so at T = 1 with the mask the map is
+`attention_maps(model, ids)[layer][head]`. Without `model` it explores a random
+character-level model (printable ASCII, d_model 32, 4 heads, 2 layers, context 64, from
+`seed`), whose maps are nearly uniform until the temperature drops; with a `gpt` model,
+`vocab:` is its vocabulary (a list of tokens, as `vocab` gives) and a token outside it is
+shown as a `ValueError` in the explorer's output. At most `context` tokens are read.
+
+```swift
+explore(sentence: "abc")
+```
+```text
+text(value: abc)
+slider(0.1…5, value: 1)
+dropdown(2 options, value: 0)
+dropdown(4 options, value: 0)
+checkbox(value: true)
+heatmap 3×3 "layer 0, head 0, temperature 1, causal", colour scale 0…1
+            a         b         c
+  a         1         0         0
+  b  0.506524  0.493476         0
+  c  0.334956  0.331215  0.333829
+```
+
 ### Grading
 
 #### `assert(condition, message = "assertion failed")`

@@ -191,4 +191,24 @@ import Testing
         #expect(updates.first?.content["data"]?["text/plain"] == "5")
         #expect(transport.sent.messages("comm_msg").count == 5)  // every update is echoed
     }
+
+    @Test func exploreRedrawsItsHeatmapForTemperatureMaskLayerAndHead() throws {
+        let cell = execute("explore(sentence: \"abcd\", seed: 3)")
+        let names = cell.messages("comm_open").compactMap { $0.content["data"]?["state"]?["_model_name"]?.stringValue }
+        #expect(names.filter { $0 != "LayoutModel" && !$0.hasSuffix("StyleModel") } == ["TextModel", "FloatSliderModel", "DropdownModel", "DropdownModel", "CheckboxModel", "VBoxModel"])
+        let first = try #require(cell.messages("display_data").last?.content["data"]?["text/plain"]?.stringValue)
+        #expect(first.contains("layer 0, head 0, temperature 1, causal"))
+        let temperature = try commID(cell, model: "FloatSliderModel")
+        let sharper = try #require(update(temperature, ["value": 0.1]).first("update_display_data")?.content["data"]?["text/plain"]?.stringValue)
+        #expect(sharper.contains("temperature 0.1") && sharper != first)
+        let causal = try commID(cell, model: "CheckboxModel")
+        let open = try #require(update(causal, ["value": false]).first("update_display_data")?.content["data"]?["text/plain"]?.stringValue)
+        #expect(open.contains("no mask"))
+        let layer = try #require(cell.messages("comm_open").first { $0.content["data"]?["state"]?["description"] == "layer" }?.content["comm_id"]?.stringValue)
+        let second = try #require(update(layer, ["index": 1]).first("update_display_data")?.content["data"]?["text/plain"]?.stringValue)
+        #expect(second.contains("layer 1"))
+        let text = try commID(cell, model: "TextModel")
+        let longer = try #require(update(text, ["value": "abcdef"]).first("update_display_data")?.content["data"]?["text/plain"]?.stringValue)
+        #expect(longer.contains("6×6"))
+    }
 }

@@ -86,7 +86,7 @@ extension BuiltinTable {
                 }
             }
             a.evaluator.globals.interactions += 1
-            let interaction = Interaction(function: callable, controls: controls, number: a.evaluator.globals.interactions)
+            let interaction = Interaction(.function(callable), controls: controls, number: a.evaluator.globals.interactions)
             for control in controls { control.widget.observe(by: interaction) }
             a.evaluator.host.emit(.widget(interaction.box))
             try Interactions.render(interaction, a.evaluator, calledAt: a.range)
@@ -124,7 +124,10 @@ enum Interactions {
         var interrupted: LangError?
         do throws(LangError) {
             let value = try evaluator.withHost(capture) { () throws(LangError) -> Value in
-                try evaluator.call(interaction.function, arguments, at: calledAt ?? .none, calleeRange: calledAt ?? .none)
+                switch interaction.action {
+                case .function(let f): return try evaluator.call(f, arguments, at: calledAt ?? .none, calleeRange: calledAt ?? .none)
+                case .explorer(let explorer): return try explorer.draw(interaction.controls, evaluator, at: calledAt ?? .none)
+                }
             }
             if case .nil = value {} else { capture.emit(.display(Renderer.bundle(for: value), displayID: nil, update: false)) }
         } catch {

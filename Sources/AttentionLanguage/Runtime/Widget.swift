@@ -144,15 +144,22 @@ public final class Widget: Sendable {
 /// An `interact(f, name: widget, ...)`: the function, its controls by parameter name, the
 /// box that shows them, and the display id of `f`'s output, which each change replaces.
 public final class Interaction: Sendable {
-    public let function: Callable
+    /// What runs on every change: a function the student gave `interact`, or `explore`'s
+    /// attention explorer.
+    public enum Action: Sendable {
+        case function(Callable)
+        case explorer(Explorer)
+    }
+
+    public let action: Action
     public let controls: [(name: String, widget: Widget)]
     public let box: Widget
     /// The id of the display that holds `f`'s output (Jupyter's `display_id`).
     public let displayID: String
 
     /// - Parameter number: this interaction's number in its session (1, 2, ...).
-    init(function: Callable, controls: [(name: String, widget: Widget)], number: Int) {
-        self.function = function
+    init(_ action: Action, controls: [(name: String, widget: Widget)], number: Int) {
+        self.action = action
         self.controls = controls
         box = Widget(kind: .box(controls.map(\.widget)), description: "", value: .nil)
         displayID = "attention-interact-\(number)"
