@@ -36,6 +36,8 @@ func risky(n) {
 }
 interact(risky, n: int_slider(0, 5, value: 1, description: "n"))"""
 
+EXPLORE_CELL = 'explore(sentence: "the cat sat", seed: 0)'
+
 
 # --- jupyter_client -------------------------------------------------------------------
 
@@ -163,7 +165,7 @@ def lab_page(tmp_path_factory, venv_env):
     nb = nbformat.v4.new_notebook()
     nb.metadata["kernelspec"] = {"name": "attention", "display_name": "Attention (Swift)", "language": "attention"}
     nb.cells = [nbformat.v4.new_code_cell("kept = 41"), nbformat.v4.new_code_cell(INTERACT_CELL),
-                nbformat.v4.new_code_cell(ERROR_CELL)]
+                nbformat.v4.new_code_cell(ERROR_CELL), nbformat.v4.new_code_cell(EXPLORE_CELL)]
     nbformat.write(nb, root / "widgets.ipynb")
     state = tmp_path_factory.mktemp("widgets-state")
     settings = state / "lab-settings" / "@jupyterlab" / "notebook-extension" / "tracker.jupyterlab-settings"
@@ -250,4 +252,19 @@ def test_an_error_in_the_callback_is_shown_and_bindings_are_kept(lab_page):
         future.done.then(() => done(text), e => done('failed: ' + e));
     """)
     assert result == "42"
+    assert page.state()["status"] == "idle"
+
+
+def test_explore_redraws_as_the_temperature_slider_moves(lab_page):
+    page = lab_page
+    before = wait_for("the explorer's heatmap", lambda: page.driver.execute_script(_CELLS_JS, 3), 30)
+    assert len(before) == 11 * 11, len(before)
+    drag_slider(page, 3, -150)  # towards 0.1: sharper weights, other colours
+    after = wait_for("the explorer's heatmap to change",
+                     lambda: (c := page.driver.execute_script(_CELLS_JS, 3)) != before and c, 30)
+    assert len(after) == 11 * 11
+    text = page.driver.execute_script(_OUTPUT_TEXT_JS, 3)
+    assert "layer 0, head 0, temperature" in text and "temperature 1," not in text
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.driver.save_screenshot(str(ARTIFACTS / "browser-explore.png"))
     assert page.state()["status"] == "idle"
