@@ -2366,6 +2366,52 @@ heatmap 3×3 "layer 0, head 0, temperature 1, causal", colour scale 0…1
   c  0.334956  0.331215  0.333829
 ```
 
+#### `explain(f, args..., heads: nil, mask: nil)`
+
+**[addition]** Shows a call of `attention`, `single_head` or `multi_head` step by step on
+your own matrices, each step as a heatmap titled with its formula and shape: the
+projections Q = X·W_Q, K = X·W_K, V = X·W_V (`single_head`, `multi_head`), the split into
+heads of d_k = d/heads columns (`multi_head`), the scores S = Q·Kᵀ, the scaling S/√d_k,
+the mask S/√d_k + M (when `mask:` is given; −inf where a position may not look), the
+weights A = softmax of each row, the weighted sum A·V, then the concatenation of the heads
+and the output projection concat·W_O (`multi_head`). `args` are the call's own arguments,
+so `explain(multi_head, X, Wq, Wk, Wv, Wo, heads: 2)` explains
+`multi_head(X, Wq, Wk, Wv, Wo, heads: 2)`. It returns the output, equal to the call's up to
+rounding (the library's fused attention orders its sums differently). Any other `f` is a
+`TypeError`; a wrong number of arguments or a missing `heads:` for `multi_head` too.
+
+```swift
+Q = [1, 0; 0, 1; 1, 1]
+K = [1, 0; 0, 1; 1, 1]
+V = [1, 2; 3, 4; 5, 6]
+E = explain(attention, Q, K, V, mask: causal_mask(3))
+close(E, attention(Q, K, V, mask: causal_mask(3)))
+```
+```text
+Q 3×2, K 3×2, V 3×2
+heatmap 3×3 "1. scores S = Q·Kᵀ  [3×3]", colour scale 0…2
+  1  0  1
+  0  1  1
+  1  1  2
+heatmap 3×3 "2. scaled S / √d_k = S / √2  [3×3]", colour scale 0…1.41421
+  0.707107         0  0.707107
+         0  0.707107  0.707107
+  0.707107  0.707107   1.41421
+heatmap 3×3 "3. masked S / √d_k + M (−inf: not allowed)  [3×3]", colour scale 0…1.41421
+  0.707107      -inf     -inf
+         0  0.707107     -inf
+  0.707107  0.707107  1.41421
+heatmap 3×3 "4. weights A = softmax(rows), each row sums to 1  [3×3]", colour scale 0…1
+         1         0        0
+  0.330238  0.669762        0
+  0.248255  0.248255  0.50349
+heatmap 3×2 "5. weighted sum A·V  [3×2]", colour scale 1…4.51047
+        1        2
+  2.33952  3.33952
+  3.51047  4.51047
+true
+```
+
 ### Grading
 
 #### `assert(condition, message = "assertion failed")`
