@@ -105,6 +105,9 @@ import Testing
         #expect(replaced.content["transient"]?["display_id"]?.stringValue == displayID)
         let after = try #require(replaced.content["data"]?["text/html"]?.stringValue)
         #expect(after.contains("<table") && after != before)
+        // The first display carries the PNG too (saved notebooks, PDF); a live re-run only the HTML.
+        #expect(first.content["data"]?["image/png"] != nil)
+        #expect(replaced.content["data"]?["image/png"] == nil)
         #expect(execute("t.value").first("execute_result")?.content["data"]?["text/plain"] == "0.2")
         // Out of range: clamped to the slider's max, and the echo says so.
         let clamped = update(slider, ["value": 99])

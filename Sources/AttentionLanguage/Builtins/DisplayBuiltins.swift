@@ -33,7 +33,7 @@ extension BuiltinTable {
             if let colLabels, colLabels.count != m.cols {
                 throw LangError(.labelCount(builtin: "heatmap", matrixHas: m.cols, axis: "column", given: colLabels.count), at: try a.range(of: "cols"))
             }
-            try DisplayBuiltins.emitDisplay(Renderer.heatmap(m, rowLabels: rowLabels, colLabels: colLabels, title: try a.optionalString("title")), a)
+            try DisplayBuiltins.emitDisplay(Renderer.heatmap(m, rowLabels: rowLabels, colLabels: colLabels, title: try a.optionalString("title"), raster: a.evaluator.host.wantsRasterImages), a)
             return .nil
         }.readingValues(),
         Builtin("heads", .display, "heads(list, labels: nil, titles: nil, display_id: nil, update: false)",
@@ -45,7 +45,7 @@ extension BuiltinTable {
             if let titles, titles.count != ms.count {
                 throw LangError(.titleCount(matrices: ms.count, titles: titles.count), at: try a.range(of: "titles"))
             }
-            try DisplayBuiltins.emitDisplay(Renderer.heads(ms, labels: labels, titles: titles), a)
+            try DisplayBuiltins.emitDisplay(Renderer.heads(ms, labels: labels, titles: titles, raster: a.evaluator.host.wantsRasterImages), a)
             return .nil
         }.readingValues(),
         Builtin("table", .display, "table(rows, header: nil)",

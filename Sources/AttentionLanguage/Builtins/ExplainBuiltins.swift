@@ -41,14 +41,14 @@ struct Explanation {
     let host: CellHost
 
     private func show(_ step: Int, _ title: String, _ m: Matrix) {
-        host.emit(.display(Renderer.heatmap(m, title: "\(step). \(title)  [\(m.shapeDescription)]"), displayID: nil, update: false))
+        host.emit(.display(Renderer.heatmap(m, title: "\(step). \(title)  [\(m.shapeDescription)]", raster: host.wantsRasterImages), displayID: nil, update: false))
     }
 
     private func showHeads(_ step: Int, _ title: String, _ ms: [Matrix]) {
         if ms.count == 1 { return show(step, title, ms[0]) }
         let titles = ms.indices.map { "head \($0)" }
         host.emit(.stdout("\(step). \(title)\n"))
-        host.emit(.display(Renderer.heads(ms, labels: nil, titles: titles), displayID: nil, update: false))
+        host.emit(.display(Renderer.heads(ms, labels: nil, titles: titles, raster: host.wantsRasterImages), displayID: nil, update: false))
     }
 
     func run(_ name: String, _ m: [Matrix], heads: Int, mask: Matrix?) throws(CoreError) -> Matrix {

@@ -81,7 +81,7 @@ public struct Explorer: Sendable {
             try model.attentionMap(ids: ids, layer: Int(layer), head: Int(head), temperature: t, causal: causal)
         }
         let title = "layer \(Int(layer)), head \(Int(head)), temperature \(Renderer.formatNumber(t))" + (causal ? ", causal" : ", no mask")
-        evaluator.host.emit(.display(Renderer.heatmap(map, rowLabels: tokens, colLabels: tokens, title: title), displayID: nil, update: false))
+        evaluator.host.emit(.display(Renderer.heatmap(map, rowLabels: tokens, colLabels: tokens, title: title, raster: evaluator.host.wantsRasterImages), displayID: nil, update: false))
         return .nil
     }
 }

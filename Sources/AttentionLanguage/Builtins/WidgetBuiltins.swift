@@ -117,7 +117,8 @@ enum Interactions {
     /// (which has no caller to name).
     static func render(_ interaction: Interaction, _ evaluator: Evaluator, calledAt: SourceRange?) throws(LangError) {
         let update = calledAt == nil
-        let capture = CapturingHost(forwardingTo: evaluator.host)
+        // A re-run draws for the live page: HTML only (see `CellHost.wantsRasterImages`).
+        let capture = CapturingHost(forwardingTo: evaluator.host, rasterImages: !update && evaluator.host.wantsRasterImages)
         let arguments = interaction.controls.map {
             Evaluator.EvaluatedArgument(label: $0.name, labelRange: nil, value: $0.widget.value, expr: .nil(.none))
         }
@@ -148,7 +149,12 @@ final class CapturingHost: CellHost {
     private var plain: [String] = []
     private var images: [String] = []
 
-    init(forwardingTo host: CellHost) { self.host = host }
+    let wantsRasterImages: Bool
+
+    init(forwardingTo host: CellHost, rasterImages: Bool) {
+        self.host = host
+        wantsRasterImages = rasterImages
+    }
 
     func emit(_ output: Output) {
         switch output {
