@@ -91,7 +91,11 @@ final class WidgetComms: Sendable {
         }
         comm.onMessage { [weak self] comm, payload, context in self?.message(comm, payload, context) ?? .ok }
         comm.onClose { [weak self] comm, _, _ in
-            self?.models.withLock { _ = $0.states.removeValue(forKey: comm.id) }
+            // Forgotten, so showing the widget again opens new models.
+            self?.models.withLock { models in
+                models.states.removeValue(forKey: comm.id)
+                if let widget = models.widgets.removeValue(forKey: comm.id) { models.byWidget.removeValue(forKey: widget.id) }
+            }
             return .ok
         }
         return comm.id

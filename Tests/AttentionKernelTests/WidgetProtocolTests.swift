@@ -179,6 +179,11 @@ import Testing
         // A front end closing the comm forgets it; later messages to it are logged and dropped.
         _ = send("comm_close", ["comm_id": .string(dropdown), "data": [:]])
         #expect(send("comm_msg", ["comm_id": .string(dropdown), "data": ["method": "request_state"]]).types == ["status", "status"])
+        // Shown again, the widget gets new models, with its current value.
+        let again = execute("d")
+        let reopened = try commID(again, model: "DropdownModel")
+        #expect(reopened != dropdown)
+        #expect(again.messages("comm_open").last?.content["data"]?["state"]?["index"] == 2)
     }
 
     @Test func updatesWaitingTogetherRunTheFunctionOnceWithTheLatestValue() throws {
