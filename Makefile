@@ -8,7 +8,7 @@ export PATH := $(VENV)/bin:$(PATH)
 DEBUG_BIN := .build/debug/attention-kernel
 RELEASE_BIN := .build/release/attention-kernel
 
-.PHONY: setup setup-test build release dist install-debug install lab test test-swift test-jupyter fixtures bench bench-interp bench-train clean fuzz fuzz-short sanitize course grade-class
+.PHONY: setup setup-test build release dist install-debug install lab test test-swift test-jupyter fixtures bench bench-interp bench-train bench-widgets clean fuzz fuzz-short sanitize course grade-class
 
 # What a student needs (build dependencies and the .venv); setup-test adds Debian's
 # chromium and chromedriver for the browser test.
@@ -68,6 +68,12 @@ bench: install
 bench-train: setup
 	swift build $(RELEASE_FLAGS) --product attention-bench
 	$(PY) bench/run_training_bench.py
+
+# A slider's update -> the new 16×16 heatmap's display message, kernel side (the kernel's own
+# message dates), the attention kernel's interact against ipykernel + ipywidgets + numpy doing
+# the same job, in one run; prints a table (README, "Widgets"). Target: median <= 20 ms.
+bench-widgets: install
+	$(PY) bench/run_widgets_bench.py
 
 # Just the interpreter table (bench/interpreter/*.attn against their CPython twins), about a
 # minute; replaces only that section of bench/latest.md.

@@ -18,6 +18,28 @@ extension GPTModel {
         return maps
     }
 
+    /// One head's attention weights as `attentionMaps` computes them, with the softmax
+    /// taken at temperature T and the causal mask optional, for exploring a map:
+    /// softmax(Qₕ·Kₕᵀ/(√(d/heads)·T) + M), M the causal mask when `causal`, else 0 (a
+    /// non-causal map shows what the head's scores would give every position; the block
+    /// inputs still come from the model's own causal forward pass up to `layer`).
+    /// T = 1 with `causal` is `attentionMaps(ids:)[layer][head]`.
+    public func attentionMap(ids: [Int], layer: Int, head: Int, temperature: Double, causal: Bool) throws(CoreError) -> Matrix {
+        guard blocks.indices.contains(layer), head >= 0, head < heads else {
+            throw .invalidArgument("layer \(layer), head \(head) is not in a model of \(blocks.count) layers and \(heads) heads")
+        }
+        guard temperature > 0, temperature.isFinite else { throw .invalidArgument("the temperature must be > 0, got \(temperature)") }
+        var x = try embed(ids)
+        let mask = try causalMask(ids.count)
+        for block in blocks[..<layer] { x = try transformerBlock(x, block, mask: mask, norm: .pre) }
+        let block = blocks[layer]
+        let normed = try layerNorm(x, gamma: block.ln1Gamma, beta: block.ln1Beta)
+        // Scaling Q by 1/T scales every score by 1/T: the softmax at temperature T.
+        let q = Matrix.scale(try Matrix.add(try matmul(normed, block.Wq), block.bq), by: 1 / temperature)
+        let k = try Matrix.add(try matmul(normed, block.Wk), block.bk)
+        return try headWeights(q, k, heads: block.heads, mask: causal ? mask : nil)[head]
+    }
+
     /// A copy of the model in which head `head` of block `layer` contributes nothing: its
     /// output, column block h·d_k ..< (h+1)·d_k of the concatenation before W_O
     /// (d_k = d/heads), meets zero rows of W_O, since concat·W_O = Σₕ headₕ·W_O[h·d_k ..< (h+1)·d_k, :].

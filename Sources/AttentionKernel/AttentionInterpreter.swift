@@ -13,22 +13,33 @@ public final class AttentionInterpreter: KernelInterpreter, @unchecked Sendable 
     /// Where the Jupyter server serves the language reference (see `referencePath`).
     public let referenceURL: String
     private let commManager = Mutex<CommManager?>(nil)
+    /// The widgets' comms (`jupyter.widget`, `jupyter.widget.control`), made at `attach`.
+    private let widgetComms = Mutex<WidgetComms?>(nil)
+    private let log: @Sendable (String) -> Void
 
     public static let version = "0.1.0"
 
     /// - Parameter settings: the language's limits for the session, and the output a cell
     ///   may send (so a runaway `print` loop never trips the front end's IOPub data-rate
     ///   limit). The kernel builds them once from the environment (`Settings(environment:)`).
-    public init(settings: Settings = Settings()) {
+    ///   `log` gets what the widget protocol drops (malformed updates), as the dispatcher's log does.
+    public init(settings: Settings = Settings(), log: @escaping @Sendable (String) -> Void = KernelDispatcher.standardErrorLog) {
         session = Session(limits: settings.limits)
         outputLimit = settings.output
         referenceURL = settings.serverBaseURL + Self.referencePath
+        self.log = log
     }
 
     /// The dispatcher's comm manager, where targets are registered (see `callBetweenCells`).
     public var comms: CommManager? { commManager.withLock { $0 } }
 
-    public func attach(comms: CommManager) { commManager.withLock { $0 = comms } }
+    public func attach(comms: CommManager) {
+        commManager.withLock { $0 = comms }
+        let widgets = WidgetComms(comms: comms, session: session, outputLimit: outputLimit, log: log)
+        widgetComms.withLock { $0 = widgets }
+    }
+
+    private var widgets: WidgetComms? { widgetComms.withLock { $0 } }
 
     /// Calls a function value a cell made (a comm's handler, a widget's observer) between
     /// cells, with a cell's rules: on the evaluation stack, interruptible, its outputs
@@ -38,7 +49,7 @@ public final class AttentionInterpreter: KernelInterpreter, @unchecked Sendable 
     public func callBetweenCells(
         _ function: Value, arguments: [Value], name: String, context: ExecutionContext
     ) -> ExecuteOutcome {
-        let host = JupyterHost(context: context, limit: outputLimit)
+        let host = JupyterHost(context: context, limit: outputLimit, widgets: widgets)
         let result = session.call(function, arguments: arguments, name: name, host: host)
         // As after a cell: buffered text goes out before the error and the handler's end.
         host.finish()
@@ -73,11 +84,15 @@ public final class AttentionInterpreter: KernelInterpreter, @unchecked Sendable 
     }
 
     public func execute(_ request: ExecuteRequest, context: ExecutionContext) -> ExecuteOutcome {
-        let host = JupyterHost(context: context, limit: outputLimit)
+        let host = JupyterHost(context: context, limit: outputLimit, widgets: widgets)
         let result = session.run(request.code, host: host)
+        // A widget as the cell's result is shown as a display (its model's comms open first).
+        if case .success(.widget(let w)?) = result, !request.silent { host.emit(.widget(w)) }
         // Buffered text goes out before the result, the error and the reply, in that order.
         host.finish()
         switch result {
+        case .success(.widget):
+            return .ok
         case .success(let value):
             if let value, !request.silent {
                 let bundle = OutputBudget.resultBundle(for: value, limit: outputLimit)
@@ -136,9 +151,11 @@ final class JupyterHost: CellHost {
     private let context: ExecutionContext
     private var budget: OutputBudget
     private let streams: StreamCoalescer
+    private let widgets: WidgetComms?
 
-    init(context: ExecutionContext, limit: OutputLimit, policy: StreamPolicy = .ipykernel) {
+    init(context: ExecutionContext, limit: OutputLimit, policy: StreamPolicy = .ipykernel, widgets: WidgetComms? = nil) {
         self.context = context
+        self.widgets = widgets
         self.budget = OutputBudget(limit: limit)
         self.streams = StreamCoalescer(context: context, policy: policy)
     }
@@ -169,6 +186,13 @@ final class JupyterHost: CellHost {
         case .page(let bundle):
             streams.flush()
             context.addPayload(.page(data: bundle.data))
+        case .widget(let widget):
+            let (allowed, note) = budget.admitDisplay()
+            if let note { streams.write(.stdout, note) }
+            guard allowed else { return }
+            streams.flush()
+            let data = widgets?.display(widget, in: context) ?? ["text/plain": .string(widget.plainText)]
+            context.display(data, metadata: [:], displayID: nil)
         }
     }
 

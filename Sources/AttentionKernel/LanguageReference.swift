@@ -2261,6 +2261,175 @@ Example:
     M = causal_mask(4)
 ```
 
+#### `slider(min, max, value: nil, step: nil, description: "")`
+
+**[addition]** A slider for a number in [min, max]: a Jupyter widget (ipywidgets'
+`FloatSlider`, drawn by JupyterLab's `jupyterlab_widgets`), shown when it is a cell's
+result or passed to `show`. `value:` is where it starts (default `min`), `step:` its step
+(default (max − min)/100). `w.value` is the value the student set last (a widget is a
+reference: every binding of it sees the change); `w.min`, `w.max`, `w.description` read
+its settings. `min` must be below `max` (a `ValueError` otherwise), and `value:` inside
+[min, max]. Outside Jupyter (`attention-kernel run`) a widget shows as its text. Give it
+to `interact` to re-run a function as it moves.
+
+```swift
+t = slider(0.1, 3, value: 1, description: "temperature")
+t
+```
+```text
+slider(0.1…3, value: 1)
+```
+
+#### `int_slider(min, max, value: nil, description: "")`
+
+**[addition]** A slider for a whole number in [min, max] (ipywidgets' `IntSlider`): a head
+or a layer index. `value:` defaults to `min`.
+
+```swift
+h = int_slider(0, 3, value: 1, description: "head")
+h
+```
+```text
+int_slider(0…3, value: 1)
+```
+
+#### `dropdown(options, value: nil, description: "")`
+
+**[addition]** A menu of options, a list of strings or numbers (ipywidgets' `Dropdown`).
+`value:` is the option chosen first (default the first); one that is not an option is a
+`ValueError`.
+
+```swift
+d = dropdown(["softmax", "hardmax"], description: "weights")
+d.value
+```
+```text
+softmax
+```
+
+#### `text(value: "", description: "")`
+
+**[addition]** A one-line text box (ipywidgets' `Text`). Its value changes when the
+student presses Enter or leaves the box (not at every keystroke).
+
+```swift
+s = text(value: "the cat sat", description: "sentence")
+s.value
+```
+```text
+the cat sat
+```
+
+#### `checkbox(value: false, description: "")`
+
+**[addition]** A checkbox (ipywidgets' `Checkbox`) holding `true` or `false`.
+
+```swift
+c = checkbox(value: true, description: "causal")
+c.value
+```
+```text
+true
+```
+
+#### `interact(f, name: widget, ...)`
+
+Shows the widgets and, below them, what `f` shows and returns when called with the
+widgets' values, matched to `f`'s parameters by name (`t: slider(...)` gives `f`'s
+parameter `t`). Every change re-runs `f` and replaces that output in place (prints,
+displays and the result alike, as one display that the kernel updates through its
+`display_id`). The widget names must be exactly `f`'s parameters (a `TypeError` names the
+missing and extra ones). An error inside `f` is shown in that output; it does not fail
+the cell, stops nothing else and loses no binding. When the student drags faster than
+`f` runs, the kernel skips the values already overtaken (the latest value wins).
+
+```swift
+func show_scaled(t) { heatmap(softmax([1, 2, 3; 3, 2, 1] / t)) }
+interact(show_scaled, t: slider(0.1, 3, value: 1))
+```
+```text
+slider(0.1…3, value: 1)
+heatmap 2×3, colour scale 0…1
+  0.0900306  0.244728   0.665241
+   0.665241  0.244728  0.0900306
+```
+
+#### `explore(model = nil, vocab: nil, sentence: "the cat sat on the mat", seed: 0)`
+
+**[addition]** A ready attention explorer made of widgets: a sentence box, a temperature
+slider (0.1 to 5), layer and head selectors and a causal-mask checkbox. It draws the chosen
+head's weights softmax(Qₕ·Kₕᵀ/(√d_k·T) + M) as a heatmap labelled with the sentence's
+tokens, M the causal mask when the box is ticked (0 otherwise), and redraws on every
+change. Q and K come from the chosen layer's input in the model's own forward pass (causal,
+as the model was trained), so at T = 1 with the mask the map is
+`attention_maps(model, ids)[layer][head]`. Without `model` it explores a random
+character-level model (printable ASCII, d_model 32, 4 heads, 2 layers, context 64, from
+`seed`), whose maps are nearly uniform until the temperature drops; with a `gpt` model,
+`vocab:` is its vocabulary (a list of tokens, as `vocab` gives) and a token outside it is
+shown as a `ValueError` in the explorer's output. At most `context` tokens are read.
+
+```swift
+explore(sentence: "abc")
+```
+```text
+text(value: abc)
+slider(0.1…5, value: 1)
+dropdown(2 options, value: 0)
+dropdown(4 options, value: 0)
+checkbox(value: true)
+heatmap 3×3 "layer 0, head 0, temperature 1, causal", colour scale 0…1
+            a         b         c
+  a         1         0         0
+  b  0.506524  0.493476         0
+  c  0.334956  0.331215  0.333829
+```
+
+#### `explain(f, args..., heads: nil, mask: nil)`
+
+**[addition]** Shows a call of `attention`, `single_head` or `multi_head` step by step on
+your own matrices, each step as a heatmap titled with its formula and shape: the
+projections Q = X·W_Q, K = X·W_K, V = X·W_V (`single_head`, `multi_head`), the split into
+heads of d_k = d/heads columns (`multi_head`), the scores S = Q·Kᵀ, the scaling S/√d_k,
+the mask S/√d_k + M (when `mask:` is given; −inf where a position may not look), the
+weights A = softmax of each row, the weighted sum A·V, then the concatenation of the heads
+and the output projection concat·W_O (`multi_head`). `args` are the call's own arguments,
+so `explain(multi_head, X, Wq, Wk, Wv, Wo, heads: 2)` explains
+`multi_head(X, Wq, Wk, Wv, Wo, heads: 2)`. It returns the output, equal to the call's up to
+rounding (the library's fused attention orders its sums differently). Any other `f` is a
+`TypeError`; a wrong number of arguments or a missing `heads:` for `multi_head` too.
+
+```swift
+Q = [1, 0; 0, 1; 1, 1]
+K = [1, 0; 0, 1; 1, 1]
+V = [1, 2; 3, 4; 5, 6]
+E = explain(attention, Q, K, V, mask: causal_mask(3))
+close(E, attention(Q, K, V, mask: causal_mask(3)))
+```
+```text
+Q 3×2, K 3×2, V 3×2
+heatmap 3×3 "1. scores S = Q·Kᵀ  [3×3]", colour scale 0…2
+  1  0  1
+  0  1  1
+  1  1  2
+heatmap 3×3 "2. scaled S / √d_k = S / √2  [3×3]", colour scale 0…1.41421
+  0.707107         0  0.707107
+         0  0.707107  0.707107
+  0.707107  0.707107   1.41421
+heatmap 3×3 "3. masked S / √d_k + M (−inf: not allowed)  [3×3]", colour scale 0…1.41421
+  0.707107      -inf     -inf
+         0  0.707107     -inf
+  0.707107  0.707107  1.41421
+heatmap 3×3 "4. weights A = softmax(rows), each row sums to 1  [3×3]", colour scale 0…1
+         1         0        0
+  0.330238  0.669762        0
+  0.248255  0.248255  0.50349
+heatmap 3×2 "5. weighted sum A·V  [3×2]", colour scale 1…4.51047
+        1        2
+  2.33952  3.33952
+  3.51047  4.51047
+true
+```
+
 ### Grading
 
 #### `assert(condition, message = "assertion failed")`

@@ -8,6 +8,10 @@ public struct CommPayload: Sendable, Equatable {
     public var data: JSONValue
     public var metadata: JSONValue
     public var buffers: [Data]
+    /// For a `comm_msg` from the front end: the comms that have later messages already
+    /// waiting on shell. A handler whose work a later message redoes (a widget's re-run)
+    /// may skip it, so the latest value wins instead of stale ones queueing up.
+    public var pendingComms: Set<String> = []
 
     public init(data: JSONValue = .object([:]), metadata: JSONValue = .object([:]), buffers: [Data] = []) {
         self.data = data
@@ -15,9 +19,10 @@ public struct CommPayload: Sendable, Equatable {
         self.buffers = buffers
     }
 
-    init(_ message: Message) {
+    init(_ message: Message, pendingComms: Set<String> = []) {
         self.init(
             data: message.content["data"] ?? .object([:]), metadata: message.metadata, buffers: message.buffers)
+        self.pendingComms = pendingComms
     }
 }
 
@@ -135,9 +140,11 @@ public final class CommManager: Sendable {
     }
 
     /// `comm_msg`: to the comm's message handler; an unknown id is logged and dropped.
-    func handleMessage(_ message: Message, _ context: ExecutionContext, _ log: (String) -> Void) -> ExecuteOutcome {
+    func handleMessage(
+        _ message: Message, pending: Set<String>, _ context: ExecutionContext, _ log: (String) -> Void
+    ) -> ExecuteOutcome {
         guard let comm = known(message, log: log) else { return .ok }
-        return comm.handleMessage(CommPayload(message), context: context)
+        return comm.handleMessage(CommPayload(message, pendingComms: pending), context: context)
     }
 
     /// `comm_close`: the comm is forgotten, then its close handler runs.

@@ -12,7 +12,7 @@ extension KernelDispatcher {
         "history_request": { $0.history($1, on: $2) },
         "comm_info_request": { $0.commInfo($1, on: $2) },
         "comm_open": { dispatcher, message, _ in dispatcher.comm(message, CommManager.handleOpen) },
-        "comm_msg": { dispatcher, message, _ in dispatcher.comm(message, CommManager.handleMessage) },
+        "comm_msg": { dispatcher, message, _ in dispatcher.commMessage(message) },
         "comm_close": { dispatcher, message, _ in dispatcher.comm(message, CommManager.handleClose) },
         "shutdown_request": { $0.shutdown($1, on: $2) },
         "interrupt_request": { $0.interruptRequest($1, on: $2) },
@@ -94,6 +94,15 @@ extension KernelDispatcher {
             publish("error", error.content, parent: message)
         }
         return .proceed
+    }
+
+    /// `comm_msg`: the requests already waiting on shell are moved to the backlog (handled
+    /// next, in order), so the handler learns which comms have later messages waiting.
+    func commMessage(_ message: Message) -> DispatchResult {
+        let pending = deferPendingShell().filter { $0.msgType == "comm_msg" }.compactMap { $0.content["comm_id"]?.stringValue }
+        return comm(message) { comms in
+            { message, context, log in comms.handleMessage(message, pending: Set(pending), context, log) }
+        }
     }
 
     func shutdown(_ message: Message, on channel: Channel) -> DispatchResult {

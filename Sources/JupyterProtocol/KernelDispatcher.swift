@@ -35,6 +35,9 @@ public final class KernelDispatcher: Sendable {
         var interrupted = false
         /// Requests whose failure asked to abort the queue (`stop_on_error`).
         var abortMessageIDs: Set<String> = []
+        /// Shell requests taken from the transport early (see `commMessage`), handled
+        /// before the next one the transport receives.
+        var backlog: [Message] = []
     }
 
     private let state: Mutex<State>
@@ -75,7 +78,9 @@ public final class KernelDispatcher: Sendable {
         var queuedAtError: [Message] = []
         var result = withStatus(message) {
             let result = route(message, on: channel)
-            if abortRequested(message) { queuedAtError = transport.takePending(on: channel) }
+            if abortRequested(message) {
+                queuedAtError = (channel == .shell ? takeBacklog() : []) + transport.takePending(on: channel)
+            }
             return result
         }
         for queued in queuedAtError where result == .proceed {
@@ -96,6 +101,28 @@ public final class KernelDispatcher: Sendable {
     }
 
     // MARK: - Internals shared by the handlers
+
+    /// Moves the shell requests waiting in the transport to the backlog; returns the whole backlog.
+    func deferPendingShell() -> [Message] {
+        let taken = transport.takePending(on: .shell)
+        return state.withLock { state in
+            state.backlog += taken
+            return state.backlog
+        }
+    }
+
+    /// Removes and returns the backlog.
+    func takeBacklog() -> [Message] {
+        state.withLock { state in
+            defer { state.backlog = [] }
+            return state.backlog
+        }
+    }
+
+    /// The oldest backlog request, removed.
+    func nextFromBacklog() -> Message? {
+        state.withLock { state in state.backlog.isEmpty ? nil : state.backlog.removeFirst() }
+    }
 
     /// Runs the handler for `message` (without the status messages around it).
     private func route(_ message: Message, on channel: Channel) -> DispatchResult {

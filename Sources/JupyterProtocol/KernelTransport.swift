@@ -44,6 +44,11 @@ extension KernelDispatcher {
     @discardableResult
     public func serve(_ channel: Channel) -> DispatchResult {
         while true {
+            if channel == .shell, let next = nextFromBacklog() {
+                let result = handle(next, on: channel)
+                if result != .proceed { return result }
+                continue
+            }
             switch transport.receive(on: channel) {
             case .closed: return .proceed
             case .nothing: continue

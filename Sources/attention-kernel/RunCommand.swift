@@ -103,6 +103,8 @@ final class ConsolePrinter: CellHost, @unchecked Sendable {
         case (.text, .display(let b, _, _)), (.text, .page(let b)):
             write(b.plainText + (b.plainText.hasSuffix("\n") ? "" : "\n"), to: .standardOutput)
         case (.text, .clearOutput): break
+        case (.text, .widget(let w)): write(w.plainText + "\n", to: .standardOutput)
+        case (.json, .widget(let w)): writeJSON(["output_type": "display_data", "data": ["text/plain": .string(w.plainText)], "metadata": [:]])
         case (.json, .stdout(let s)): writeJSON(["output_type": "stream", "name": "stdout", "text": .string(s)])
         case (.json, .stderr(let s)): writeJSON(["output_type": "stream", "name": "stderr", "text": .string(s)])
         case (.json, .display(let b, _, _)), (.json, .page(let b)):

@@ -241,3 +241,26 @@ struct ArithmeticTests {
         #expect(throws: CoreError.self) { try causalMask(Int.max) }
     }
 }
+
+@Suite struct ExploreMapTests {
+    /// attentionMap at T = 1 with the causal mask is attentionMaps' entry; without the mask
+    /// rows still sum to 1 and later positions get weight; a lower temperature sharpens.
+    @Test func attentionMapMatchesAttentionMaps() throws {
+        let model = try gpt(vocab: 7, dModel: 8, heads: 2, layers: 2, context: 8, seed: 5, mlp: true)
+        let ids = [1, 4, 2, 6, 0]
+        let maps = try model.attentionMaps(ids: ids)
+        for layer in 0..<2 {
+            for head in 0..<2 {
+                let m = try model.attentionMap(ids: ids, layer: layer, head: head, temperature: 1, causal: true)
+                #expect(m == maps[layer][head])
+                let open = try model.attentionMap(ids: ids, layer: layer, head: head, temperature: 1, causal: false)
+                #expect(open[0, 4] > 0)
+                for i in 0..<5 { #expect(abs((0..<5).map { open[i, $0] }.reduce(0, +) - 1) < 1e-12) }
+                let sharp = try model.attentionMap(ids: ids, layer: layer, head: head, temperature: 0.01, causal: false)
+                #expect((0..<5).map { sharp[2, $0] }.max()! > (0..<5).map { open[2, $0] }.max()!)
+            }
+        }
+        #expect(throws: CoreError.self) { try model.attentionMap(ids: ids, layer: 2, head: 0, temperature: 1, causal: true) }
+        #expect(throws: CoreError.self) { try model.attentionMap(ids: ids, layer: 0, head: 0, temperature: 0, causal: true) }
+    }
+}

@@ -52,6 +52,7 @@ enum Transcript {
         case .display(let b, nil, _): return "display: " + b.plainText + "\n"
         case .page(let b): return "page: " + b.plainText + (b.plainText.hasSuffix("\n") ? "" : "\n")
         case .clearOutput(let wait): return "clear_output(wait: \(wait))\n"
+        case .widget(let w): return "widget: " + w.plainText + "\n"
         }
     }
 }

@@ -4,7 +4,7 @@
 /// `help()`, completion, inspection, the reference test and calls all read this table.
 public enum BuiltinTable {
     /// All builtins, in the order `help()` lists them.
-    public static let all: [Builtin] = build + shape + math + arrays + attention + positions + models + learning + data + display + grading + other
+    public static let all: [Builtin] = build + shape + math + arrays + attention + positions + models + learning + data + display + widgets + exploring + explaining + grading + other
 
     /// Builtin names, in table order.
     public static let names: [String] = all.map(\.name)

@@ -15,6 +15,10 @@ extension BuiltinTable {
         Builtin("show", .display, "show(x, title: nil, display_id: nil, update: false)",
             "Displays a value (a matrix as a table) right now, with an optional title. With display_id: the display can be replaced in place later by a display call with the same id and update: true (e.g. inside a loop).",
             example: "show(W, title: \"weights\")") { a throws(LangError) in
+            if case .widget(let w) = try a.value("x") {
+                a.evaluator.host.emit(.widget(w))
+                return .nil
+            }
             try DisplayBuiltins.emitDisplay(Renderer.show(a.value("x"), title: try a.optionalString("title")), a)
             return .nil
         }.readingValues(),
@@ -29,7 +33,7 @@ extension BuiltinTable {
             if let colLabels, colLabels.count != m.cols {
                 throw LangError(.labelCount(builtin: "heatmap", matrixHas: m.cols, axis: "column", given: colLabels.count), at: try a.range(of: "cols"))
             }
-            try DisplayBuiltins.emitDisplay(Renderer.heatmap(m, rowLabels: rowLabels, colLabels: colLabels, title: try a.optionalString("title")), a)
+            try DisplayBuiltins.emitDisplay(Renderer.heatmap(m, rowLabels: rowLabels, colLabels: colLabels, title: try a.optionalString("title"), raster: a.evaluator.host.wantsRasterImages), a)
             return .nil
         }.readingValues(),
         Builtin("heads", .display, "heads(list, labels: nil, titles: nil, display_id: nil, update: false)",
@@ -41,7 +45,7 @@ extension BuiltinTable {
             if let titles, titles.count != ms.count {
                 throw LangError(.titleCount(matrices: ms.count, titles: titles.count), at: try a.range(of: "titles"))
             }
-            try DisplayBuiltins.emitDisplay(Renderer.heads(ms, labels: labels, titles: titles), a)
+            try DisplayBuiltins.emitDisplay(Renderer.heads(ms, labels: labels, titles: titles, raster: a.evaluator.host.wantsRasterImages), a)
             return .nil
         }.readingValues(),
         Builtin("plot", .display, "plot(y, labels: nil, title: nil, xlabel: \"step\", ylabel: nil, display_id: nil, update: false)",

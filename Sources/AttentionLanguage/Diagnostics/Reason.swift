@@ -69,6 +69,16 @@ enum Reason: Sendable, Equatable {
     case labelCount(builtin: String, matrixHas: Int, axis: String, given: Int)
     case titleCount(matrices: Int, titles: Int)
     case curveLabelCount(curves: Int, labels: Int)
+    // MARK: Widgets
+    /// A slider whose `min` is not below its `max`.
+    case widgetRange(builtin: String, min: Double, max: Double)
+    /// A dropdown's `value:` that is none of its options.
+    case notAnOption(value: String, options: [String])
+    case noOptions
+    /// `interact(f, x: 3)`: every labelled argument must be a widget.
+    case notAWidget(label: String, got: String)
+    /// `interact`'s widget names and `f`'s parameters differ.
+    case interactParameters(signature: String, missing: [String], extra: [String])
     case needsAMatrix(builtin: String)
     case needsMatrixList(builtin: String)
     case updateWithoutDisplayID
@@ -174,6 +184,7 @@ enum Reason: Sendable, Equatable {
     case pythonName(name: String, hint: String)
     case pythonWord(word: String, hint: String)
     case noRecordField(name: String, suggestion: String?, fields: [String])
+    case noWidgetField(name: String, widget: String, fields: [String])
     case noField(name: String, got: String, isList: Bool, method: String? = nil)
     case raggedRows(row: Int, count: Int, expected: Int)
     case severalRowsNotNumbers
@@ -215,7 +226,7 @@ enum Reason: Sendable, Equatable {
             .shapeError
         case .rangeBoundNotWhole:
             .valueError
-        case .notDefined, .noMatrixField, .noRecordField, .pythonName:
+        case .notDefined, .noMatrixField, .noRecordField, .noWidgetField, .pythonName:
             .nameError
         case .noEvaluationStack, .computationTooDeep, .callsTooDeep, .rangeTooLong:
             .limitError
@@ -225,7 +236,7 @@ enum Reason: Sendable, Equatable {
             .missingField, .fieldNotMatrix, .fieldNotWhole, .blocksNotList, .notABlock, .notAModel, .paramCountType, .lenType:
             .typeError
         case .argumentNotWhole, .argumentOutOfRange, .negativeSizeArgument, .notPositive, .negativeSeed, .tokenIDNotWhole, .badAxis, .labelCount,
-            .titleCount, .curveLabelCount, .needsAMatrix, .needsMatrixList, .updateWithoutDisplayID, .emptyReduction, .nonPositiveTemperature,
+            .titleCount, .curveLabelCount, .widgetRange, .notAnOption, .noOptions, .needsAMatrix, .needsMatrixList, .updateWithoutDisplayID, .emptyReduction, .nonPositiveTemperature,
             .negativeTolerance, .expectShapeArity, .badNorm, .inputUnavailable, .negativeMatrixSize:
             .valueError
         case .sizeOverLimit, .tooManyParametersToCount, .dModelTooLarge, .tooManyAttentionWeights, .joinedMatrixTooLarge,
@@ -249,7 +260,7 @@ enum Reason: Sendable, Equatable {
             .typeError
         case .gradInsideGrad:
             .valueError
-        case .fieldNotBool, .notSavable:
+        case .fieldNotBool, .notSavable, .notAWidget, .interactParameters:
             .typeError
         case .blockMLPMismatch, .unknownTask, .badTokenLevel, .badFilePath, .fileNotFound, .fileSystem, .badSafetensors:
             .valueError
@@ -325,6 +336,14 @@ enum Reason: Sendable, Equatable {
         case .labelCount(let b, let has, let axis, let given): "\(b): W has \(has) \(axis == "row" ? "rows" : "columns") but \(given) \(axis) labels were given"
         case .titleCount(let matrices, let titles): "heads: \(matrices) matrices but \(titles) titles"
         case .curveLabelCount(let curves, let labels): "plot: \(curves) curve\(curves == 1 ? "" : "s") but \(labels) label\(labels == 1 ? "" : "s") (one label per curve)"
+        case .widgetRange(let b, let lo, let hi): "\(b): min (\(f(lo))) must be below max (\(f(hi)))"
+        case .notAnOption(let v, let options): "dropdown: the value \(v) is not one of the options (\(options.joined(separator: ", ")))"
+        case .noOptions: "dropdown needs at least one option"
+        case .notAWidget(let label, let got): "interact: '\(label):' must be a widget (slider, int_slider, dropdown, text or checkbox), got a \(got)"
+        case .interactParameters(let signature, let missing, let extra):
+            "interact: the widgets must be named as the parameters of \(signature)"
+                + (missing.isEmpty ? "" : "; no widget for \(missing.joined(separator: ", "))")
+                + (extra.isEmpty ? "" : "; no parameter for \(extra.map { $0 + ":" }.joined(separator: ", "))")
         case .needsAMatrix(let b): "\(b) needs at least one matrix"
         case .needsMatrixList(let b): "\(b) needs a non-empty list of matrices"
         case .updateWithoutDisplayID: "update: true needs a display_id: to say which display to replace"
@@ -402,6 +421,7 @@ enum Reason: Sendable, Equatable {
         case .noMatrixField(let name, let suggestion, let method): "a matrix has no field '\(name)'; its fields are .T, .shape, .rows and .cols" + (method.map { ". \($0)" } ?? suggestion.map { " (did you mean .\($0)?)" } ?? "")
         case .pythonName(let name, let hint): "'\(name)' is not defined; \(hint)"
         case .pythonWord(let word, let hint): "'\(word)' is Python; \(hint)"
+        case .noWidgetField(let name, let widget, let fields): "a \(widget) has no field '\(name)'. Its fields are: \(fields.joined(separator: ", "))"
         case .noRecordField(let name, let suggestion, let fields): "this record has no field '\(name)'" + (suggestion.map { "; did you mean .\($0)?" } ?? "") + " Its fields are: \(fields.joined(separator: ", "))"
         case .noField(let name, let got, let isList, let method): "a \(got) has no field '\(name)'" + (method.map { "; \($0)" } ?? (isList ? "; for its length use len(...)" : ""))
         case .raggedRows(let row, let count, let expected): "row \(row) of this matrix has \(count) value\(count == 1 ? "" : "s") but row 0 has \(expected); every row needs the same length"

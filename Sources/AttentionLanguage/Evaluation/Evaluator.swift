@@ -20,6 +20,9 @@ enum Flow {
 /// nothing), so the unchecked accesses are safe.
 final class GlobalScope {
     let storage = UncheckedBox(Bindings())
+    /// The `interact`s this session has made: numbers their display ids, so the same
+    /// notebook gives the same ids on every run (used by one cell at a time, as `storage`).
+    var interactions = 0
 
     var values: Bindings {
         _read { yield storage.pointer.pointee }
@@ -46,7 +49,8 @@ final class UncheckedBox<T> {
 /// One running cell: runs the closures the `Compiler` makes of its statements.
 final class Evaluator {
     let globals: GlobalScope
-    let host: CellHost
+    /// Where outputs go; `interact` points it at a capture while its function runs.
+    private(set) var host: CellHost
     let limits: Limits
     let interruptFlag: InterruptFlag
     /// The cell's source.
@@ -99,6 +103,14 @@ final class Evaluator {
     }
 
     deinit { frame.pointer.pointee.stack.deallocate() }
+
+    /// Runs `body` with its outputs going to `capture` instead of the cell's host.
+    func withHost<T>(_ capture: CellHost, _ body: () throws(LangError) -> T) throws(LangError) -> T {
+        let saved = host
+        host = capture
+        defer { host = saved }
+        return try body()
+    }
 
     // MARK: - Cells
 

@@ -153,6 +153,9 @@ extension Evaluator {
             }
         case .tracked(let t):
             return try followedField(t, name, at: range)
+        case .widget(let w):
+            if let v = w.field(name) { return v }
+            throw LangError(.noWidgetField(name: name, widget: w.kind.name, fields: w.fieldNames), at: range)
         case .record(let r):
             if let v = r[name] { return v }
             throw LangError(.noRecordField(name: name, suggestion: Suggestions.closest(to: name, among: r.keys), fields: r.keys), at: range)

@@ -48,7 +48,7 @@ enum SavedValues {
                 var out: [JSONValue] = []
                 for (name, field) in r.fields { out.append(.array([.string(name), try walk(field, path + [name])])) }
                 return .object(JSONObject([("record", .array(out))]))
-            case .function, .tracked:  // a followed matrix never reaches save: grad stops at it first
+            case .function, .tracked, .widget:  // a followed matrix never reaches save: grad stops at it first
                 throw .notSavable(path: path.joined(separator: "."), got: v.kindDescription)
             }
         }

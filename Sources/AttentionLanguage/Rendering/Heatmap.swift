@@ -27,8 +27,10 @@ extension Renderer {
     /// columns, blocks of k consecutive entries (k = ⌈n / 64⌉) are averaged into one
     /// cell, so at most 64×64 cells are drawn (the image says so); the text shows the
     /// elided matrix.
+    /// `raster: false` leaves out the PNG (an `interact` re-run, where only the live page
+    /// sees the display and encoding the image would take most of the update's time).
     public static func heatmap(_ m: Matrix, rowLabels: [String]? = nil, colLabels: [String]? = nil,
-                               title: String? = nil, scale: ClosedRange<Double>? = nil) -> MimeBundle {
+                               title: String? = nil, scale: ClosedRange<Double>? = nil, raster: Bool = true) -> MimeBundle {
         let title = (title?.isEmpty ?? true) ? nil : title
         let figure = HeatFigure.single(m, rowLabels: rowLabels, colLabels: colLabels, title: title, scale: scale)
         let range = figure.bar.range
@@ -42,7 +44,7 @@ extension Renderer {
         var data = JSONObject()
         data["text/plain"] = .string(([text] + body).joined(separator: "\n"))
         data["text/html"] = .string(figure.html(class: "attention-heatmap"))
-        data["image/png"] = .string(base64(figure.raster().png()))
+        if raster { data["image/png"] = .string(base64(figure.raster().png())) }
         // The exact copy only while the picture is drawn cell for cell, so a display of
         // a huge matrix stays small (its result bundle still carries it).
         if !figure.panels[0].panel.downsampled { data[matrixMimeType] = matrixJSON(m) }
@@ -62,7 +64,7 @@ extension Renderer {
     /// `head 0`, `head 1`, …. The shared scale follows the `heatmap` rule over all heads.
     /// The bundle's forms are those of `heatmap` (HTML tables, PNG, text).
     public static func heads(_ ms: [Matrix], labels: [String]? = nil, titles: [String]? = nil,
-                             scale: ClosedRange<Double>? = nil) -> MimeBundle {
+                             scale: ClosedRange<Double>? = nil, raster: Bool = true) -> MimeBundle {
         let figure = HeatFigure.grid(ms, labels: labels, titles: titles, scale: scale)
         let range = figure.bar.range
         var text = ms.isEmpty ? "heads: none" :
@@ -76,7 +78,7 @@ extension Renderer {
         var data = JSONObject()
         data["text/plain"] = .string(text)
         data["text/html"] = .string(figure.html(class: "attention-heads"))
-        data["image/png"] = .string(base64(figure.raster().png()))
+        if raster { data["image/png"] = .string(base64(figure.raster().png())) }
         return MimeBundle(data: data)
     }
 

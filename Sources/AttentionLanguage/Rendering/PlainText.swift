@@ -63,6 +63,7 @@ extension Renderer {
             if depth >= 1 { return "record (\(r.keys.count) fields)" }
             return "{" + r.fields.map { "\($0.name): \(fieldSummary($0.value))" }.joined(separator: ", ") + "}"
         case .function(let f): return functionText(f)
+        case .widget(let w): return w.plainText
         }
     }
 

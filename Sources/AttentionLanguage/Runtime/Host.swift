@@ -20,12 +20,16 @@ public protocol CellHost: AnyObject {
     /// The notebook's folder, where `save` and `load` read and write; nil (the default) is
     /// the process's working directory, which Jupyter and nbconvert set to the notebook's folder.
     var fileFolder: String? { get }
+    /// Whether heatmaps should carry a PNG beside their HTML (defaults to true). False while
+    /// an `interact` re-runs for a live page: the HTML table is what it draws.
+    var wantsRasterImages: Bool { get }
 }
 
 extension CellHost {
     public var isInterruptRequested: Bool { false }
     public func builtinCalled(_ name: String) {}
     public var fileFolder: String? { nil }
+    public var wantsRasterImages: Bool { true }
 }
 
 /// A `CellHost` that records outputs in memory and answers `input` from a queue: a test
@@ -82,6 +86,7 @@ public final class RecordingHost: CellHost, @unchecked Sendable {
             case .stdout(let s), .stderr(let s): s
             case .display(let bundle, _, _), .page(let bundle): bundle.plainText + "\n"
             case .clearOutput: ""
+            case .widget(let w): w.plainText + "\n"
             }
         }.joined()
     }

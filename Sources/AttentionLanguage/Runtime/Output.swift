@@ -29,4 +29,11 @@ public enum Output: Equatable, Sendable {
     case clearOutput(wait: Bool)
     /// `help(...)`: a page for the front end's pager (Jupyter's `payload` with source "page").
     case page(MimeBundle)
+    /// Shows a widget (`slider(...)` as a cell's result, `show(w)`, `interact`'s controls).
+    /// A host without widgets shows its text.
+    case widget(Widget)
+}
+
+extension Widget: Equatable {
+    public static func == (a: Widget, b: Widget) -> Bool { a === b }
 }

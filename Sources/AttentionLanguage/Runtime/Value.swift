@@ -26,6 +26,8 @@ public enum Value: Sendable {
     /// on the tape. Only exists while `grad` runs; operators and differentiable builtins
     /// record what they do with it, anything else reads it as a matrix or refuses it.
     case tracked(Tracked)
+    /// A Jupyter control (`slider`, ...): a reference whose value the student changes.
+    case widget(Widget)
 
     /// The kind as a student reads it in messages: "number", "matrix 4×3", ...
     public var kindDescription: String {
@@ -39,6 +41,7 @@ public enum Value: Sendable {
         case .list(let items): "list of \(items.count)"
         case .record: "record"
         case .function: "function"
+        case .widget(let w): w.kind.name
         }
     }
 
@@ -53,6 +56,7 @@ public enum Value: Sendable {
         case .list: "list"
         case .record: "record"
         case .function: "function"
+        case .widget: "widget"
         }
     }
 }

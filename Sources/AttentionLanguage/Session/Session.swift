@@ -82,6 +82,17 @@ public final class Session: @unchecked Sendable {
         }
     }
 
+    /// Re-runs `interaction`'s function after one of its widgets changed, with the cell
+    /// rules of `call`: its outputs become one display update (`update_display_data` of
+    /// the interaction's display id) sent to `host`; an error inside the function is shown
+    /// in that display, so only an interrupt fails the call.
+    public func refresh(_ interaction: Interaction, host: CellHost) -> CellResult {
+        runOnEvaluationStack("", host: host) { evaluator, _ throws(LangError) in
+            try Interactions.render(interaction, evaluator, calledAt: nil)
+            return nil
+        }
+    }
+
     /// Parses `text` and hands the statements to `body` on a new thread with a large stack,
     /// waiting for it: the one way anything is evaluated.
     private func runOnEvaluationStack(
