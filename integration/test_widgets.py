@@ -38,6 +38,12 @@ interact(risky, n: int_slider(0, 5, value: 1, description: "n"))"""
 
 EXPLORE_CELL = 'explore(sentence: "the cat sat", seed: 0)'
 
+# explore over a word-level model: a word outside its vocabulary is an error in the re-run
+EXPLORE_WORDS_CELL = """\
+v = vocab("the cat sat on the mat", level: "word")
+m = gpt(vocab: len(v), d_model: 8, heads: 2, layers: 1, context: 8, seed: 0)
+explore(m, vocab: v, sentence: "the cat")"""
+
 
 # --- jupyter_client -------------------------------------------------------------------
 
@@ -165,7 +171,8 @@ def lab_page(tmp_path_factory, venv_env):
     nb = nbformat.v4.new_notebook()
     nb.metadata["kernelspec"] = {"name": "attention", "display_name": "Attention (Swift)", "language": "attention"}
     nb.cells = [nbformat.v4.new_code_cell("kept = 41"), nbformat.v4.new_code_cell(INTERACT_CELL),
-                nbformat.v4.new_code_cell(ERROR_CELL), nbformat.v4.new_code_cell(EXPLORE_CELL)]
+                nbformat.v4.new_code_cell(ERROR_CELL), nbformat.v4.new_code_cell(EXPLORE_CELL),
+                nbformat.v4.new_code_cell(EXPLORE_WORDS_CELL)]
     nbformat.write(nb, root / "widgets.ipynb")
     state = tmp_path_factory.mktemp("widgets-state")
     settings = state / "lab-settings" / "@jupyterlab" / "notebook-extension" / "tracker.jupyterlab-settings"
@@ -267,4 +274,43 @@ def test_explore_redraws_as_the_temperature_slider_moves(lab_page):
     assert "layer 0, head 0, temperature" in text and "temperature 1," not in text
     ARTIFACTS.mkdir(exist_ok=True)
     page.driver.save_screenshot(str(ARTIFACTS / "browser-explore.png"))
+    assert page.state()["status"] == "idle"
+
+
+def test_an_error_in_explore_is_shown_and_bindings_are_kept(lab_page):
+    """Typing a word the model's vocabulary lacks makes the explorer's re-run fail: the
+    error shows in its output, the kernel lives on, earlier bindings are kept, and the
+    explorer draws again once the sentence is fixed."""
+    from selenium.webdriver.common.keys import Keys
+
+    page = lab_page
+    wait_for("the word explorer's heatmap", lambda: page.driver.execute_script(_CELLS_JS, 4), 30)
+    box = page.driver.execute_script(
+        "return document.querySelectorAll('.jp-CodeCell')[4].querySelector('.widget-text input')")
+    assert box is not None, "no sentence box drawn"
+    page.driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", box)
+    box.click()
+    box.send_keys(Keys.END, " dog", Keys.ENTER)
+
+    def shown():
+        text = page.driver.execute_script(_OUTPUT_TEXT_JS, 4)
+        return text if "ValueError" in text else None
+
+    text = wait_for("the explorer's error in its output", shown, 30)
+    assert "'dog' is not in the vocabulary" in text, text
+    result = page.driver.execute_async_script("""
+        const done = arguments[arguments.length - 1];
+        const kernel = window.jupyterapp.shell.currentWidget.sessionContext.session.kernel;
+        const future = kernel.requestExecute({code: 'kept + 1'});
+        let text = null;
+        future.onIOPub = msg => { if (msg.header.msg_type === 'execute_result') text = msg.content.data['text/plain']; };
+        future.done.then(() => done(text), e => done('failed: ' + e));
+    """)
+    assert result == "42"
+    # back to known words: the heatmap returns in place of the error
+    for _ in range(4):
+        box.send_keys(Keys.BACKSPACE)
+    box.send_keys(" mat", Keys.ENTER)
+    wait_for("the explorer's heatmap again",
+             lambda: (c := page.driver.execute_script(_CELLS_JS, 4)) and len(c) == 9 and "ValueError" not in page.driver.execute_script(_OUTPUT_TEXT_JS, 4), 30)
     assert page.state()["status"] == "idle"
