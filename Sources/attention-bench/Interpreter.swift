@@ -46,20 +46,13 @@ enum InterpreterBench {
                 printed = host.text
             }
             times.sort()
-            let median = times.count % 2 == 1 ? times[times.count / 2] : (times[times.count / 2 - 1] + times[times.count / 2]) / 2
+            let median = medianOfSorted(times)
             results.append(
                 "{\"file\": \(jsonString(file)), \"runs\": \(times.count), \"median_s\": \(median), \"best_s\": \(times[0]), \"cpu_best_s\": \(cpuTimes.min() ?? 0), "
                     + "\"output\": \(jsonString(printed.trimmingCharacters(in: .whitespacesAndNewlines))), "
                     + "\"error\": \(failure.map(jsonString) ?? "null")}")
         }
-        print("{\"results\": [\n  " + results.joined(separator: ",\n  ") + "\n]}")
+        print("{\"results\": \(jsonArray(results))}")
         exit(0)
     }
-}
-
-/// Seconds of CPU time used by the process's threads so far.
-func cpuNow() -> Double {
-    var t = timespec()
-    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t)
-    return Double(t.tv_sec) + Double(t.tv_nsec) * 1e-9
 }

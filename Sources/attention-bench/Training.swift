@@ -63,7 +63,7 @@ enum TrainingBench {
             }
         }
         let induction = "{\"seconds\": \(seconds), \"steps\": 150, \"batch\": 16, \"score\": \(score / Double(count)), \"last_loss\": \(trained.losses.last!)}"
-        print("{\"threads\": \(CoreConfiguration.workers), \"models\": [\n  " + results.joined(separator: ",\n  ") + "\n], \"induction\": \(induction)}")
+        print("{\"threads\": \(CoreConfiguration.workers), \"models\": \(jsonArray(results)), \"induction\": \(induction)}")
         exit(0)
     }
 }

@@ -64,25 +64,9 @@ if generateBench {
         rows.append("{\"context\": \(context), \"tokens\": 500, \"kv_cache_s\": \(timings[0].1), \"recompute_s\": \(timings[1].1), "
             + "\"speedup\": \(timings[1].1 / timings[0].1), \"same_ids\": \(timings[0].2 == timings[1].2)}")
     }
-    print("{\"generate\": [\n  " + rows.joined(separator: ",\n  ") + "\n]}")
+    print("{\"generate\": \(jsonArray(rows))}")
     exit(0)
 }
-
-func now() -> Double {
-    var t = timespec()
-    clock_gettime(CLOCK_MONOTONIC, &t)
-    return Double(t.tv_sec) + Double(t.tv_nsec) * 1e-9
-}
-
-func residentKiB() -> Int? {
-    guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return nil }
-    for line in status.split(separator: "\n") where line.hasPrefix("VmRSS:") {
-        return Int(line.split(separator: " ").dropFirst().first ?? "")
-    }
-    return nil
-}
-
-func jsonString(_ s: String) -> String { "\"" + s.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\"" }
 
 var results: [String] = []
 var checksum = 0.0
@@ -106,7 +90,7 @@ for size in sizes {
             if times.count >= 10_000 { break }
         }
         times.sort()
-        let median = times.count % 2 == 1 ? times[times.count / 2] : (times[times.count / 2 - 1] + times[times.count / 2]) / 2
+        let median = medianOfSorted(times)
         let flops = 8 * Double(n) * Double(d) * Double(d) + 4 * Double(n) * Double(n) * Double(d)
         results.append(
             "{\"n\": \(n), \"d_model\": \(d), \"heads\": \(h), \"mask\": \(masked ? "\"causal\"" : "\"none\""), "
@@ -117,5 +101,4 @@ for size in sizes {
 }
 // The kernel's own OpenBLAS, loaded as the kernel loads it (AttentionCore's BLASLibrary).
 print("{\"blas\": \"OpenBLAS\", \"blas_core\": \(jsonString(BLASLibrary.coreName)), \"blas_threads\": \(BLASLibrary.threads), "
-    + "\"cores\": \(ProcessInfo.processInfo.activeProcessorCount), \"checksum\": \(checksum), \"results\": [\n  "
-    + results.joined(separator: ",\n  ") + "\n]}")
+    + "\"cores\": \(ProcessInfo.processInfo.activeProcessorCount), \"checksum\": \(checksum), \"results\": \(jsonArray(results))}")

@@ -63,7 +63,11 @@ import Testing
                 let entry = text[start..<end]
                 let name = String(entry.dropFirst("Builtin(\"".count).prefix { $0 != "\"" })
                 let builtin = try #require(BuiltinTable.info(name), "\(file): \(name) is not in the table")
-                let read = entry.matches(of: /(?:\ba\.[a-zA-Z]+\(|\(a, )"([A-Za-z_0-9]+)"/).map { String($0.output.1) }
+                var read = entry.matches(of: /(?:\ba\.[a-zA-Z]+\(|\(a, )"([A-Za-z_0-9]+)"/).map { String($0.output.1) }
+                // Names handed to a helper as a list: `AttentionBuiltins.projectionInputs(a, ["Wq", "Wk"])`.
+                for list in entry.matches(of: /\(a, \[([^\]]*)\]/) {
+                    read += list.output.1.matches(of: /"([A-Za-z_0-9]+)"/).map { String($0.output.1) }
+                }
                 for parameter in read {
                     #expect(builtin.parsed.declares(parameter), "\(name) reads '\(parameter)', which \(builtin.signature) does not declare")
                     checked += 1

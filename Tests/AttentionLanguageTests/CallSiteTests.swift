@@ -1,6 +1,5 @@
 @testable import AttentionLanguage
 import Foundation
-import Synchronization
 import Testing
 
 /// The call path's mechanisms (Evaluation/Compiler.swift `positionalCall`, Evaluator.swift
@@ -158,18 +157,10 @@ import Testing
     /// An exponential recursion (never deeper than 40 calls) stops on the stop button.
     @Test func recursionStopsSoonAfterAnInterrupt() {
         let session = Session()
-        let requested = Mutex<ContinuousClock.Instant?>(nil)
-        Thread.detachNewThread {
-            Thread.sleep(forTimeInterval: 0.2)
-            requested.withLock { $0 = .now }
-            session.interrupt()
-        }
         let code = "func fib(n) {\n if n < 2 { return n }\n return fib(n - 1) + fib(n - 2)\n}\nfib(40)"
-        let result = session.run(code, host: RecordingHost())
-        let stopped = ContinuousClock.now
+        let (result, latency) = runInterruptedOnce(session, code)
         #expect(result.diagnostic?.kind == .interrupted)
         #expect(result.diagnostic?.function == "fib")
-        let latency = requested.withLock { $0 }.map { stopped - $0 }
         #expect(latency != nil && latency! < .milliseconds(100), "took \(String(describing: latency))")
         // The next cell runs normally, through the same cached call site.
         #expect(number(session, "fib(10)") == 55)

@@ -1,6 +1,5 @@
 @testable import AttentionLanguage
 import Foundation
-import Synchronization
 import Testing
 
 /// The evaluator's fast paths (Evaluation/Evaluator.swift) give what the general paths give:
@@ -137,16 +136,8 @@ import Testing
     /// looser, for a shared machine): the session's flag is read at every poll.
     @Test func tightLoopStopsSoonAfterAnInterrupt() {
         let session = Session()
-        let requested = Mutex<ContinuousClock.Instant?>(nil)
-        Thread.detachNewThread {
-            Thread.sleep(forTimeInterval: 0.2)
-            requested.withLock { $0 = .now }
-            session.interrupt()
-        }
-        let result = session.run("x = 0\nwhile true { x = x + 1 }", host: RecordingHost())
-        let stopped = ContinuousClock.now
+        let (result, latency) = runInterruptedOnce(session, "x = 0\nwhile true { x = x + 1 }")
         #expect(result.diagnostic?.kind == .interrupted)
-        let latency = requested.withLock { $0 }.map { stopped - $0 }
         #expect(latency != nil && latency! < .milliseconds(100), "took \(String(describing: latency))")
         if case .number(let n)? = session.value(of: "x") { #expect(n > 0) } else { Issue.record("x lost") }
     }

@@ -61,16 +61,12 @@ extension BuiltinTable {
         .elementwise("minimum", .minimum, "The smaller of a and b element by element (np.minimum), broadcast as in +; NaN if either is NaN.", example: "minimum([1, 5, 3], 2)  // [1, 2, 2]", numpy: "np.minimum(a, b)"),
         .elementwise("eq", .equal, "Element-wise equality as 1 and 0 (NumPy's a == b); == itself compares whole values and gives one true or false.", example: "eq([1, 2, 3], 2)  // [0, 1, 0]", numpy: "(a == b).astype(float)"),
         .elementwise("ne", .notEqual, "Element-wise inequality as 1 and 0 (NumPy's a != b); NaN is not equal to anything, itself included.", example: "ne([1, 2, 3], 2)  // [1, 0, 1]", numpy: "(a != b).astype(float)"),
-        Builtin("var", .arrays, "var(A, axis: nil)",
+        .reduction("var", .arrays, .variance,
             "The biased variance (1/n)·Σ(x − mean)² (np.var, ddof=0): of all elements, or per column (axis: 0) or row (axis: 1) as in sum.",
-            example: "var([1, 2, 3, 4])  // 1.25", numpy: "np.var(A, axis=0, keepdims=True)") { a throws(LangError) in
-            try MathBuiltins.reduction(a, .variance)
-        }.differentiable(Follow.reduction(.variance)),
-        Builtin("std", .arrays, "std(A, axis: nil)",
+            example: "var([1, 2, 3, 4])  // 1.25", numpy: "np.var(A, axis=0, keepdims=True)"),
+        .reduction("std", .arrays, .standardDeviation,
             "The biased standard deviation √var (np.std, ddof=0); axis as in sum.",
-            example: "std([1, 2, 3, 4])", numpy: "np.std(A, axis=0, keepdims=True)") { a throws(LangError) in
-            try MathBuiltins.reduction(a, .standardDeviation)
-        }.differentiable(Follow.reduction(.standardDeviation)),
+            example: "std([1, 2, 3, 4])", numpy: "np.std(A, axis=0, keepdims=True)"),
         Builtin("round", .arrays, "round(A, digits: 0)",
             "Rounds to digits decimals, halves to even, as np.round: round(2.5) is 2, round(0.125, digits: 2) is 0.12. Negative digits round to tens, hundreds, ….",
             example: "round(3.14159, digits: 2)  // 3.14", numpy: "np.round(A, digits)") { a throws(LangError) in

@@ -36,32 +36,24 @@ extension BuiltinTable {
         Builtin("single_head", .attention, "single_head(X, Wq, Wk, Wv, mask: nil)",
             "attention(X Wq, X Wk, X Wv, mask: mask): one attention head with its projections.",
             example: "out = single_head(X, Wq, Wk, Wv)") { a throws(LangError) in
-            let x = try a.matrix("X"), wq = try a.matrix("Wq"), wk = try a.matrix("Wk"), wv = try a.matrix("Wv")
-            let mask = try a.optionalMatrix("mask")
-            try AttentionBuiltins.checkProjection(a, x, [wq, wk, wv])
-            return .matrix(try a.core { () throws(CoreError) -> Matrix in try singleHead(x, wq, wk, wv, mask: mask) })
+            let (x, w, _, mask) = try AttentionBuiltins.projectionInputs(a, ["Wq", "Wk", "Wv"])
+            return .matrix(try a.core { () throws(CoreError) -> Matrix in try singleHead(x, w[0], w[1], w[2], mask: mask) })
         }.differentiable(Follow.singleHead),
         Builtin("multi_head", .attention, "multi_head(X, Wq, Wk, Wv, Wo, heads:, mask: nil)",
             "Lesson 4: Q = X Wq, K = X Wk, V = X Wv are split into `heads` contiguous column blocks of d_model/heads (as in nanoGPT); head i attends with block i; the outputs are joined side by side and multiplied by Wo. d_model must be divisible by heads.",
             example: "out = multi_head(X, Wq, Wk, Wv, Wo, heads: 2, mask: causal_mask(X.rows))") { a throws(LangError) in
-            let x = try a.matrix("X"), wq = try a.matrix("Wq"), wk = try a.matrix("Wk"), wv = try a.matrix("Wv"), wo = try a.matrix("Wo")
-            let heads = try a.positive("heads")
-            let mask = try a.optionalMatrix("mask")
-            try AttentionBuiltins.checkProjection(a, x, [wq, wk, wv, wo])
-            return .matrix(try a.core { () throws(CoreError) -> Matrix in try multiHead(x, wq, wk, wv, wo, heads: heads, mask: mask) })
+            let (x, w, heads, mask) = try AttentionBuiltins.projectionInputs(a, ["Wq", "Wk", "Wv", "Wo"])
+            return .matrix(try a.core { () throws(CoreError) -> Matrix in try multiHead(x, w[0], w[1], w[2], w[3], heads: heads, mask: mask) })
         }.differentiable(Follow.multiHead),
         Builtin("multi_head_weights", .attention, "multi_head_weights(X, Wq, Wk, heads:, mask: nil)",
             "The list of per-head attention weight matrices that multi_head uses (one n×n matrix per head).",
             example: "heads(multi_head_weights(X, Wq, Wk, heads: 2), labels: toks)") { a throws(LangError) in
-            let x = try a.matrix("X"), wq = try a.matrix("Wq"), wk = try a.matrix("Wk")
-            let heads = try a.positive("heads")
-            let mask = try a.optionalMatrix("mask")
-            try AttentionBuiltins.checkProjection(a, x, [wq, wk])
+            let (x, w, heads, mask) = try AttentionBuiltins.projectionInputs(a, ["Wq", "Wk"])
             let (total, overflow) = x.rows.multipliedReportingOverflow(by: x.rows)
             if overflow || total.multipliedReportingOverflow(by: heads).overflow { throw LangError(.tooManyAttentionWeights, at: a.range) }
             try a.evaluator.checkCount(total * heads, at: a.range, what: "attention weights")
             return .list(try a.core { () throws(CoreError) -> [Matrix] in
-                try multiHeadWeights(x, wq, wk, heads: heads, mask: mask)
+                try multiHeadWeights(x, w[0], w[1], heads: heads, mask: mask)
             }.map(Value.matrix))
         }.differentiable(Follow.multiHeadWeights),
         Builtin("causal_mask", .attention, "causal_mask(n)",
@@ -80,6 +72,19 @@ enum AttentionBuiltins {
     static func checkScores(_ a: Arguments, queries: Int, keys: Int, width: Int) throws(LangError) {
         try a.checkSize(rows: queries, cols: keys)
         try a.evaluator.checkWork(Double(queries) * Double(keys) * Double(max(width, 1)) * 2, at: a.range)
+    }
+
+    /// The inputs of single_head, multi_head and multi_head_weights, read in this order: X, the
+    /// projection matrices `names`, `heads` (1 when the signature has none) and the mask; then
+    /// X @ W for every projection and the n×n scores are checked against the limits.
+    static func projectionInputs(_ a: Arguments, _ names: [String]) throws(LangError) -> (x: Matrix, w: [Matrix], heads: Int, mask: Matrix?) {
+        let x = try a.matrix("X")
+        var ws: [Matrix] = []
+        for name in names { ws.append(try a.matrix(name)) }
+        let heads = try a.info.parsed.declares("heads") ? a.positive("heads") : 1
+        let mask = try a.optionalMatrix("mask")
+        try checkProjection(a, x, ws)
+        return (x, ws, heads, mask)
     }
 
     /// Checks X @ W for every projection, and the n×n scores.

@@ -6,22 +6,15 @@ extension BuiltinTable {
         Builtin("record", .data, "record(name: value, ...)",
             "A new record with the given fields, in the order written: record(Wq: Wq, Wk: Wk).Wq is Wq. Records are immutable; with(...) makes changed copies.",
             example: "p = record(Wq: eye(2), Wk: ones(2, 2), heads: 1)\np.Wk") { a throws(LangError) in
-            var r = Record()
-            for field in a.extraLabelled { r[field.label] = field.value }
-            let value = Value.record(r)
-            try a.evaluator.checkListDepth([value], at: a.range)
-            return value
+            try DataBuiltins.settingExtraFields(of: a, in: Record())
         }.passingFollowed(),
         Builtin("with", .data, "with(r, name: value, ...)",
             "A copy of the record r with the named fields replaced (they keep their place) or added (at the end). r itself is unchanged.",
             example: "b = init_block(d_model: 4, heads: 2, seed: 0)\nb2 = with(b, bq: ones(1, 4), ln1_gamma: 2 * ones(1, 4))") { a throws(LangError) in
-            guard case .record(var r) = try a.value("r") else {
+            guard case .record(let r) = try a.value("r") else {
                 throw LangError(.argumentType(builtin: "with", parameter: "r", expected: "a record", got: try a.value("r").kindDescription), at: try a.range(of: "r"))
             }
-            for field in a.extraLabelled { r[field.label] = field.value }
-            let value = Value.record(r)
-            try a.evaluator.checkListDepth([value], at: a.range)
-            return value
+            return try DataBuiltins.settingExtraFields(of: a, in: r)
         }.passingFollowed(),
         Builtin("vocab", .data, "vocab(text, level: \"char\")",
             "The sorted unique tokens of text, as a list of strings: characters (level: \"char\") or words (level: \"word\": split at spaces, tabs and line breaks). A token's id is its index in the list.",
@@ -34,8 +27,7 @@ extension BuiltinTable {
             "The ids of text's tokens in the vocabulary v (a list of strings from vocab). level: \"char\" or \"word\"; nil reads it from v (word when some token is longer than one character). A token not in v is a ValueError naming it.",
             example: "v = vocab(\"hello\")\nencode(\"hole\", v)  // [1, 3, 2, 0]", numpy: "[stoi[c] for c in text]") { a throws(LangError) in
             let text = try a.string("text")
-            let vocabulary = try DataBuiltins.vocabulary(a)
-            let level = try DataBuiltins.level(a, default: TokenLevel.inferred(from: vocabulary.tokens))
+            let (vocabulary, level) = try DataBuiltins.vocabularyAndLevel(a)
             let ids = try a.core { () throws(CoreError) -> [Int] in try vocabulary.encode(text, level: level) }
             return .list(ids.map { .number(Double($0)) })
         },
@@ -43,8 +35,7 @@ extension BuiltinTable {
             "The text of token ids (a list or a 1×n matrix) in the vocabulary v: characters joined with nothing, words with one space. level as for encode.",
             example: "v = vocab(\"hello\")\ndecode([1, 3, 2, 0], v)  // \"hole\"", numpy: "\"\".join(itos[i] for i in ids)") { a throws(LangError) in
             let ids = try a.ids("ids")
-            let vocabulary = try DataBuiltins.vocabulary(a)
-            let level = try DataBuiltins.level(a, default: TokenLevel.inferred(from: vocabulary.tokens))
+            let (vocabulary, level) = try DataBuiltins.vocabularyAndLevel(a)
             let text = try a.core { () throws(CoreError) -> String in try vocabulary.decode(ids, level: level) }
             try a.evaluator.checkStringLength(text.utf8.count, at: a.range)
             return .string(text)
@@ -151,6 +142,17 @@ extension BuiltinTable {
 
 /// Argument readers shared by the data builtins.
 enum DataBuiltins {
+    /// `record` with each of the call's extra labelled fields set in call order (an existing field
+    /// keeps its place, a new one goes at the end), checked against the nesting limit as any value
+    /// a builtin builds.
+    static func settingExtraFields(of a: Arguments, in record: Record) throws(LangError) -> Value {
+        var r = record
+        for field in a.extraLabelled { r[field.label] = field.value }
+        let value = Value.record(r)
+        try a.evaluator.checkListDepth([value], at: a.range)
+        return value
+    }
+
     /// The `level` argument ("char" or "word"), or `fallback` when it is nil.
     static func level(_ a: Arguments, default fallback: TokenLevel) throws(LangError) -> TokenLevel {
         guard let text = try a.optionalString("level") else { return fallback }
@@ -172,6 +174,12 @@ enum DataBuiltins {
             tokens.append(s)
         }
         return Vocabulary(uncheckedTokens: tokens)
+    }
+
+    /// The vocabulary `v` of encode and decode, and their `level`: nil reads it from `v`.
+    static func vocabularyAndLevel(_ a: Arguments) throws(LangError) -> (Vocabulary, TokenLevel) {
+        let vocabulary = try vocabulary(a)
+        return (vocabulary, try level(a, default: TokenLevel.inferred(from: vocabulary.tokens)))
     }
 
     static func describe(_ error: NotebookFileError) -> String {

@@ -35,14 +35,10 @@ extension BuiltinTable {
             "GELU's tanh approximation (GPT-2): x/2·(1 + tanh(√(2/π)(x + 0.044715x³))), elementwise.", example: "gelu_tanh([0, 1])", numpy: "0.5 * x * (1 + np.tanh(np.sqrt(2 / np.pi) * (x + 0.044715 * x**3)))") { a throws(LangError) in
             try MathBuiltins.elementwiseMatrix(a, "x", geluTanh)
         }.differentiable(Follow.unary(.geluTanh)),
-        Builtin("sum", .math, "sum(A, axis: nil)",
+        .reduction("sum", .math, .sum,
             "The sum of the elements. Without axis a number; axis: 0 sums each column (1×C), axis: 1 each row (R×1).",
-            example: "sum([1, 2; 3, 4])          // 10\nsum([1, 2; 3, 4], axis: 0) // [4, 6]", numpy: "np.sum(A, axis=0, keepdims=True)") { a throws(LangError) in
-            try MathBuiltins.reduction(a, .sum)
-        }.differentiable(Follow.reduction(.sum)),
-        Builtin("mean", .math, "mean(A, axis: nil)", "The mean of the elements; axis as in sum.", example: "mean([1, 2, 3])  // 2", numpy: "np.mean(A, axis=0, keepdims=True)") { a throws(LangError) in
-            try MathBuiltins.reduction(a, .mean)
-        }.differentiable(Follow.reduction(.mean)),
+            example: "sum([1, 2; 3, 4])          // 10\nsum([1, 2; 3, 4], axis: 0) // [4, 6]", numpy: "np.sum(A, axis=0, keepdims=True)"),
+        .reduction("mean", .math, .mean, "The mean of the elements; axis as in sum.", example: "mean([1, 2, 3])  // 2", numpy: "np.mean(A, axis=0, keepdims=True)"),
         Builtin("max", .math, "max(A, B = nil, axis: nil)",
             "The largest element; axis as in sum. With two arguments, the larger of each pair as maximum(A, B) (so max(3, 5) is 5, as in Python).",
             example: "max([1, 5, 3])  // 5\nmax(3, 5)       // 5", numpy: "np.max(A, axis=0, keepdims=True)") { a throws(LangError) in
@@ -61,16 +57,32 @@ extension BuiltinTable {
         Builtin("norm", .math, "norm(A)", "The Frobenius norm √(Σ aᵢⱼ²).", example: "norm([3, 4])  // 5", numpy: "np.linalg.norm(A)") { a throws(LangError) in
             .number(norm(try a.matrix("A")))
         }.differentiable(Follow.norm),
-        Builtin("softmax", .math, "softmax(A, axis: 1, temperature: 1)",
+        .softmaxFamily("softmax", log: false,
             "softmax(x)ᵢ = exp(xᵢ/T) / Σⱼ exp(xⱼ/T), row by row by default (axis: 0 for columns). Numerically stable (the maximum is subtracted first); a row that is all -inf gives zeros.",
-            example: "softmax([1, 2, 3])\nsoftmax(S, temperature: 0.5)", numpy: "scipy.special.softmax(A / T, axis=1)") { a throws(LangError) in
-            try MathBuiltins.softmaxFamily(a) { (m, axis, t) throws(CoreError) in try softmax(m, axis: axis, temperature: t) }
-        }.differentiable(Follow.softmax(log: false)),
-        Builtin("log_softmax", .math, "log_softmax(A, axis: 1, temperature: 1)",
-            "log(softmax(A)), computed stably as x/T − logsumexp(x/T).", example: "log_softmax([1, 2, 3])", numpy: "scipy.special.log_softmax(A / T, axis=1)") { a throws(LangError) in
-            try MathBuiltins.softmaxFamily(a) { (m, axis, t) throws(CoreError) in try logSoftmax(m, axis: axis, temperature: t) }
-        }.differentiable(Follow.softmax(log: true)),
+            example: "softmax([1, 2, 3])\nsoftmax(S, temperature: 0.5)", numpy: "scipy.special.softmax(A / T, axis=1)"),
+        .softmaxFamily("log_softmax", log: true,
+            "log(softmax(A)), computed stably as x/T − logsumexp(x/T).", example: "log_softmax([1, 2, 3])", numpy: "scipy.special.log_softmax(A / T, axis=1)"),
     ]
+}
+
+extension Builtin {
+    /// The entry of a differentiable reduction `name(A, axis: nil)` that applies `op` (see
+    /// `MathBuiltins.reduction`); grad follows it by `Follow.reduction(op)`.
+    static func reduction(_ name: String, _ category: BuiltinCategory, _ op: Reduction, _ doc: String, example: String, numpy: String) -> Builtin {
+        Builtin(name, category, "\(name)(A, axis: nil)", doc, example: example, numpy: numpy) { a throws(LangError) in
+            try MathBuiltins.reduction(a, op)
+        }.differentiable(Follow.reduction(op))
+    }
+
+    /// The entry of softmax (`log: false`) or log_softmax (`log: true`), `name(A, axis: 1, temperature: 1)`:
+    /// the one flag picks both the core function and grad's rule, so the two cannot disagree.
+    static func softmaxFamily(_ name: String, log takesLog: Bool, _ doc: String, example: String, numpy: String) -> Builtin {
+        Builtin(name, .math, "\(name)(A, axis: 1, temperature: 1)", doc, example: example, numpy: numpy) { a throws(LangError) in
+            try MathBuiltins.softmaxFamily(a) { (m, axis, t) throws(CoreError) in
+                takesLog ? try logSoftmax(m, axis: axis, temperature: t) : try softmax(m, axis: axis, temperature: t)
+            }
+        }.differentiable(Follow.softmax(log: takesLog))
+    }
 }
 
 /// Helpers shared by the Math builtins.

@@ -65,10 +65,7 @@ extension BuiltinTable {
         Builtin("forward", .models, "forward(model, ids)",
             "The logits (len(ids)×vocab) of a gpt model for the token ids (a list or a 1×n matrix, at most context of them).",
             example: "logits = forward(m, [1, 2, 3])") { a throws(LangError) in
-            let model = try ModelRecords.gptModel(a.value("model"), a, "model")
-            let ids = try a.ids("ids")
-            let count = min(ids.count, model.context)
-            try ModelBuiltins.checkForward(a, model, count: count)
+            let (model, ids, count) = try ModelBuiltins.forwardInputs(a)
             try a.evaluator.checkWork(ModelBuiltins.forwardWork(model, count: count), at: a.range, what: "this forward pass")
             return .matrix(try a.core { () throws(CoreError) -> Matrix in try model.forward(ids: ids) })
         }.differentiable(Follow.forward),
@@ -98,10 +95,7 @@ extension BuiltinTable {
         Builtin("attention_maps", .models, "attention_maps(model, ids)",
             "The attention weights inside forward(model, ids): a list over layers of lists over heads of n×n matrices softmax(Qₕ Kₕᵀ/√(d/heads) + causal mask), with Q = ln1(x) Wq + bq and K = ln1(x) Wk + bk from the block's input x. Row i is what position i reads from positions 0..i (zeros above the diagonal).",
             example: "maps = attention_maps(m, [1, 2, 3, 1, 2])\nheatmap(maps[0][1])") { a throws(LangError) in
-            let model = try ModelRecords.gptModel(a.value("model"), a, "model")
-            let ids = try a.ids("ids")
-            let count = min(ids.count, model.context)
-            try ModelBuiltins.checkForward(a, model, count: count)
+            let (model, ids, count) = try ModelBuiltins.forwardInputs(a)
             let (mapCount, overflow) = (count * count).multipliedReportingOverflow(by: max(model.blocks.count * model.heads, 1))
             if overflow { throw LangError(.tooManyAttentionWeights, at: a.range) }
             try a.evaluator.checkCount(mapCount, at: a.range, what: "attention weights")
@@ -143,6 +137,16 @@ enum ModelBuiltins {
 
     /// Multiply-adds of one forward pass over `count` tokens (see `GPTModel.forwardWork`).
     static func forwardWork(_ model: GPTModel, count: Int) -> Double { model.forwardWork(count: count) }
+
+    /// The gpt model and token ids of forward and attention_maps, and how many of the ids the model
+    /// reads (at most its context), checked against the size limits of one forward pass.
+    static func forwardInputs(_ a: Arguments) throws(LangError) -> (model: GPTModel, ids: [Int], count: Int) {
+        let model = try ModelRecords.gptModel(a.value("model"), a, "model")
+        let ids = try a.ids("ids")
+        let count = min(ids.count, model.context)
+        try checkForward(a, model, count: count)
+        return (model, ids, count)
+    }
 
     static func checkForward(_ a: Arguments, _ model: GPTModel, count: Int) throws(LangError) {
         try a.checkSize(rows: count, cols: model.vocab)

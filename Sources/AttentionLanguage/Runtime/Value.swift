@@ -29,19 +29,15 @@ public enum Value: Sendable {
     /// A Jupyter control (`slider`, ...): a reference whose value the student changes.
     case widget(Widget)
 
-    /// The kind as a student reads it in messages: "number", "matrix 4×3", ...
+    /// The kind as a student reads it in messages: "number", "matrix 4×3", ...: the
+    /// `typeName`, with the shape of a matrix and the length of a list.
     public var kindDescription: String {
         switch self {
-        case .number: "number"
-        case .bool: "bool"
-        case .string: "string"
-        case .nil: "nil"
         case .matrix(let m): "matrix \(m.shapeDescription)"
         case .tracked(let t): "matrix \(t.value.shapeDescription)"
         case .list(let items): "list of \(items.count)"
-        case .record: "record"
-        case .function: "function"
         case .widget(let w): w.kind.name
+        default: typeName
         }
     }
 
