@@ -172,6 +172,21 @@ struct Arguments {
         return try string(name)
     }
 
+    /// A list (its items unchecked); `expected` words the TypeError for anything else.
+    func list(_ name: String, expected: String = "a list") throws(LangError) -> [Value] {
+        try typed(name, expected) { if case .list(let items) = $0 { items } else { nil } }
+    }
+
+    /// A record.
+    func record(_ name: String) throws(LangError) -> Record {
+        try typed(name, "a record") { if case .record(let r) = $0 { r } else { nil } }
+    }
+
+    /// A function: a user's `func`, a lambda or a builtin.
+    func function(_ name: String) throws(LangError) -> Callable {
+        try typed(name, "a function") { if case .function(let f) = $0 { f } else { nil } }
+    }
+
     /// Labels: a list of strings (numbers are written out), or nil.
     func optionalLabels(_ name: String) throws(LangError) -> [String]? {
         let v = try value(name)
@@ -190,6 +205,14 @@ struct Arguments {
         case .matrix(let m) where m.rows == 1: return m.storage.map(Renderer.formatNumber)
         default: throw try typeError(name, expected: "a list of strings", got: v)
         }
+    }
+
+    /// Labels that must number `count` (one per row, per head, per curve), or nil;
+    /// `mismatch` words the error from the number given.
+    func optionalLabels(_ name: String, count: Int, mismatch: (Int) -> Reason) throws(LangError) -> [String]? {
+        guard let labels = try optionalLabels(name) else { return nil }
+        guard labels.count == count else { throw LangError(mismatch(labels.count), at: try range(of: name)) }
+        return labels
     }
 
     /// A list of matrices.

@@ -11,9 +11,7 @@ extension BuiltinTable {
         Builtin("with", .data, "with(r, name: value, ...)",
             "A copy of the record r with the named fields replaced (they keep their place) or added (at the end). r itself is unchanged.",
             example: "b = init_block(d_model: 4, heads: 2, seed: 0)\nb2 = with(b, bq: ones(1, 4), ln1_gamma: 2 * ones(1, 4))") { a throws(LangError) in
-            guard case .record(let r) = try a.value("r") else {
-                throw LangError(.argumentType(builtin: "with", parameter: "r", expected: "a record", got: try a.value("r").kindDescription), at: try a.range(of: "r"))
-            }
+            let r = try a.record("r")
             return try DataBuiltins.settingExtraFields(of: a, in: r)
         }.passingFollowed(),
         Builtin("vocab", .data, "vocab(text, level: \"char\")",

@@ -26,13 +26,8 @@ extension BuiltinTable {
             "Draws W as a heatmap: rows are queries, columns keys; rows:/cols: are label lists (e.g. tokens). The colour scale is fixed to [0, 1] when every entry is in [0, 1] (attention weights, so heatmaps compare), otherwise it spans the matrix's min…max. display_id:/update: replace an earlier heatmap in place (see show).",
             example: "heatmap(W, rows: toks, cols: toks, title: \"who attends to whom\")") { a throws(LangError) in
             let m = try a.matrix("W")
-            let rowLabels = try a.optionalLabels("rows"), colLabels = try a.optionalLabels("cols")
-            if let rowLabels, rowLabels.count != m.rows {
-                throw LangError(.labelCount(builtin: "heatmap", matrixHas: m.rows, axis: "row", given: rowLabels.count), at: try a.range(of: "rows"))
-            }
-            if let colLabels, colLabels.count != m.cols {
-                throw LangError(.labelCount(builtin: "heatmap", matrixHas: m.cols, axis: "column", given: colLabels.count), at: try a.range(of: "cols"))
-            }
+            let rowLabels = try a.optionalLabels("rows", count: m.rows) { .labelCount(builtin: "heatmap", matrixHas: m.rows, axis: "row", given: $0) }
+            let colLabels = try a.optionalLabels("cols", count: m.cols) { .labelCount(builtin: "heatmap", matrixHas: m.cols, axis: "column", given: $0) }
             try DisplayBuiltins.emitDisplay(Renderer.heatmap(m, rowLabels: rowLabels, colLabels: colLabels, title: try a.optionalString("title"), raster: a.evaluator.host.wantsRasterImages), a)
             return .nil
         }.readingValues(),
@@ -41,10 +36,8 @@ extension BuiltinTable {
             example: "heads(multi_head_weights(X, Wq, Wk, heads: 2), labels: toks)") { a throws(LangError) in
             let ms = try a.matrices("list")
             guard !ms.isEmpty else { throw LangError(.needsMatrixList(builtin: "heads"), at: a.range) }
-            let labels = try a.optionalLabels("labels"), titles = try a.optionalLabels("titles")
-            if let titles, titles.count != ms.count {
-                throw LangError(.titleCount(matrices: ms.count, titles: titles.count), at: try a.range(of: "titles"))
-            }
+            let labels = try a.optionalLabels("labels")
+            let titles = try a.optionalLabels("titles", count: ms.count) { .titleCount(matrices: ms.count, titles: $0) }
             try DisplayBuiltins.emitDisplay(Renderer.heads(ms, labels: labels, titles: titles, raster: a.evaluator.host.wantsRasterImages), a)
             return .nil
         }.readingValues(),
@@ -52,10 +45,7 @@ extension BuiltinTable {
             "Draws y against its index as line plots: a row (or a list of numbers) is one curve, a matrix one curve per row, a list of rows several curves of any lengths (loss curves to compare); labels: one legend label per curve. A non-finite value leaves a gap. display_id:/update: replace an earlier plot in place (see show).",
             example: "plot([1, 0.6, 0.4, 0.3; 1, 0.9, 0.85, 0.8], labels: [\"fast\", \"slow\"], title: \"loss\")", numpy: "matplotlib.pyplot.plot(y.T); plt.legend(labels)") { a throws(LangError) in
             let values = try DisplayBuiltins.curves(a)
-            let labels = try a.optionalLabels("labels")
-            if let labels, labels.count != values.count {
-                throw LangError(.curveLabelCount(curves: values.count, labels: labels.count), at: try a.range(of: "labels"))
-            }
+            let labels = try a.optionalLabels("labels", count: values.count) { .curveLabelCount(curves: values.count, labels: $0) }
             let curves = values.enumerated().map { k, v in Renderer.Curve(v, label: labels?[k]) }
             try DisplayBuiltins.emitDisplay(Renderer.linePlot(curves: curves, title: try a.optionalString("title"),
                 xLabel: try a.string("xlabel"), yLabel: try a.optionalString("ylabel")), a)

@@ -29,11 +29,7 @@ extension BuiltinTable {
                 ("head", Widget(kind: .dropdown(options: (0..<heads).map { .number(Double($0)) }), description: "head", value: .number(0))),
                 ("causal", Widget(kind: .checkbox, description: "causal mask", value: .bool(true))),
             ]
-            a.evaluator.globals.interactions += 1
-            let interaction = Interaction(.explorer(explorer), controls: controls, number: a.evaluator.globals.interactions)
-            for control in controls { control.widget.observe(by: interaction) }
-            a.evaluator.host.emit(.widget(interaction.box))
-            try Interactions.render(interaction, a.evaluator, calledAt: a.range)
+            try Interactions.start(.explorer(explorer), controls: controls, a)
             return .nil
         }.readingValues(),
     ]

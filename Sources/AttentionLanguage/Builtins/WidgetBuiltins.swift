@@ -8,12 +8,7 @@ extension BuiltinTable {
         Builtin("slider", .display, "slider(min, max, value: nil, step: nil, description: \"\")",
             "A slider for a number in [min, max] (a Jupyter FloatSlider). value: where it starts (default min); step: its step (default (max − min)/100). Its current value is w.value; give it to interact to re-run a function as it moves.",
             example: "t = slider(0.1, 3, value: 1, description: \"temperature\")\nt.value") { a throws(LangError) in
-            let lo = try a.number("min"), hi = try a.number("max")
-            guard lo.isFinite, hi.isFinite, lo < hi else { throw LangError(.widgetRange(builtin: "slider", min: lo, max: hi), at: a.range) }
-            let value = try WidgetBuiltins.optionalNumber(a, "value") ?? lo
-            guard value >= lo, value <= hi else {
-                throw LangError(.argumentOutOfRange(builtin: "slider", parameter: "value", range: "[\(Renderer.formatNumber(lo)), \(Renderer.formatNumber(hi))]"), at: try a.range(of: "value"))
-            }
+            let (lo, hi, value) = try WidgetBuiltins.bounds(a, whole: false)
             let step = try WidgetBuiltins.optionalNumber(a, "step") ?? (hi - lo) / 100
             guard step > 0, step.isFinite else {
                 throw LangError(.argumentOutOfRange(builtin: "slider", parameter: "step", range: "(0, max − min]"), at: try a.range(of: "step"))
@@ -23,20 +18,13 @@ extension BuiltinTable {
         Builtin("int_slider", .display, "int_slider(min, max, value: nil, description: \"\")",
             "A slider for a whole number in [min, max] (a Jupyter IntSlider), e.g. a head or layer index. value: where it starts (default min).",
             example: "h = int_slider(0, 3, value: 1, description: \"head\")\nh.value") { a throws(LangError) in
-            let lo = try a.int("min"), hi = try a.int("max")
-            guard lo < hi else { throw LangError(.widgetRange(builtin: "int_slider", min: Double(lo), max: Double(hi)), at: a.range) }
-            let value: Int = if case .nil = try a.value("value") { lo } else { try a.int("value") }
-            guard value >= lo, value <= hi else {
-                throw LangError(.argumentOutOfRange(builtin: "int_slider", parameter: "value", range: "[\(lo), \(hi)]"), at: try a.range(of: "value"))
-            }
-            return .widget(Widget(kind: .intSlider(min: lo, max: hi), description: try a.string("description"), value: .number(Double(value))))
+            let (lo, hi, value) = try WidgetBuiltins.bounds(a, whole: true)
+            return .widget(Widget(kind: .intSlider(min: Int(lo), max: Int(hi)), description: try a.string("description"), value: .number(value)))
         }.readingValues(),
         Builtin("dropdown", .display, "dropdown(options, value: nil, description: \"\")",
             "A menu of options (a list of strings or numbers; a Jupyter Dropdown). value: the option chosen first (default the first).",
             example: "d = dropdown([\"softmax\", \"hardmax\"], description: \"weights\")\nd.value") { a throws(LangError) in
-            guard case .list(let options) = try a.value("options") else {
-                throw LangError(.argumentType(builtin: "dropdown", parameter: "options", expected: "a list of strings or numbers", got: try a.value("options").kindDescription), at: try a.range(of: "options"))
-            }
+            let options = try a.list("options", expected: "a list of strings or numbers")
             guard !options.isEmpty else { throw LangError(.noOptions, at: try a.range(of: "options")) }
             for option in options {
                 switch option {
@@ -67,9 +55,7 @@ extension BuiltinTable {
         Builtin("interact", .display, "interact(f, name: widget, ...)",
             "Shows the widgets and, below them, what f(name: widget.value, ...) shows and returns; every change re-runs f and replaces that output in place. The widgets are matched to f's parameters by name. An error inside f is shown in that output and stops nothing else.",
             example: "func show_scaled(t) { heatmap(softmax([1, 2, 3; 3, 2, 1] / t)) }\ninteract(show_scaled, t: slider(0.1, 3, value: 1))") { a throws(LangError) in
-            guard case .function(let callable) = try a.value("f") else {
-                throw LangError(.argumentType(builtin: "interact", parameter: "f", expected: "a function", got: try a.value("f").kindDescription), at: try a.range(of: "f"))
-            }
+            let callable = try a.function("f")
             var controls: [(name: String, widget: Widget)] = []
             for field in a.extraLabelled {
                 guard case .widget(let w) = field.value, !w.isBox else {
@@ -85,17 +71,27 @@ extension BuiltinTable {
                     throw LangError(.interactParameters(signature: function.signature, missing: missing, extra: extra), at: a.range)
                 }
             }
-            a.evaluator.globals.interactions += 1
-            let interaction = Interaction(.function(callable), controls: controls, number: a.evaluator.globals.interactions)
-            for control in controls { control.widget.observe(by: interaction) }
-            a.evaluator.host.emit(.widget(interaction.box))
-            try Interactions.render(interaction, a.evaluator, calledAt: a.range)
+            try Interactions.start(.function(callable), controls: controls, a)
             return .nil
         }.readingValues(),
     ]
 }
 
 enum WidgetBuiltins {
+    /// A slider's `min`, `max` and starting `value` (default `min`), checked in that order:
+    /// finite, min below max, value within; `whole` reads them as whole numbers (int_slider).
+    static func bounds(_ a: Arguments, whole: Bool) throws(LangError) -> (lo: Double, hi: Double, value: Double) {
+        func read(_ name: String) throws(LangError) -> Double { whole ? Double(try a.int(name)) : try a.number(name) }
+        let lo = try read("min"), hi = try read("max")
+        guard lo.isFinite, hi.isFinite, lo < hi else { throw LangError(.widgetRange(builtin: a.info.name, min: lo, max: hi), at: a.range) }
+        let value = if case .nil = try a.value("value") { lo } else { try read("value") }
+        guard value >= lo, value <= hi else {
+            throw LangError(.argumentOutOfRange(builtin: a.info.name, parameter: "value", range: "[\(Renderer.formatNumber(lo)), \(Renderer.formatNumber(hi))]"),
+                            at: try a.range(of: "value"))
+        }
+        return (lo, hi, value)
+    }
+
     static func optionalNumber(_ a: Arguments, _ name: String) throws(LangError) -> Double? {
         if case .nil = try a.value(name) { return nil }
         return try a.number(name)
@@ -109,6 +105,16 @@ extension Widget {
 /// Runs an interaction's function and shows what it output as one display, so the next
 /// change can replace it in place (one `display_id`, Jupyter's `update_display_data`).
 enum Interactions {
+    /// A new interaction of this cell: numbered, observing its controls, shown (the
+    /// controls' box), then run once so its first output appears below them.
+    static func start(_ action: Interaction.Action, controls: [(name: String, widget: Widget)], _ a: Arguments) throws(LangError) {
+        a.evaluator.globals.interactions += 1
+        let interaction = Interaction(action, controls: controls, number: a.evaluator.globals.interactions)
+        for control in controls { control.widget.observe(by: interaction) }
+        a.evaluator.host.emit(.widget(interaction.box))
+        try render(interaction, a.evaluator, calledAt: a.range)
+    }
+
     /// Calls `f` with the controls' current values (by name), captures its outputs and its
     /// result, and emits them as one display with the interaction's id: a new display, or,
     /// with `update`, a replacement of the last one. An error inside `f` becomes part of
