@@ -212,6 +212,19 @@ return Array.from(cell.querySelectorAll('.jp-OutputArea-output')).map(e => e.tex
 """
 
 
+def run_in_page_kernel(page, code: str) -> str | None:
+    """Executes `code` in the page's own kernel (as a new cell would) and returns the
+    result's text: the kernel is alive and still holds the earlier cells' bindings."""
+    return page.driver.execute_async_script("""
+        const done = arguments[arguments.length - 1];
+        const kernel = window.jupyterapp.shell.currentWidget.sessionContext.session.kernel;
+        const future = kernel.requestExecute({code: arguments[0]});
+        let text = null;
+        future.onIOPub = msg => { if (msg.header.msg_type === 'execute_result') text = msg.content.data['text/plain']; };
+        future.done.then(() => done(text), e => done('failed: ' + e));
+    """, code)
+
+
 def drag_slider(page, cell_index: int, dx: int):
     """Drags the handle of the slider in cell `cell_index` by dx pixels, as a mouse would."""
     from selenium.webdriver.common.action_chains import ActionChains
@@ -250,15 +263,7 @@ def test_an_error_in_the_callback_is_shown_and_bindings_are_kept(lab_page):
     text = wait_for("the error in the interact output", shown, 30)
     assert "in function risky" in text
     # the kernel is alive and kept every binding: run a new cell through the page's kernel
-    result = page.driver.execute_async_script("""
-        const done = arguments[arguments.length - 1];
-        const kernel = window.jupyterapp.shell.currentWidget.sessionContext.session.kernel;
-        const future = kernel.requestExecute({code: 'kept + 1'});
-        let text = null;
-        future.onIOPub = msg => { if (msg.header.msg_type === 'execute_result') text = msg.content.data['text/plain']; };
-        future.done.then(() => done(text), e => done('failed: ' + e));
-    """)
-    assert result == "42"
+    assert run_in_page_kernel(page, "kept + 1") == "42"
     assert page.state()["status"] == "idle"
 
 
@@ -298,15 +303,7 @@ def test_an_error_in_explore_is_shown_and_bindings_are_kept(lab_page):
 
     text = wait_for("the explorer's error in its output", shown, 30)
     assert "'dog' is not in the vocabulary" in text, text
-    result = page.driver.execute_async_script("""
-        const done = arguments[arguments.length - 1];
-        const kernel = window.jupyterapp.shell.currentWidget.sessionContext.session.kernel;
-        const future = kernel.requestExecute({code: 'kept + 1'});
-        let text = null;
-        future.onIOPub = msg => { if (msg.header.msg_type === 'execute_result') text = msg.content.data['text/plain']; };
-        future.done.then(() => done(text), e => done('failed: ' + e));
-    """)
-    assert result == "42"
+    assert run_in_page_kernel(page, "kept + 1") == "42"
     # back to known words: the heatmap returns in place of the error
     for _ in range(4):
         box.send_keys(Keys.BACKSPACE)

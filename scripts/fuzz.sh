@@ -79,8 +79,9 @@ fi
 "$PYTHON" scripts/fuzz_seeds.py "$OUT/seeds"
 {
     cat Fuzz/LanguageFuzzer/attention.dict
-    # Every builtin's name, from its table entry (Builtin("name", ...) or .elementwise("name", ...)).
-    grep -ohE '(Builtin|\.elementwise)\("[a-z_0-9]+"' Sources/AttentionLanguage/Builtins/*.swift | sed -E 's/.*\(("[^"]+")/\1/'
+    # Every builtin's name, from its table entry (Builtin("name", ...) or one of the entry
+    # factories: .elementwise, .reduction, .softmaxFamily).
+    grep -ohE '(Builtin|\.elementwise|\.reduction|\.softmaxFamily)\("[a-z_0-9]+"' Sources/AttentionLanguage/Builtins/*.swift | sed -E 's/.*\(("[^"]+")/\1/'
 } >"$OUT/attention.dict"
 
 # --- run ---------------------------------------------------------------------------

@@ -44,6 +44,7 @@ private final class FuzzHost: CellHost {
             bytes &+= bundle.plainText.utf8.count
             _ = bundle.data.count
         case .clearOutput: break
+        case .widget(let w): bytes &+= w.description.utf8.count
         }
     }
 
