@@ -60,16 +60,18 @@ extension Renderer {
         if let title { s += " " + quoted(title) }
         s += ": \(curves.count) curve\(curves.count == 1 ? "" : "s")"
         for (k, curve) in curves.enumerated() {
-            let body = linePlotSummary(curve.values, title: nil).dropFirst("line plot: ".count)
-            s += "; " + (curve.label.map(quoted) ?? "curve \(k)") + ": " + body
+            s += "; " + (curve.label.map(quoted) ?? "curve \(k)") + ": " + curveSummary(curve.values)
         }
         return s
     }
 
     static func linePlotSummary(_ values: [Double], title: String?) -> String {
-        var s = "line plot"
-        if let title { s += " " + quoted(title) }
-        s += ": \(values.count) point\(values.count == 1 ? "" : "s")"
+        "line plot" + (title.map { " " + quoted($0) } ?? "") + ": " + curveSummary(values)
+    }
+
+    /// `n points, last v, min a at step i, max b at step j` (non-finite values skipped for min and max).
+    static func curveSummary(_ values: [Double]) -> String {
+        var s = "\(values.count) point\(values.count == 1 ? "" : "s")"
         guard let last = values.last else { return s }
         s += ", last \(displayNumber(last))"
         let finite = values.indices.filter { values[$0].isFinite }
