@@ -85,6 +85,8 @@ bench-interp: setup
 # STUDENTS simulated students start their servers and run a lesson at once, with the
 # attention kernel and then with ipykernel on the same lesson in numpy; prints students
 # served right, p50/p99 cell latency and memory per student; artifacts/classroom.json.
+# Several sizes sweep: make classroom STUDENTS="20 40 80" names the largest class with
+# p99 <= 1 s per kernel (each kernel's sweep stops at the first size over it).
 # (A small version runs in make test: integration/test_classroom.py.)
 STUDENTS ?= 20
 .PHONY: classroom

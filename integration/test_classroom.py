@@ -33,11 +33,13 @@ def hub_processes() -> list[str]:
 def test_two_students_on_jupyterhub_all_get_the_right_outputs(attention_kernelspec, tmp_path, venv_env):
     before = hub_processes()
     out = tmp_path / "classroom.json"
-    done = subprocess.run([sys.executable, str(ROOT / "scripts" / "classroom.py"), "--students", "2",
-                           "--kernels", "attention", "--json", str(out)],
+    done = subprocess.run([sys.executable, str(ROOT / "scripts" / "classroom.py"), "--students", "1", "2",
+                           "--p99-limit", "60", "--kernels", "attention", "--json", str(out)],
                           env=venv_env, capture_output=True, text=True, timeout=580)
     assert done.returncode == 0, done.stdout + done.stderr
-    [run] = json.loads(out.read_text())
+    [small, run] = json.loads(out.read_text())
+    assert small["students"] == 1 and small["correct"] == 1, small["failures"]
+    assert "attention: largest class run with p99 <= 60 s and every output right: 2" in done.stdout, done.stdout
     assert run["kernel"] == "attention" and run["students"] == 2 and run["correct"] == 2, run["failures"]
     assert run["cells"] == 2 * 5
     # The reference run really executed the lesson (multi_head's shape, the loop's sum).
@@ -52,3 +54,17 @@ def test_two_students_on_jupyterhub_all_get_the_right_outputs(attention_kernelsp
     assert run["kernel_mib"] > 1 and run["server_mib"] > run["kernel_mib"]
     assert "| attention | 2 | 2/2 |" in done.stdout
     assert hub_processes() == before, "the hub left servers or kernels running"
+
+
+def test_the_largest_class_is_the_largest_size_within_the_limit_with_every_output_right():
+    sys.path.insert(0, str(ROOT / "scripts"))
+    from classroom import largest_classes
+    runs = [{"kernel": "attention", "students": 10, "correct": 10, "p99_s": 0.3},
+            {"kernel": "attention", "students": 40, "correct": 40, "p99_s": 0.9},
+            {"kernel": "attention", "students": 80, "correct": 80, "p99_s": 1.4},
+            {"kernel": "python3", "students": 10, "correct": 10, "p99_s": 0.5},
+            {"kernel": "python3", "students": 40, "correct": 39, "p99_s": 0.8}]
+    assert largest_classes(runs, 1.0).splitlines() == [
+        "attention: largest class run with p99 <= 1 s and every output right: 40",
+        "python3: largest class run with p99 <= 1 s and every output right: 10"]
+    assert "none" in largest_classes([{"kernel": "attention", "students": 5, "correct": 5, "p99_s": 2.0}], 1.0)
