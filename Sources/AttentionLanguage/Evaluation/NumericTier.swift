@@ -149,15 +149,24 @@ struct NumericCompiler {
     private let slots: [Int: Int]
     private let returnSlot: Int
 
-    init(_ decl: FunctionDecl) {
+    /// The compiling thread's stack, as the general compiler's (`Compiler.stackGuard`).
+    private let stackGuard: StackGuard
+
+    /// How deep expressions and statements may nest in a numeric version. Deeper bodies are the
+    /// general version's alone: numeric code checks the stack guard only at calls and loops, so
+    /// the stack one call's body can take between two checks must stay small.
+    static let maxNesting = 48
+
+    init(_ decl: FunctionDecl, stackGuard: StackGuard) {
         var slots: [Int: Int] = [:]
         for (slot, id) in decl.localIDs.enumerated() { slots[id] = slot }
         self.slots = slots
         self.returnSlot = decl.localIDs.count
+        self.stackGuard = stackGuard
     }
 
-    static func compile(_ decl: FunctionDecl) -> NumericFunction? {
-        let compiler = NumericCompiler(decl)
+    static func compile(_ decl: FunctionDecl, stackGuard: StackGuard) -> NumericFunction? {
+        let compiler = NumericCompiler(decl, stackGuard: stackGuard)
         do {
             let body = try compiler.function(decl)
             return NumericFunction(body: body, frameSize: compiler.returnSlot + 1)
@@ -169,7 +178,15 @@ struct NumericCompiler {
     /// The locals every path has assigned so far, by slot.
     typealias Assigned = Set<Int>
 
+    /// Refuses a body nested deeper than `maxNesting`, or one whose compiling would run the
+    /// compiling thread out of stack (the general compiler then says why, with its location).
+    private func descend(_ depth: Int) throws(Unsupported) -> Int {
+        if depth >= Self.maxNesting || stackGuard.isExhausted { throw Unsupported() }
+        return depth + 1
+    }
+
     private func function(_ decl: FunctionDecl) throws(Unsupported) -> NumberCode {
+        let d = 0
         var assigned = Assigned(0..<decl.parameters.count)
         let ret = returnSlot
         if let last = decl.body.last, case .return(let e?, _) = last {
@@ -178,22 +195,22 @@ struct NumericCompiler {
                 branches[0].body.count == 1, case .return(let early?, _) = branches[0].body[0]
             {
                 // `if c { return a }` then `return b` (a recursion's base case): one closure.
-                let test = try condition(branches[0].condition, assigned)
-                let first = try number(early, assigned), second = try number(e, assigned)
+                let test = try condition(branches[0].condition, assigned, d)
+                let first = try number(early, assigned, d), second = try number(e, assigned, d)
                 return { ev, frame throws(NumericExit) in
                     if try test(ev, frame) { return try first(ev, frame) }
                     return try second(ev, frame)
                 }
             }
-            if head.isEmpty { return try number(e, assigned) }
-            let run = try block(head, &assigned)
-            let tail = try number(e, assigned)
+            if head.isEmpty { return try number(e, assigned, d) }
+            let run = try block(head, &assigned, d)
+            let tail = try number(e, assigned, d)
             return { ev, frame throws(NumericExit) in
                 if case .returned = try run(ev, frame) { return frame[ret] }
                 return try tail(ev, frame)
             }
         }
-        let run = try block(decl.body, &assigned)
+        let run = try block(decl.body, &assigned, d)
         return { ev, frame throws(NumericExit) in
             if case .returned = try run(ev, frame) { return frame[ret] }
             throw .bail  // the body ends without `return`: the call's value is nil
@@ -202,9 +219,10 @@ struct NumericCompiler {
 
     // MARK: - Statements
 
-    private func block(_ statements: [Stmt], _ assigned: inout Assigned) throws(Unsupported) -> NumberBlock {
+    private func block(_ statements: [Stmt], _ assigned: inout Assigned, _ depth: Int) throws(Unsupported) -> NumberBlock {
+        let d = try descend(depth)
         var codes: [NumberBlockBox] = []
-        for s in statements { codes.append(NumberBlockBox(run: try statement(s, &assigned))) }
+        for s in statements { codes.append(NumberBlockBox(run: try statement(s, &assigned, d))) }
         switch codes.count {
         case 0: return { _, _ throws(NumericExit) in .normal }
         case 1: return codes[0].run
@@ -228,18 +246,19 @@ struct NumericCompiler {
         }
     }
 
-    private func statement(_ statement: Stmt, _ assigned: inout Assigned) throws(Unsupported) -> NumberBlock {
+    private func statement(_ statement: Stmt, _ assigned: inout Assigned, _ depth: Int) throws(Unsupported) -> NumberBlock {
+        let d = try descend(depth)
         switch statement {
         case .assign(let name, let value, _):
             guard let slot = slots[name.id] else { throw Unsupported() }
-            let code = try number(value, assigned)
+            let code = try number(value, assigned, d)
             assigned.insert(slot)
             return { ev, frame throws(NumericExit) in
                 frame[slot] = try code(ev, frame)
                 return .normal
             }
         case .return(let e?, _):
-            let code = try number(e, assigned), ret = returnSlot
+            let code = try number(e, assigned, d), ret = returnSlot
             return { ev, frame throws(NumericExit) in
                 frame[ret] = try code(ev, frame)
                 return .returned
@@ -256,15 +275,15 @@ struct NumericCompiler {
             var compiled: [Branch] = []
             var after: Assigned?
             for branch in branches {
-                let test = try condition(branch.condition, assigned)
+                let test = try condition(branch.condition, assigned, d)
                 var inside = assigned
-                compiled.append(Branch(test: test, body: try block(branch.body, &inside)))
+                compiled.append(Branch(test: test, body: try block(branch.body, &inside, d)))
                 after = after.map { $0.intersection(inside) } ?? inside
             }
             var elseCode: NumberBlock?
             if let elseBody {
                 var inside = assigned
-                elseCode = try block(elseBody, &inside)
+                elseCode = try block(elseBody, &inside, d)
                 assigned = (after ?? inside).intersection(inside)
             }
             let all = compiled, otherwise = elseCode
@@ -287,9 +306,9 @@ struct NumericCompiler {
                 return .normal
             }
         case .while(let condition, let body, let range):
-            let test = try self.condition(condition, assigned)
+            let test = try self.condition(condition, assigned, d)
             var inside = assigned
-            let code = try block(body, &inside)
+            let code = try block(body, &inside, d)
             return { ev, frame throws(NumericExit) in
                 while true {
                     try ev.checkNumericInterrupt(at: range)
@@ -303,10 +322,10 @@ struct NumericCompiler {
             }
         case .for(let name, .chain(let lo, let links), let body, let range) where links.count == 1 && links[0].op == .range:
             guard let variable = slots[name.id] else { throw Unsupported() }
-            let low = try number(lo, assigned), high = try number(links[0].operand, assigned)
+            let low = try number(lo, assigned, d), high = try number(links[0].operand, assigned, d)
             var inside = assigned
             inside.insert(variable)
-            let code = try block(body, &inside)
+            let code = try block(body, &inside, d)
             return { ev, frame throws(NumericExit) in
                 // `Evaluator.rangeBound`'s rule; a bound it refuses is the general path's error.
                 guard let a = Convert.exactInt(try low(ev, frame)), let b = Convert.exactInt(try high(ev, frame)) else { throw .bail }
@@ -330,19 +349,21 @@ struct NumericCompiler {
 
     // MARK: - Expressions
 
-    private func operand(_ expr: Expr, _ assigned: Assigned) throws(Unsupported) -> NumberOperand {
+    private func operand(_ expr: Expr, _ assigned: Assigned, _ depth: Int) throws(Unsupported) -> NumberOperand {
+        let d = depth
         switch expr {
         case .number(let d, _): return .constant(d)
         case .name(let name, _):
-            guard let slot = slots[name.id] else { return .code(try number(expr, assigned)) }
+            guard let slot = slots[name.id] else { return .code(try number(expr, assigned, d)) }
             // A local read before every path assigned it reads the session's binding.
             guard assigned.contains(slot) else { throw Unsupported() }
             return .slot(slot)
-        default: return .code(try number(expr, assigned))
+        default: return .code(try number(expr, assigned, d))
         }
     }
 
-    private func number(_ expr: Expr, _ assigned: Assigned) throws(Unsupported) -> NumberCode {
+    private func number(_ expr: Expr, _ assigned: Assigned, _ depth: Int) throws(Unsupported) -> NumberCode {
+        let d = try descend(depth)
         switch expr {
         case .number(let d, _):
             return { _, _ throws(NumericExit) in d }
@@ -357,12 +378,12 @@ struct NumericCompiler {
                 return d
             }
         case .unary(.negate, let operand, _):
-            let code = try number(operand, assigned)
+            let code = try number(operand, assigned, d)
             return { ev, frame throws(NumericExit) in -(try code(ev, frame)) }
         case .chain(let first, let links) where links.allSatisfy({ [.add, .subtract, .multiply, .divide, .modulo].contains($0.op) }):
-            var value = try operand(first, assigned)
+            var value = try operand(first, assigned, d)
             for link in links {
-                let right = try operand(link.operand, assigned)
+                let right = try operand(link.operand, assigned, d)
                 let code: NumberCode
                 switch link.op {
                 case .add: code = Self.binary(NumberOperators.Add.self, value, right)
@@ -377,7 +398,7 @@ struct NumericCompiler {
             return code
         case .call(.name(let name, let calleeRange), let arguments, let range) where slots[name.id] == nil && arguments.allSatisfy({ $0.label == nil }):
             var operands: [NumberOperand] = []
-            for argument in arguments { operands.append(try operand(argument.value, assigned)) }
+            for argument in arguments { operands.append(try operand(argument.value, assigned, d)) }
             switch operands.count {
             case 0: return Self.call(name, NoNumberArguments(), range: range, calleeRange: calleeRange)
             case 1: return Self.call(name, OneNumberArgument(first: operands[0]), range: range, calleeRange: calleeRange)
@@ -389,17 +410,18 @@ struct NumericCompiler {
         }
     }
 
-    private func condition(_ expr: Expr, _ assigned: Assigned) throws(Unsupported) -> ConditionCode {
+    private func condition(_ expr: Expr, _ assigned: Assigned, _ depth: Int) throws(Unsupported) -> ConditionCode {
+        let d = try descend(depth)
         switch expr {
         case .bool(let b, _):
             return { _, _ throws(NumericExit) in b }
         case .unary(.not, let operand, _):
-            let code = try condition(operand, assigned)
+            let code = try condition(operand, assigned, d)
             return { ev, frame throws(NumericExit) in !(try code(ev, frame)) }
         case .chain(let first, let links) where links.allSatisfy({ $0.op == .and || $0.op == .or }):
-            var value = try condition(first, assigned)
+            var value = try condition(first, assigned, d)
             for link in links {
-                let left = value, right = try condition(link.operand, assigned)
+                let left = value, right = try condition(link.operand, assigned, d)
                 if link.op == .and {
                     value = { ev, frame throws(NumericExit) in try left(ev, frame) ? try right(ev, frame) : false }
                 } else {
@@ -408,7 +430,7 @@ struct NumericCompiler {
             }
             return value
         case .chain(let first, let links) where links.count == 1:
-            let left = try operand(first, assigned), right = try operand(links[0].operand, assigned)
+            let left = try operand(first, assigned, d), right = try operand(links[0].operand, assigned, d)
             switch links[0].op {
             case .less: return Self.compare(NumberOperators.Less.self, left, right)
             case .lessEqual: return Self.compare(NumberOperators.LessEqual.self, left, right)
