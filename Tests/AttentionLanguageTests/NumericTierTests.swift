@@ -162,4 +162,32 @@ import Testing
         #expect(twice.isNumericEnabled == true)
         if case .number(let d)? = session.run("twice(21)", host: RecordingHost()).value { #expect(d == 42) } else { Issue.record("no number") }
     }
+
+    /// Bodies nested deeper than `NumericCompiler.maxNesting` are the general version's alone
+    /// (numeric code checks the stack only at calls and loops); shallower ones compile.
+    @Test func deeplyNestedBodiesAreLeftToTheGeneralPath() throws {
+        let session = Session()
+        func nested(_ depth: Int) -> String { String(repeating: "(", count: depth) + "x" + String(repeating: " + 1)", count: depth) }
+        _ = session.run("func deep(x) = \(nested(80))\nfunc shallow(x) = \(nested(20))", host: RecordingHost())
+        #expect(try #require(function(session, "deep")).numericBody == nil)
+        #expect(try #require(function(session, "shallow")).numericBody != nil)
+        expectSameOnBothTiers(["func deep(x) = \(nested(80))\ndeep(1)", "func shallow(x) = \(nested(20))\nshallow(1)"])
+    }
+
+    /// The stop button ends a numeric loop, with the general path's error, function and
+    /// location, and the session goes on (the next cell runs through the same function).
+    @Test func anInterruptStopsANumericLoopAndTheSessionGoesOn() throws {
+        let session = Session()
+        _ = session.run("func spin(n) {\n while n >= 0 { n = n + 1 }\n return n\n}", host: RecordingHost())
+        #expect(try #require(function(session, "spin")).numericBody != nil)
+        Thread.detachNewThread {
+            Thread.sleep(forTimeInterval: 0.2)
+            session.interrupt()
+        }
+        let result = session.run("spin(0)", host: RecordingHost())
+        #expect(result.diagnostic?.kind == .interrupted)
+        #expect(result.diagnostic?.function == "spin")
+        #expect(result.diagnostic?.location?.line == 2)
+        if case .number(let d)? = session.run("spin(-5)", host: RecordingHost()).value { #expect(d == -5) } else { Issue.record("no number") }
+    }
 }
