@@ -172,9 +172,10 @@ struct Compiler {
         case .function(let decl):
             // The body has its own frame: its names resolve to its own slots.
             let body = try Compiler(stackGuard: stackGuard, locals: decl.localIDs).function(decl)
+            let numeric = NumericCompiler.compile(decl, stackGuard: stackGuard)
             let target = resolved(Name(decl.name))
             return { ev throws(LangError) in
-                ev.bind(target, .function(.user(UserFunction(decl, code: body))))
+                ev.bind(target, .function(.user(UserFunction(decl, code: body, numeric: numeric))))
                 return .normal
             }
         case .return(let e, _):

@@ -80,6 +80,8 @@ final class Evaluator {
         var retired: [UserFunction] = []
         /// See `holdError`.
         var heldError: LangError?
+        /// The frames of the running numeric calls (see `NumericExit`).
+        var numbers = NumberStack()
 
         init() { slots = stack.push(0).frame }
     }
@@ -102,7 +104,10 @@ final class Evaluator {
         self.cellSource = source
     }
 
-    deinit { frame.pointer.pointee.stack.deallocate() }
+    deinit {
+        frame.pointer.pointee.stack.deallocate()
+        frame.pointer.pointee.numbers.deallocate()
+    }
 
     /// Runs `body` with its outputs going to `capture` instead of the cell's host.
     func withHost<T>(_ capture: CellHost, _ body: () throws(LangError) -> T) throws(LangError) -> T {
@@ -170,6 +175,14 @@ final class Evaluator {
         if let slot = name.slot, let v = frame.pointer.pointee.slots[slot] { return v }
         if let v = globalBindings.pointee[id: name.id] { return v }
         return try lookupBuiltin(name.text, at: range)
+    }
+
+    /// The number the session binds to the name with this id, or nil (numeric code bails:
+    /// anything else is the general lookup's to read).
+    @inline(__always)
+    func globalNumber(id: Int) -> Double? {
+        if case .number(let d)? = globalBindings.pointee[id: id] { return d }
+        return nil
     }
 
     private func lookupBuiltin(_ name: String, at range: SourceRange) throws(LangError) -> Value {
@@ -501,6 +514,11 @@ final class Evaluator {
             if state.pointee.callDepth == 0, !state.pointee.retired.isEmpty { state.pointee.retired.removeAll() }
         }
         do {
+            if let body = function.numericBody, function.isNumericEnabled, limits.numericTier,
+                let value = try runNumeric(function, body, slots)
+            {
+                return .number(value)
+            }
             return try function.code(self)
         } catch var error {
             if error.source == nil {
@@ -648,5 +666,82 @@ extension Stmt {
         case .function(let d): d.range
         case .return(_, let r), .for(_, _, _, let r), .while(_, _, let r), .if(_, _, let r), .break(let r), .continue(let r): r
         }
+    }
+}
+
+// MARK: - The numeric tier
+
+extension Evaluator {
+    /// The numeric version of a call whose frame `slots` holds its arguments: its value, or nil
+    /// when an argument is not a number or the run bailed (see `NumericExit`), and the general
+    /// version runs instead. A function whose run bailed is not tried again.
+    fileprivate func runNumeric(_ function: UserFunction, _ body: NumberCode, _ slots: UnsafeMutablePointer<Value?>) throws(LangError) -> Double? {
+        let state = frame.pointer
+        let (numbers, mark) = state.pointee.numbers.push(function.numericFrameSize)
+        defer { state.pointee.numbers.pop(to: mark) }
+        for k in 0..<function.parameterCount {
+            guard case .number(let d)? = slots[k] else { return nil }
+            numbers[k] = d
+        }
+        do {
+            return try body(self, numbers)
+        } catch {
+            switch error {
+            case .raised: throw takeError()
+            case .bail:
+                function.isNumericEnabled = false
+                return nil
+            }
+        }
+    }
+
+    /// A call from numeric code: the callee's numeric version with a numeric frame, in the
+    /// general positional call's order (frame, arguments, interrupt, depth) and with its
+    /// errors (`callUser`, `run`); a bail when the callee has no numeric version.
+    @inline(__always)
+    func callNumeric<Arguments: NumberArguments>(
+        _ function: UserFunction, _ arguments: Arguments, from caller: UnsafeMutablePointer<Double>, at range: SourceRange, calleeRange: SourceRange
+    ) throws(NumericExit) -> Double {
+        guard let body = function.numericBody, function.isNumericEnabled else { throw .bail }
+        let state = frame.pointer
+        let (slots, mark) = state.pointee.numbers.push(function.numericFrameSize)
+        defer { state.pointee.numbers.pop(to: mark) }
+        try arguments.evaluate(into: slots, self, caller)
+        try checkNumericInterrupt(at: range)
+        guard state.pointee.callDepth < limits.maxCallDepth else {
+            throw raise(LangError(.callsTooDeep(limit: limits.maxCallDepth, function: function.name), at: calleeRange))
+        }
+        state.pointee.callDepth += 1
+        defer { state.pointee.callDepth -= 1 }
+        do {
+            return try body(self, slots)
+        } catch {
+            if case .raised = error { decorateHeldError(function, caller: calleeRange.start) }
+            throw error
+        }
+    }
+
+    /// Sets an error aside for numeric code to throw (see `NumericExit.raised`).
+    func raise(_ error: LangError) -> NumericExit {
+        holdError(error)
+        return .raised
+    }
+
+    /// What `run` adds to an error leaving a call, added to the error set aside.
+    private func decorateHeldError(_ function: UserFunction, caller: SourceLocation) {
+        guard var error = frame.pointer.pointee.heldError else { return }
+        frame.pointer.pointee.heldError = nil
+        if error.source == nil {
+            error.source = function.declaration.source
+            error.function = function.name
+        }
+        error.callers.append(caller)
+        frame.pointer.pointee.heldError = error
+    }
+
+    /// `checkInterrupt` for numeric code.
+    @inline(__always)
+    func checkNumericInterrupt(at range: SourceRange) throws(NumericExit) {
+        do { try checkInterrupt(at: range) } catch { throw raise(error) }
     }
 }

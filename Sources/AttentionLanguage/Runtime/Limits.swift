@@ -12,6 +12,9 @@ public struct Limits: Sendable, Equatable {
     /// The most multiply-adds one matrix product may take (so that a single `@`
     /// cannot stall the kernel beyond the reach of an interrupt). `ATTN_MAX_WORK`.
     public var maxWork: Double
+    /// Whether functions that compute only with numbers run their numeric version (see
+    /// `NumericExit`). Not a setting: tests turn it off to compare the two tiers.
+    var numericTier = true
 
     public init(maxElements: Int = 16_777_216, maxCallDepth: Int = 200, maxNestingDepth: Int = 200, maxWork: Double = 8e9) {
         self.maxElements = max(1, maxElements)

@@ -1,3 +1,5 @@
+import Synchronization
+
 /// A function the student defined with `func`. It keeps its syntax tree and the source it
 /// was written in (so errors inside it point at the right line, even from a later cell).
 ///
@@ -9,16 +11,30 @@ public final class UserFunction: Sendable {
     let declaration: FunctionDecl
     /// The body, compiled once when the definition runs (see `Compiler`).
     let code: Code
+    /// The body's numeric version, when it has one (see `NumericExit`), and its frame size.
+    /// Plain fields, not a reference to an object holding them: a call reads them from the
+    /// borrowed function without a retain and release.
+    let numericBody: NumberCode?
+    let numericFrameSize: Int
+    /// False once a run of the numeric version bailed: it is not tried again. Only the
+    /// evaluation thread of the session that defined the function changes it.
+    private let numericEnabled = Atomic<Bool>(true)
+    var isNumericEnabled: Bool {
+        get { numericEnabled.load(ordering: .relaxed) }
+        set { numericEnabled.store(newValue, ordering: .relaxed) }
+    }
     /// `parameters.count` and the slots of a call's frame (`declaration.localIDs.count`),
     /// kept as plain numbers: a call reads them without reaching into the arrays.
     let parameterCount: Int
     let frameSize: Int
 
-    init(_ declaration: FunctionDecl, code: @escaping Code) {
+    init(_ declaration: FunctionDecl, code: @escaping Code, numeric: NumericFunction? = nil) {
         self.name = declaration.name
         self.parameters = declaration.parameters
         self.declaration = declaration
         self.code = code
+        self.numericBody = numeric?.body
+        self.numericFrameSize = numeric?.frameSize ?? 0
         self.parameterCount = declaration.parameters.count
         self.frameSize = declaration.localIDs.count
     }
