@@ -348,29 +348,24 @@ def largest_classes(runs: list[dict], limit_s: float) -> str:
     return "\n".join(lines)
 
 
-async def main_async(args) -> list[dict]:
+async def run_size(args, students: int, kernels: list[str]) -> list[dict]:
+    """One class size on a hub of its own (a hub that served hundreds of servers before is not
+    the hub a class meets), each kernel in turn."""
     folder = Path(tempfile.mkdtemp(prefix="classroom-"))
     hub = Hub(folder)
     hub.start()
+    runs = []
     try:
         await hub.wait_up()
-        runs = []
-        for kernel in args.kernels:
-            # Class sizes in ascending order; a kernel's sweep stops at the first size whose p99
-            # is over the limit (the larger ones would only be slower).
-            for students in sorted(args.students):
-                try:
-                    run = await run_class(hub, kernel, students, ("a" if kernel == "attention" else "p") + f"{students}x",
-                                          args.spawn_at_once)
-                except Exception as error:  # a class this machine cannot hold: report it, stop this sweep
-                    print(f"{kernel}, {students} students: {error}", file=sys.stderr)
-                    runs.append({"kernel": kernel, "students": students, "correct": 0, "failures": [repr(error)],
-                                 "p50_s": None, "p99_s": None, "server_mib": 0, "kernel_mib": 0, "student_mib": 0})
-                    break
-                runs.append(run)
-                print(report([run]).splitlines()[-1], file=sys.stderr, flush=True)
-                if run["p99_s"] is None or run["p99_s"] > args.p99_limit:
-                    break
+        for kernel in kernels:
+            try:
+                run = await run_class(hub, kernel, students, "a" if kernel == "attention" else "p", args.spawn_at_once)
+            except Exception as error:  # a class this machine cannot hold: report it
+                print(f"{kernel}, {students} students: {error!r}", file=sys.stderr)
+                run = {"kernel": kernel, "students": students, "correct": 0, "failures": [repr(error)],
+                       "p50_s": None, "p99_s": None, "server_mib": 0, "kernel_mib": 0, "student_mib": 0}
+            runs.append(run)
+            print(report([run]).splitlines()[-1], file=sys.stderr, flush=True)
         return runs
     finally:
         hub.stop()
@@ -378,6 +373,20 @@ async def main_async(args) -> list[dict]:
             shutil.rmtree(folder, ignore_errors=True)
         else:
             print(f"hub folder kept: {folder}", file=sys.stderr)
+
+
+async def main_async(args) -> list[dict]:
+    runs: list[dict] = []
+    kernels = list(args.kernels)
+    # Class sizes in ascending order, both kernels at each size (the same machine state); a
+    # kernel's sweep stops after the first size whose p99 is over the limit (or that failed).
+    for students in sorted(args.students):
+        if not kernels:
+            break
+        size_runs = await run_size(args, students, kernels)
+        runs.extend(size_runs)
+        kernels = [r["kernel"] for r in size_runs if r["p99_s"] is not None and r["p99_s"] <= args.p99_limit]
+    return runs
 
 
 def main() -> int:

@@ -18,6 +18,15 @@ public enum SequenceTask: String, CaseIterable, Sendable {
     /// a₁ … a_L = (a₁ + … + a_L) mod p with p = V − 1 and each aᵢ in 0..<p (L + 2 ids);
     /// L = 2 is the "a b = c" of modular-arithmetic experiments.
     case modadd
+    /// x₁ … x_p x₁ … x_p x₁ … cut to L ids: p distinct tokens from 0..<V repeated, the period p
+    /// drawn for each sequence from 2…min(V, ⌊L/2⌋) (so x appears at least twice). As in
+    /// induction, every token of the second period on is the token after the previous
+    /// occurrence of the one before it; but that occurrence is p back and p varies, so no
+    /// head that looks a fixed distance back can find it: only matching content can (the
+    /// two-layer induction circuit). The tokens are drawn without replacement (a partial
+    /// Fisher–Yates shuffle: the k-th is ⌊u·(V − k)⌋ among those left), so the previous
+    /// occurrence is unique.
+    case periodic
 
     /// The length of one sequence for `length` L.
     public func sequenceLength(_ length: Int) -> Int {
@@ -25,19 +34,27 @@ public enum SequenceTask: String, CaseIterable, Sendable {
         case .induction: 2 * length
         case .copy, .reverse, .sort: 2 * length + 1
         case .modadd: length + 2
+        case .periodic: length
         }
     }
 
-    /// The smallest vocabulary the task can use: 1 token for induction, else a separator and one more.
+    /// The smallest vocabulary the task can use: 1 token for induction, else a separator and
+    /// one more (periodic: two distinct tokens).
     public var minimumVocab: Int { self == .induction ? 1 : 2 }
+
+    /// The shortest `length` the task accepts (periodic: two periods of 2).
+    public var minimumLength: Int { self == .periodic ? 4 : 1 }
 
     /// `n` sequences of the task with `length` tokens of input and vocabulary `vocab`.
     public func sequences(n: Int, length: Int, vocab: Int, seed: UInt64) throws(CoreError) -> [[Int]] {
         guard n >= 0 else { throw .invalidArgument("n must not be negative, not \(n)") }
-        guard length >= 1 else { throw .invalidArgument("the \(rawValue) task needs length ≥ 1, not \(length)") }
+        guard length >= minimumLength else { throw .invalidArgument("the \(rawValue) task needs length ≥ \(minimumLength), not \(length)") }
         guard vocab >= minimumVocab else {
-            throw .invalidArgument(self == .induction ? "the induction task needs vocab ≥ 1, not \(vocab)"
-                : "the \(rawValue) task needs vocab ≥ 2 (the last token, vocab − 1, is its separator '='), not \(vocab)")
+            switch self {
+            case .induction: throw .invalidArgument("the induction task needs vocab ≥ 1, not \(vocab)")
+            case .periodic: throw .invalidArgument("the periodic task needs vocab ≥ 2 (a period of two distinct tokens), not \(vocab)")
+            default: throw .invalidArgument("the \(rawValue) task needs vocab ≥ 2 (the last token, vocab − 1, is its separator '='), not \(vocab)")
+            }
         }
         let (_, overflow) = n.multipliedReportingOverflow(by: sequenceLength(length))
         guard !overflow, length < Int.max / 4 else { throw .tooLarge("\(n) sequences of length \(length) are too many ids") }
@@ -59,6 +76,12 @@ public enum SequenceTask: String, CaseIterable, Sendable {
                 let p = vocab - 1
                 let x = (0..<length).map { _ in draw(p) }
                 out.append(x + [separator, x.reduce(0) { ($0 + $1) % p }])
+            case .periodic:
+                let longest = min(vocab, length / 2)
+                let p = 2 + draw(longest - 1)
+                var pool = Array(0..<vocab)
+                for k in 0..<p { pool.swapAt(k, k + draw(vocab - k)) }
+                out.append((0..<length).map { pool[$0 % p] })
             }
         }
         return out

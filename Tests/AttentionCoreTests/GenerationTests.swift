@@ -132,11 +132,13 @@ struct AttentionOnlyModelTests {
 struct DataGenerationTests {
     @Test func layoutsAreAsDocumented() throws {
         for task in SequenceTask.allCases {
-            let a = try task.sequences(n: 20, length: 5, vocab: 7, seed: 9)
-            #expect(a == (try task.sequences(n: 20, length: 5, vocab: 7, seed: 9)))
-            #expect(a != (try task.sequences(n: 20, length: 5, vocab: 7, seed: 10)))
+            let length = task == .periodic ? 12 : 5  // periodic: periods 2…6 of 7 tokens
+            let a = try task.sequences(n: 20, length: length, vocab: 7, seed: 9)
+            #expect(a == (try task.sequences(n: 20, length: length, vocab: 7, seed: 9)))
+            #expect(a != (try task.sequences(n: 20, length: length, vocab: 7, seed: 10)))
+            var periods: Set<Int> = []
             for s in a {
-                #expect(s.count == task.sequenceLength(5))
+                #expect(s.count == task.sequenceLength(length))
                 #expect(s.allSatisfy { (0..<7).contains($0) })
                 let x = Array(s.prefix(5))
                 switch task {
@@ -145,9 +147,22 @@ struct DataGenerationTests {
                 case .reverse: #expect(s[5] == 6 && Array(s[6...]) == x.reversed())
                 case .sort: #expect(s[5] == 6 && Array(s[6...]) == x.sorted())
                 case .modadd: #expect(s[5] == 6 && s[6] == x.reduce(0, +) % 6 && !x.contains(6))
+                case .periodic:
+                    // p distinct tokens, then the same again and again: s[t] == s[t − p].
+                    let p = (1..<s.count).first { s[$0] == s[0] } ?? 0
+                    periods.insert(p)
+                    #expect((2...6).contains(p))
+                    #expect(Set(s.prefix(p)).count == p)
+                    #expect((p..<s.count).allSatisfy { s[$0] == s[$0 - p] })
                 }
             }
+            // The period varies, so no fixed offset finds the previous occurrence.
+            if task == .periodic { #expect(periods.count >= 3) }
         }
+        #expect(throws: CoreError.self) { try SequenceTask.periodic.sequences(n: 1, length: 3, vocab: 5, seed: 0) }
+        #expect(throws: CoreError.self) { try SequenceTask.periodic.sequences(n: 1, length: 8, vocab: 1, seed: 0) }
+        // A vocabulary of 2 allows only the period 2.
+        #expect(try SequenceTask.periodic.sequences(n: 5, length: 9, vocab: 2, seed: 0).allSatisfy { $0[0] != $0[1] && $0[2] == $0[0] })
         #expect(throws: CoreError.self) { try SequenceTask.induction.sequences(n: 1, length: 0, vocab: 5, seed: 0) }
         #expect(throws: CoreError.self) { try SequenceTask.copy.sequences(n: 1, length: 3, vocab: 1, seed: 0) }
     }

@@ -172,6 +172,11 @@ import Testing
         #expect(try #require(function(session, "deep")).numericBody == nil)
         #expect(try #require(function(session, "shallow")).numericBody != nil)
         expectSameOnBothTiers(["func deep(x) = \(nested(80))\ndeep(1)", "func shallow(x) = \(nested(20))\nshallow(1)"])
+        // A long flat chain nests its closures as deeply.
+        let chain = Array(repeating: "x", count: 1000).joined(separator: " + ")
+        _ = session.run("func long(x) = \(chain)\nfunc short(x) = x + x + x", host: RecordingHost())
+        #expect(try #require(function(session, "long")).numericBody == nil)
+        #expect(try #require(function(session, "short")).numericBody != nil)
     }
 
     /// The stop button ends a numeric loop, with the general path's error, function and

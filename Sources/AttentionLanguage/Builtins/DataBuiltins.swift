@@ -39,7 +39,7 @@ extension BuiltinTable {
             return .string(text)
         },
         Builtin("task", .data, "task(name, n:, length:, vocab:, seed: 0)",
-            "n seeded sequences (lists of ids) of a synthetic task, with vocab tokens and length input tokens. \"induction\": length tokens from 0..<vocab, then the same again (2·length ids). The others use the token vocab−1 as the separator '=' and draw from 0..<vocab−1: \"copy\" x = x (2·length+1 ids), \"reverse\" x = reversed x, \"sort\" x = sorted x (ascending), \"modadd\" a₁ … a_length = (a₁+…+a_length) mod (vocab−1) (length+2 ids). Each token is ⌊u·k⌋ for the next uniform u of the seeded generator (k choices).",
+            "n seeded sequences (lists of ids) of a synthetic task, with vocab tokens and length input tokens. \"induction\": length tokens from 0..<vocab, then the same again (2·length ids). The others use the token vocab−1 as the separator '=' and draw from 0..<vocab−1: \"copy\" x = x (2·length+1 ids), \"reverse\" x = reversed x, \"sort\" x = sorted x (ascending), \"modadd\" a₁ … a_length = (a₁+…+a_length) mod (vocab−1) (length+2 ids). \"periodic\": p distinct tokens repeated to length ids, the period p drawn per sequence from 2…min(vocab, length/2): induction that only content can solve. Each token is ⌊u·k⌋ for the next uniform u of the seeded generator (k choices).",
             example: "task(\"induction\", n: 2, length: 3, vocab: 5, seed: 0)\ntask(\"modadd\", n: 1, length: 2, vocab: 8)  // a b = (a+b) mod 7") { a throws(LangError) in
             let name = try a.string("name")
             guard let kind = SequenceTask(rawValue: name) else {

@@ -152,8 +152,8 @@ struct NumericCompiler {
     /// The compiling thread's stack, as the general compiler's (`Compiler.stackGuard`).
     private let stackGuard: StackGuard
 
-    /// How deep expressions and statements may nest in a numeric version. Deeper bodies are the
-    /// general version's alone: numeric code checks the stack guard only at calls and loops, so
+    /// How deep expressions and statements may nest in a numeric version (a chain counts each
+    /// link: each nests one closure in the next). Deeper bodies are the general version's alone: numeric code checks the stack guard only at calls and loops, so
     /// the stack one call's body can take between two checks must stay small.
     static let maxNesting = 48
 
@@ -381,6 +381,8 @@ struct NumericCompiler {
             let code = try number(operand, assigned, d)
             return { ev, frame throws(NumericExit) in -(try code(ev, frame)) }
         case .chain(let first, let links) where links.allSatisfy({ [.add, .subtract, .multiply, .divide, .modulo].contains($0.op) }):
+            // Each link nests one closure in the next: a long chain is deep nesting too.
+            guard d + links.count < Self.maxNesting else { throw Unsupported() }
             var value = try operand(first, assigned, d)
             for link in links {
                 let right = try operand(link.operand, assigned, d)
@@ -419,6 +421,7 @@ struct NumericCompiler {
             let code = try condition(operand, assigned, d)
             return { ev, frame throws(NumericExit) in !(try code(ev, frame)) }
         case .chain(let first, let links) where links.allSatisfy({ $0.op == .and || $0.op == .or }):
+            guard d + links.count < Self.maxNesting else { throw Unsupported() }
             var value = try condition(first, assigned, d)
             for link in links {
                 let left = value, right = try condition(link.operand, assigned, d)
