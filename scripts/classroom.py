@@ -189,9 +189,13 @@ async def run_lesson(hub: Hub, name: str, kernel: str, cells: list[str]) -> dict
         # The help menu's links, fetched as the browser would (from the hub's address, the
         # user's token): a link without the user's prefix would leave their server.
         help_links = []
+        # Links to other sites (ipykernel's Python and NumPy docs) are listed, not fetched:
+        # this machine has no outside network, and they are not the hub's to serve.
         for link in msg["content"].get("help_links", []):
-            url = link["url"] if "://" in link["url"] else hub.url + link["url"]
-            fetched = await hub.http.fetch(HTTPRequest(url, headers={"Authorization": f"token {hub.token}"},
+            if "://" in link["url"]:
+                help_links.append({"url": link["url"], "status": None})
+                continue
+            fetched = await hub.http.fetch(HTTPRequest(hub.url + link["url"], headers={"Authorization": f"token {hub.token}"},
                                                        request_timeout=120), raise_error=False)
             help_links.append({"url": link["url"], "status": fetched.code})
         for code in cells:
