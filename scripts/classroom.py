@@ -340,12 +340,17 @@ def report(runs: list[dict]) -> str:
     return "\n".join(lines)
 
 
+def p99_within(run: dict, limit_s: float) -> bool:
+    """Whether a class ran (a failed size has no latencies) with p99 cell latency within the limit."""
+    return run["p99_s"] is not None and run["p99_s"] <= limit_s
+
+
 def largest_classes(runs: list[dict], limit_s: float) -> str:
     """One line per kernel: the largest class run here whose p99 cell latency is within the limit."""
     lines = []
     for kernel in dict.fromkeys(r["kernel"] for r in runs):
-        within = [r["students"] for r in runs if r["kernel"] == kernel
-                  and r["p99_s"] is not None and r["p99_s"] <= limit_s and r["correct"] == r["students"]]
+        within = [r["students"] for r in runs
+                  if r["kernel"] == kernel and p99_within(r, limit_s) and r["correct"] == r["students"]]
         largest = max(within) if within else None
         lines.append(f"{kernel}: largest class run with p99 <= {limit_s:g} s and every output right: "
                      f"{largest if largest is not None else 'none'}")
@@ -389,7 +394,7 @@ async def main_async(args) -> list[dict]:
             break
         size_runs = await run_size(args, students, kernels)
         runs.extend(size_runs)
-        kernels = [r["kernel"] for r in size_runs if r["p99_s"] is not None and r["p99_s"] <= args.p99_limit]
+        kernels = [r["kernel"] for r in size_runs if p99_within(r, args.p99_limit)]
     return runs
 
 
