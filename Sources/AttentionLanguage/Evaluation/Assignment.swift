@@ -125,16 +125,18 @@ extension Evaluator {
     /// passed with nothing changed. When the name `append` is bound to something else, the
     /// statement runs as written (`general`).
     func assignAppend(_ name: ResolvedName, callee: ResolvedName, _ append: SelfAppend, item itemCode: Code, general: Code) throws(LangError) {
-        guard case .function(.builtin(let builtin)) = try lookup(callee, at: append.calleeRange), builtin == "append" else {
-            bind(name, try general(self))
-            return
+        if let bound = binding(callee) {
+            guard case .function(.builtin(let builtin)) = bound, builtin == "append" else {
+                bind(name, try general(self))
+                return
+            }
         }
         try checkInterrupt(at: append.calleeRange)
         let item: Value
         do {
             let xs = try lookup(name, at: append.xsRange)
             item = try itemCode(self)
-            try OtherBuiltins.checkAppend(xs, item, self, xsRange: append.xsRange, vRange: append.item.fullRange, at: append.calleeRange)
+            try OtherBuiltins.checkAppend(xs, item, self, xsRange: append.xsRange, vRange: append.itemRange, at: append.calleeRange)
         }  // `xs` ends here, so the binding is the only holder below
         _ = try modifyBinding(name) { (bound: inout Value) throws(LangError) in bound.appendItem(item) }
     }
@@ -198,6 +200,8 @@ struct SelfAppend: Sendable {
     let calleeRange: SourceRange
     let xsRange: SourceRange
     let item: Expr
+    /// The item's whole source, for its errors (computed once, not at every append).
+    let itemRange: SourceRange
 
     init?(_ name: Name, _ value: Expr) {
         guard case .call(.name(let callee, let calleeRange), let arguments, _) = value, callee.text == "append",
@@ -205,5 +209,6 @@ struct SelfAppend: Sendable {
             case .name(let xs, let xsRange) = arguments[0].value, xs.id == name.id
         else { return nil }
         (self.callee, self.calleeRange, self.xsRange, item) = (callee, calleeRange, xsRange, arguments[1].value)
+        itemRange = item.fullRange
     }
 }

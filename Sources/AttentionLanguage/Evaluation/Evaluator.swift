@@ -177,6 +177,15 @@ final class Evaluator {
         return try lookupBuiltin(name.text, at: range)
     }
 
+    /// What `lookup` finds before the builtins: the local or session binding, or nil when
+    /// the name reads a builtin (or nothing). Cheaper than `lookup` for a builtin's name,
+    /// which `lookup` finds by its text.
+    @inline(__always)
+    func binding(_ name: ResolvedName) -> Value? {
+        if let slot = name.slot, let v = frame.pointer.pointee.slots[slot] { return v }
+        return globalBindings.pointee[id: name.id]
+    }
+
     /// The number the session binds to the name with this id, or nil (numeric code bails:
     /// anything else is the general lookup's to read).
     @inline(__always)

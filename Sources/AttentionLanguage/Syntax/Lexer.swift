@@ -12,7 +12,7 @@ struct Lexer {
     private var tokens: [Token] = []
     /// Open brackets: "(", "[" or "{".
     private var brackets: [Character] = []
-    /// The `//` comments, for `FloorDivisionComments`.
+    /// The `//` comments that follow an operand on their line, for `FloorDivisionComments`.
     private var comments: [LineComment] = []
 
     init(_ source: SourceText) {
@@ -25,7 +25,7 @@ struct Lexer {
         return try lexer.run()
     }
 
-    /// The tokens and the `//` comments among them.
+    /// The tokens and the `//` comments among them that follow an operand on their line.
     static func tokenizeWithComments(_ source: SourceText) throws(LangError) -> (tokens: [Token], comments: [LineComment]) {
         var lexer = Lexer(source)
         let tokens = try lexer.run()
@@ -48,9 +48,10 @@ struct Lexer {
             if ch == "#" || (ch == "/" && peek(1) == "/") {
                 let start = mark()
                 while index < chars.count, !chars[index].isNewline { advance() }
-                if ch == "/" {
-                    comments.append(LineComment(
-                        range: range(from: start), text: String(chars[(start.offset + 2)..<index]), followsOperand: operandEndsHere(line: start.location.line)))
+                // Only a comment after an operand can read as floor division; building the
+                // text of every comment was most of the cost of a short cell.
+                if ch == "/", operandEndsHere(line: start.location.line) {
+                    comments.append(LineComment(range: range(from: start), text: String(chars[(start.offset + 2)..<index]), followsOperand: true))
                 }
                 continue
             }
