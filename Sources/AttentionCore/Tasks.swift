@@ -27,6 +27,14 @@ public enum SequenceTask: String, CaseIterable, Sendable {
     /// Fisher–Yates shuffle: the k-th is ⌊u·(V − k)⌋ among those left), so the previous
     /// occurrence is unique.
     case periodic
+    /// k₁ v₁ k₂ v₂ … k_L v_L, then the same L pairs again in a shuffled order (4L ids):
+    /// associative recall. The keys are L distinct tokens of 0..<K with K = ⌊V/2⌋ (a partial
+    /// Fisher–Yates shuffle), the values any of K..<V; then the order of the repeat (a
+    /// Fisher–Yates shuffle of the L pairs). Each value of the repeat is the token after the
+    /// earlier occurrence of the key before it, which stands wherever the shuffle put it: an
+    /// induction head finds it by content (its key), and nothing else predicts it. The keys of
+    /// the repeat are unpredictable beyond "one not yet repeated", so the task scores the values.
+    case recall
 
     /// The length of one sequence for `length` L.
     public func sequenceLength(_ length: Int) -> Int {
@@ -35,12 +43,17 @@ public enum SequenceTask: String, CaseIterable, Sendable {
         case .copy, .reverse, .sort: 2 * length + 1
         case .modadd: length + 2
         case .periodic: length
+        case .recall: 4 * length
         }
     }
 
     /// The smallest vocabulary the task can use: 1 token for induction, else a separator and
-    /// one more (periodic: two distinct tokens).
+    /// one more (periodic: two distinct tokens; recall: see `minimumVocab(length:)`).
     public var minimumVocab: Int { self == .induction ? 1 : 2 }
+
+    /// The smallest vocabulary for `length`: recall draws `length` distinct keys from the
+    /// lower half, so it needs 2·length tokens; the others need `minimumVocab`.
+    public func minimumVocab(length: Int) -> Int { self == .recall ? max(2, 2 * length) : minimumVocab }
 
     /// The shortest `length` the task accepts (periodic: two periods of 2).
     public var minimumLength: Int { self == .periodic ? 4 : 1 }
@@ -49,15 +62,16 @@ public enum SequenceTask: String, CaseIterable, Sendable {
     public func sequences(n: Int, length: Int, vocab: Int, seed: UInt64) throws(CoreError) -> [[Int]] {
         guard n >= 0 else { throw .invalidArgument("n must not be negative, not \(n)") }
         guard length >= minimumLength else { throw .invalidArgument("the \(rawValue) task needs length ≥ \(minimumLength), not \(length)") }
-        guard vocab >= minimumVocab else {
+        guard vocab >= minimumVocab(length: length) else {
             switch self {
             case .induction: throw .invalidArgument("the induction task needs vocab ≥ 1, not \(vocab)")
             case .periodic: throw .invalidArgument("the periodic task needs vocab ≥ 2 (a period of two distinct tokens), not \(vocab)")
+            case .recall: throw .invalidArgument("the recall task needs vocab ≥ 2·length = \(2 * length) (length distinct keys in the lower half, values in the upper), not \(vocab)")
             default: throw .invalidArgument("the \(rawValue) task needs vocab ≥ 2 (the last token, vocab − 1, is its separator '='), not \(vocab)")
             }
         }
         let (_, overflow) = n.multipliedReportingOverflow(by: sequenceLength(length))
-        guard !overflow, length < Int.max / 4 else { throw .tooLarge("\(n) sequences of length \(length) are too many ids") }
+        guard !overflow, length < Int.max / 8 else { throw .tooLarge("\(n) sequences of length \(length) are too many ids") }
         var generator = SeededGenerator(seed: seed)
         func draw(_ k: Int) -> Int { min(Int(generator.nextUniform() * Double(k)), k - 1) }
         let separator = vocab - 1
@@ -82,6 +96,18 @@ public enum SequenceTask: String, CaseIterable, Sendable {
                 var pool = Array(0..<vocab)
                 for k in 0..<p { pool.swapAt(k, k + draw(vocab - k)) }
                 out.append((0..<length).map { pool[$0 % p] })
+            case .recall:
+                let half = vocab / 2
+                var pool = Array(0..<half)
+                for k in 0..<length { pool.swapAt(k, k + draw(half - k)) }
+                let values = (0..<length).map { _ in half + draw(vocab - half) }
+                var order = Array(0..<length)
+                for k in 0..<length { order.swapAt(k, k + draw(length - k)) }
+                var x: [Int] = []
+                x.reserveCapacity(4 * length)
+                for k in 0..<length { x += [pool[k], values[k]] }
+                for k in order { x += [pool[k], values[k]] }
+                out.append(x)
             }
         }
         return out

@@ -132,7 +132,7 @@ struct AttentionOnlyModelTests {
 struct DataGenerationTests {
     @Test func layoutsAreAsDocumented() throws {
         for task in SequenceTask.allCases {
-            let length = task == .periodic ? 12 : 5  // periodic: periods 2…6 of 7 tokens
+            let length = task == .periodic ? 12 : task == .recall ? 3 : 5  // periodic: periods 2…6 of 7 tokens; recall: 3 keys of 0..<3
             let a = try task.sequences(n: 20, length: length, vocab: 7, seed: 9)
             #expect(a == (try task.sequences(n: 20, length: length, vocab: 7, seed: 9)))
             #expect(a != (try task.sequences(n: 20, length: length, vocab: 7, seed: 10)))
@@ -154,16 +154,26 @@ struct DataGenerationTests {
                     #expect((2...6).contains(p))
                     #expect(Set(s.prefix(p)).count == p)
                     #expect((p..<s.count).allSatisfy { s[$0] == s[$0 - p] })
+                case .recall:
+                    // 3 pairs (distinct keys of 0..<3, values of 3..<7), then the same pairs reordered.
+                    let pairs = stride(from: 0, to: 6, by: 2).map { [s[$0], s[$0 + 1]] }
+                    let again = stride(from: 6, to: 12, by: 2).map { [s[$0], s[$0 + 1]] }
+                    #expect(Set(pairs.map { $0[0] }).count == 3 && pairs.allSatisfy { $0[0] < 3 && $0[1] >= 3 })
+                    #expect(again.sorted { $0[0] < $1[0] } == pairs.sorted { $0[0] < $1[0] })
+                    if again != pairs { periods.insert(1) }
                 }
             }
             // The period varies, so no fixed offset finds the previous occurrence.
             if task == .periodic { #expect(periods.count >= 3) }
+            // The repeat is shuffled: its order differs from the first half's in some sequences.
+            if task == .recall { #expect(periods == [1]) }
         }
         #expect(throws: CoreError.self) { try SequenceTask.periodic.sequences(n: 1, length: 3, vocab: 5, seed: 0) }
         #expect(throws: CoreError.self) { try SequenceTask.periodic.sequences(n: 1, length: 8, vocab: 1, seed: 0) }
         // A vocabulary of 2 allows only the period 2.
         #expect(try SequenceTask.periodic.sequences(n: 5, length: 9, vocab: 2, seed: 0).allSatisfy { $0[0] != $0[1] && $0[2] == $0[0] })
         #expect(throws: CoreError.self) { try SequenceTask.induction.sequences(n: 1, length: 0, vocab: 5, seed: 0) }
+        #expect(throws: CoreError.self) { try SequenceTask.recall.sequences(n: 1, length: 4, vocab: 7, seed: 0) }
         #expect(throws: CoreError.self) { try SequenceTask.copy.sequences(n: 1, length: 3, vocab: 1, seed: 0) }
     }
 
