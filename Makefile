@@ -8,7 +8,7 @@ export PATH := $(VENV)/bin:$(PATH)
 DEBUG_BIN := .build/debug/attention-kernel
 RELEASE_BIN := .build/release/attention-kernel
 
-.PHONY: setup setup-test build release dist install-debug install lab test test-swift test-jupyter fixtures bench bench-interp bench-train bench-widgets clean fuzz fuzz-short sanitize course grade-class
+.PHONY: setup setup-test build release dist install-debug install lab test test-swift test-jupyter fixtures bench bench-interp bench-train bench-widgets clean fuzz fuzz-short sanitize course grade-class induction
 
 # What a student needs (build dependencies and the .venv); setup-test adds Debian's
 # chromium and chromedriver for the browser test.
@@ -90,6 +90,12 @@ bench-interp: setup
 # (A small version runs in make test: integration/test_classroom.py.)
 STUDENTS ?= 20
 .PHONY: classroom
+# Not part of `make test` (about two minutes): trains a 2-layer attention-only model on
+# associative recall until an induction head forms, and asserts its score
+# (scripts/induction_head.attn). `make test` keeps the small induction tests.
+induction: release
+	$(RELEASE_BIN) run scripts/induction_head.attn
+
 classroom: setup-test install
 	mkdir -p artifacts
 	$(PY) scripts/classroom.py --students $(STUDENTS) --json artifacts/classroom.json
