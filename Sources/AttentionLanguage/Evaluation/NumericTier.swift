@@ -476,7 +476,9 @@ struct NumericCompiler {
         }
     }
 
-    /// A comparison's closure; operands that are code are captured as in `binary`.
+    /// A comparison's closure; operands that are code are captured as in `binary`. (The same
+    /// shape as `binary`, for `Bool`: one generic function over both was not specialised and
+    /// made `fib` half as fast again.)
     private static func compare<Op: NumberComparison>(_: Op.Type, _ left: NumberOperand, _ right: NumberOperand) -> ConditionCode {
         switch (left, right) {
         case (.code(let l), .code(let r)):
