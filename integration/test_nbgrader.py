@@ -1,7 +1,8 @@
 """nbgrader for real, on every lesson, in a temporary course directory.
 
-The course is laid out by `build_notebooks.py --course DIR` with a copy of the
-repository's nbgrader_config.py; `nbgrader generate_assignment` makes the student
+The course is laid out by `build_notebooks.py --course DIR`; each lesson then gets a
+course directory of its own with a copy of the repository's nbgrader_config.py (its own
+gradebook, so that two lessons grade at once); `nbgrader generate_assignment` makes the student
 versions; three fake students hand in work and `nbgrader autograde` runs it with the
 attention kernel:
 
@@ -17,6 +18,8 @@ venv's bin first on PATH (nbgrader calls ``alembic`` from PATH) and cwd = course
 from __future__ import annotations
 
 import shutil
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import nbformat
 import pytest
@@ -48,25 +51,25 @@ def graded_points(nb) -> dict[str, float]:
 
 @pytest.fixture(scope="module")
 def course(tmp_path_factory, venv_env):
-    """The course directory after generate_assignment and autograde of all submissions.
-    Returns (course dir, {lesson number: (source nb, release nb)})."""
-    course = tmp_path_factory.mktemp("course")
-    shutil.copy(ROOT / "nbgrader_config.py", course / "nbgrader_config.py")
-    proc = run([venv_tool("python"), str(BUILDER), "--course", str(course)], env=venv_env, cwd=ROOT, timeout=120)
+    """Every lesson in a course directory of its own after generate_assignment and autograde
+    of all submissions. Returns ({lesson number: course dir}, {lesson number: (source nb,
+    release nb)}). Each lesson has its own gradebook, so the lessons run two at a time (the
+    machine's two cores): nbgrader is a process per step and waits on the kernel."""
+    built = tmp_path_factory.mktemp("built")
+    proc = run([venv_tool("python"), str(BUILDER), "--course", str(built)], env=venv_env, cwd=ROOT, timeout=120)
     assert proc.returncode == 0, describe(proc)
 
-    lessons = {}
-    for path in LESSONS:
+    def grade(path) -> tuple[int, Path, tuple]:
         n = lesson_number(path)
-        src = course / "source" / assignment(n) / path.name
-        assert src.exists(), sorted(p.relative_to(course) for p in course.rglob("*.ipynb"))
+        course = tmp_path_factory.mktemp(f"course{n}")
+        shutil.copy(ROOT / "nbgrader_config.py", course / "nbgrader_config.py")
+        src = built / "source" / assignment(n) / path.name
+        assert src.exists(), sorted(p.relative_to(built) for p in built.rglob("*.ipynb"))
+        shutil.copytree(src.parent, course / "source" / assignment(n))
         nbgrader(course, venv_env, "generate_assignment", assignment(n), "--force")
         release = course / "release" / assignment(n) / path.name
         assert release.exists(), sorted(p.relative_to(course) for p in course.rglob("*.ipynb"))
-        lessons[n] = (nbformat.read(src, as_version=4), nbformat.read(release, as_version=4))
-
-    for n, (source_nb, release_nb) in lessons.items():
-        name = next(p.name for p in LESSONS if lesson_number(p) == n)
+        source_nb, release_nb = nbformat.read(src, as_version=4), nbformat.read(release, as_version=4)
         solutions = solution_sources(source_nb)
         handed_in = {"perfect": fill_in(release_nb, solutions), "blank": nbformat.from_dict(release_nb)}
         if n == WRONG_LESSON:
@@ -75,19 +78,23 @@ def course(tmp_path_factory, venv_env):
             wrong[WRONG_CELL] = wrong[WRONG_CELL].replace(SCALE, "")
             handed_in["wrong"] = fill_in(release_nb, wrong)
         for student, nb in handed_in.items():
-            target = course / "submitted" / student / assignment(n) / name
+            target = course / "submitted" / student / assignment(n) / path.name
             target.parent.mkdir(parents=True, exist_ok=True)
             nbformat.write(nb, target)
         nbgrader(course, venv_env, "autograde", assignment(n), "--force")
-    return course, lessons
+        return n, course, (source_nb, release_nb)
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        graded = list(pool.map(grade, LESSONS))
+    return {n: c for n, c, _ in graded}, {n: nbs for n, _, nbs in graded}
 
 
-def scores(course, n: int, student: str) -> dict[str, tuple[float, float]]:
-    """grade_id → (score, max_score) from the gradebook for one student's lesson."""
+def scores(course: dict, n: int, student: str) -> dict[str, tuple[float, float]]:
+    """grade_id → (score, max_score) from lesson n's gradebook for one student."""
     from nbgrader.api import Gradebook
 
     name = next(p.stem for p in LESSONS if lesson_number(p) == n)
-    with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gb:
+    with Gradebook(f"sqlite:///{course[n] / 'gradebook.db'}") as gb:
         nb = gb.find_submission_notebook(name, assignment(n), student)
         return {g.name: (g.score, g.max_score) for g in nb.grades}
 
