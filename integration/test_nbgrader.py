@@ -1,4 +1,4 @@
-"""nbgrader for real, on every lesson, in a temporary course directory.
+"""nbgrader for real, on every lesson, in temporary course directories.
 
 The course is laid out by `build_notebooks.py --course DIR`; each lesson then gets a
 course directory of its own with a copy of the repository's nbgrader_config.py (its own
