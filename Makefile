@@ -81,6 +81,12 @@ bench-interp: setup
 	swift build $(RELEASE_FLAGS) --product attention-bench
 	$(PY) bench/run_bench.py --interpreter-only
 
+# Not part of `make test` (about two minutes): trains a 2-layer attention-only model on
+# associative recall until an induction head forms, and asserts its score
+# (scripts/induction_head.attn). `make test` keeps the small induction tests.
+induction: release
+	$(RELEASE_BIN) run scripts/induction_head.attn
+
 # A class on a real JupyterHub (PyPI) with Debian's configurable-http-proxy, on loopback:
 # STUDENTS simulated students start their servers and run a lesson at once, with the
 # attention kernel and then with ipykernel on the same lesson in numpy; prints students
@@ -90,12 +96,6 @@ bench-interp: setup
 # (A small version runs in make test: integration/test_classroom.py.)
 STUDENTS ?= 20
 .PHONY: classroom
-# Not part of `make test` (about two minutes): trains a 2-layer attention-only model on
-# associative recall until an induction head forms, and asserts its score
-# (scripts/induction_head.attn). `make test` keeps the small induction tests.
-induction: release
-	$(RELEASE_BIN) run scripts/induction_head.attn
-
 classroom: setup-test install
 	mkdir -p artifacts
 	$(PY) scripts/classroom.py --students $(STUDENTS) --json artifacts/classroom.json
