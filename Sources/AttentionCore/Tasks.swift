@@ -47,13 +47,16 @@ public enum SequenceTask: String, CaseIterable, Sendable {
         }
     }
 
-    /// The smallest vocabulary the task can use: 1 token for induction, else a separator and
-    /// one more (periodic: two distinct tokens; recall: see `minimumVocab(length:)`).
-    public var minimumVocab: Int { self == .induction ? 1 : 2 }
-
-    /// The smallest vocabulary for `length`: recall draws `length` distinct keys from the
-    /// lower half, so it needs 2·length tokens; the others need `minimumVocab`.
-    public func minimumVocab(length: Int) -> Int { self == .recall ? max(2, 2 * length) : minimumVocab }
+    /// The smallest vocabulary the task can use with `length`: 1 token for induction; recall
+    /// draws `length` distinct keys from the lower half, so 2·length; the others a separator
+    /// and one more (periodic: two distinct tokens).
+    public func minimumVocab(length: Int) -> Int {
+        switch self {
+        case .induction: 1
+        case .recall: max(2, 2 * length)
+        default: 2
+        }
+    }
 
     /// The shortest `length` the task accepts (periodic: two periods of 2).
     public var minimumLength: Int { self == .periodic ? 4 : 1 }

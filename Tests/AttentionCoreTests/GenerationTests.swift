@@ -137,6 +137,7 @@ struct DataGenerationTests {
             #expect(a == (try task.sequences(n: 20, length: length, vocab: 7, seed: 9)))
             #expect(a != (try task.sequences(n: 20, length: length, vocab: 7, seed: 10)))
             var periods: Set<Int> = []
+            var reordered = 0  // recall sequences whose repeat is in another order
             for s in a {
                 #expect(s.count == task.sequenceLength(length))
                 #expect(s.allSatisfy { (0..<7).contains($0) })
@@ -160,13 +161,13 @@ struct DataGenerationTests {
                     let again = stride(from: 6, to: 12, by: 2).map { [s[$0], s[$0 + 1]] }
                     #expect(Set(pairs.map { $0[0] }).count == 3 && pairs.allSatisfy { $0[0] < 3 && $0[1] >= 3 })
                     #expect(again.sorted { $0[0] < $1[0] } == pairs.sorted { $0[0] < $1[0] })
-                    if again != pairs { periods.insert(1) }
+                    if again != pairs { reordered += 1 }
                 }
             }
             // The period varies, so no fixed offset finds the previous occurrence.
             if task == .periodic { #expect(periods.count >= 3) }
             // The repeat is shuffled: its order differs from the first half's in some sequences.
-            if task == .recall { #expect(periods == [1]) }
+            if task == .recall { #expect(reordered > 0) }
         }
         #expect(throws: CoreError.self) { try SequenceTask.periodic.sequences(n: 1, length: 3, vocab: 5, seed: 0) }
         #expect(throws: CoreError.self) { try SequenceTask.periodic.sequences(n: 1, length: 8, vocab: 1, seed: 0) }

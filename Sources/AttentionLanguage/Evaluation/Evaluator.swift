@@ -172,8 +172,7 @@ final class Evaluator {
     /// the name's interned id), not by the name's text.
     @inline(__always)
     func lookup(_ name: ResolvedName, at range: SourceRange) throws(LangError) -> Value {
-        if let slot = name.slot, let v = frame.pointer.pointee.slots[slot] { return v }
-        if let v = globalBindings.pointee[id: name.id] { return v }
+        if let v = binding(name) { return v }
         return try lookupBuiltin(name.text, at: range)
     }
 

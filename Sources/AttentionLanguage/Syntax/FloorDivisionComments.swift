@@ -1,9 +1,9 @@
-/// A `//` comment: where it is, its text after the slashes, and whether it directly
-/// follows an operand on its line (`x = 7 // 2`, not a comment on a line of its own).
+/// A `//` comment that directly follows an operand on its line (`x = 7 // 2`, not a comment
+/// on a line of its own; the lexer keeps only these): where it is, and its text after the
+/// slashes.
 struct LineComment: Sendable {
     let range: SourceRange
     let text: String
-    let followsOperand: Bool
 }
 
 /// Python's floor division `a // b` is a comment here, so `x = 7 // 2` silently binds 7.
@@ -20,11 +20,10 @@ enum FloorDivisionComments {
     /// whether a name is bound outside the cell (a builtin or a notebook binding).
     static func first(in source: SourceText, isKnown: (String) -> Bool) -> LineComment? {
         guard let (tokens, comments) = try? Lexer.tokenizeWithComments(source) else { return nil }
-        let candidates = comments.filter(\.followsOperand)
-        guard !candidates.isEmpty else { return nil }
+        guard !comments.isEmpty else { return nil }
         var cellNames: Set<String> = []
         for token in tokens { if case .identifier(let name) = token.kind { cellNames.insert(name) } }
-        return candidates.first { comment in
+        return comments.first { comment in
             guard let names = operandNames(comment.text) else { return false }
             return names.allSatisfy { cellNames.contains($0) || isKnown($0) }
         }

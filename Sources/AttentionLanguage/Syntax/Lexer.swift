@@ -51,7 +51,7 @@ struct Lexer {
                 // Only a comment after an operand can read as floor division; building the
                 // text of every comment was most of the cost of a short cell.
                 if ch == "/", operandEndsHere(line: start.location.line) {
-                    comments.append(LineComment(range: range(from: start), text: String(chars[(start.offset + 2)..<index]), followsOperand: true))
+                    comments.append(LineComment(range: range(from: start), text: String(chars[(start.offset + 2)..<index])))
                 }
                 continue
             }
