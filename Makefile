@@ -84,8 +84,14 @@ bench-interp: setup
 # Not part of `make test` (about two minutes): trains a 2-layer attention-only model on
 # associative recall until an induction head forms, and asserts its score
 # (scripts/induction_head.attn). `make test` keeps the small induction tests.
+# It saves the model that lesson 6 loads (notebooks/src/induction-head.safetensors) and says
+# whether it is bitwise the one committed.
 induction: release
+	@mkdir -p .build && cp notebooks/src/induction-head.safetensors .build/induction-head.committed.safetensors
 	$(RELEASE_BIN) run scripts/induction_head.attn
+	@if cmp -s notebooks/src/induction-head.safetensors .build/induction-head.committed.safetensors; then \
+		echo "induction: the trained model is bitwise the committed notebooks/src/induction-head.safetensors"; \
+	else echo "induction: the trained model differs from the committed one; run notebooks/src/build_notebooks.py to ship it"; fi
 
 # A class on a real JupyterHub (PyPI) with Debian's configurable-http-proxy, on loopback:
 # STUDENTS simulated students start their servers and run a lesson at once, with the

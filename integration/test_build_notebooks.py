@@ -138,3 +138,24 @@ def test_the_template_is_valid_json_notebook(tmp_path, venv_env):
     assert proc.returncode == 0, describe(proc)
     data = json.loads((tmp_path / "01-scaled-weights.ipynb").read_text())
     nbformat.validate(nbformat.from_dict(data))
+
+
+def test_a_file_the_notebook_loads_goes_with_it(tmp_path, venv_env):
+    """`load("w.safetensors")` of a file beside the source (a model shipped pre-trained):
+    the file is copied next to the notebook and into the course's assignment (nbgrader
+    releases it and copies it back over every submission), and --check notices a stale copy.
+    A name the source only saves and loads again, with no such file beside it, is left alone."""
+    src, out, course = tmp_path / "src", tmp_path / "out", tmp_path / "course"
+    src.mkdir()
+    (src / "01-uses-a-model.md").write_text(
+        '%% code\nlet m = load("w.safetensors")\nsave(m, "mine.safetensors")\nload("mine.safetensors")\n')
+    (src / "w.safetensors").write_bytes(b"weights v1")
+    proc = build(venv_env, src, "--assignment", "week2", "--out", out, "--course", course)
+    assert proc.returncode == 0, describe(proc)
+    assert (out / "w.safetensors").read_bytes() == b"weights v1"
+    assert (course / "source" / "week2" / "w.safetensors").read_bytes() == b"weights v1"
+    assert not (out / "mine.safetensors").exists()
+    assert build(venv_env, src, "--assignment", "week2", "--out", out, "--check").returncode == 0
+    (src / "w.safetensors").write_bytes(b"weights v2")
+    proc = build(venv_env, src, "--assignment", "week2", "--out", out, "--check")
+    assert proc.returncode == 1 and "w.safetensors" in proc.stderr, describe(proc)

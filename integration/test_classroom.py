@@ -33,12 +33,12 @@ def hub_processes() -> list[str]:
 def test_two_students_on_jupyterhub_all_get_the_right_outputs(attention_kernelspec, tmp_path, venv_env):
     before = hub_processes()
     out = tmp_path / "classroom.json"
-    done = subprocess.run([sys.executable, str(ROOT / "scripts" / "classroom.py"), "--students", "1", "2",
+    # One class size, one hub: the sweep over sizes is tested below without hubs.
+    done = subprocess.run([sys.executable, str(ROOT / "scripts" / "classroom.py"), "--students", "2",
                            "--p99-limit", "60", "--kernels", "attention", "--json", str(out)],
                           env=venv_env, capture_output=True, text=True, timeout=580)
     assert done.returncode == 0, done.stdout + done.stderr
-    [small, run] = json.loads(out.read_text())
-    assert small["students"] == 1 and small["correct"] == 1, small["failures"]
+    [run] = json.loads(out.read_text())
     assert "attention: largest class run with p99 <= 60 s and every output right: 2" in done.stdout, done.stdout
     assert run["kernel"] == "attention" and run["students"] == 2 and run["correct"] == 2, run["failures"]
     assert run["cells"] == 2 * 5

@@ -10,7 +10,7 @@ from jupyter_client.manager import start_new_kernel
 
 from kernel_helpers import execute
 from lesson_cells import cells, mutants
-from notebook_helpers import SOURCE_DIR, SOURCES
+from notebook_helpers import NOTEBOOK_DIR, SOURCE_DIR, SOURCES
 
 pytestmark = pytest.mark.usefixtures("attention_kernelspec")
 
@@ -45,7 +45,8 @@ def test_wrong_answers_fail_their_tests(source):
     for m in MUTANTS:
         if m.notebook == source.stem:
             by_exercise.setdefault(m.grade_id, []).append(m)
-    km, kc = start_new_kernel(kernel_name="attention", startup_timeout=60)
+    # In the notebooks' folder, as Jupyter starts it: lesson 6 loads the model shipped there.
+    km, kc = start_new_kernel(kernel_name="attention", startup_timeout=60, cwd=str(NOTEBOOK_DIR))
     missed, tried = [], 0
     try:
         for i, cell in enumerate(lesson):

@@ -40,6 +40,10 @@ this folder). A source that cannot be built, a folder without sources, or a `.md
 that is not named `NN-name.md` (other than README.md) stops the build with exit code 2
 and a message naming the file and line; nothing is written then.
 
+A file that a source's cells `load("name.safetensors")` by a literal name and that sits
+beside the source (a model shipped pre-trained) is copied next to the notebook, in the
+output folder and in the course's assignment folder; `--check` compares it too.
+
 Without `--assignment`, notebook NN is assignment `lessonN` (cell ids `lessonN-cellNNN`);
 with it, every notebook belongs to that assignment (cell ids `NAME-NN-cellNNN`).
 The output is deterministic: no outputs, no execution counts, nbformat 4.5, keys sorted
@@ -78,6 +82,10 @@ ALL_OR_NOTHING = re.compile(r"^\s*(assert|expect_close|expect_shape)\(")
 # ... or, marked `partial`, the score: nbgrader reads a numeric execute_result as the
 # points earned, *raises* (failing the submission) above the cell's points and gives FULL
 # points below 0, hence the clamp to [0, POINTS].
+# A file a notebook reads: `load("name.safetensors")` with a literal name. When that file
+# sits beside the source (a model shipped pre-trained, with the script that makes it), it
+# is copied wherever the notebook goes, so that the notebook finds it in its own folder.
+LOADED_FILE = re.compile(r'\bload\(\s*"([^"/\\]+)"\s*\)')
 PARTIAL = re.compile(r"^\s*min\(\[\s*max\(\[(?P<score>.+),\s*0\s*\]\)\s*,\s*(?P<points>[0-9.]+)\s*\]\)\s*$")
 
 
@@ -211,6 +219,12 @@ def build(path, id_prefix):
     return buf.getvalue()
 
 
+def data_files(path):
+    """The files beside `path` that its cells `load`, in order of first use."""
+    names = dict.fromkeys(LOADED_FILE.findall(path.read_text(encoding="utf-8")))
+    return [path.parent / name for name in names if (path.parent / name).is_file()]
+
+
 def discover(paths):
     """The `NN-*.md` sources of the folders (or files) given, in name order."""
     found = []
@@ -268,7 +282,7 @@ def main(argv=None):
             number = int(path.name[:2])
             assignment = args.assignment or f"lesson{number}"
             prefix = f"{args.assignment}-{path.name[:2]}" if args.assignment else f"lesson{number}"
-            built.append((path.stem, assignment, build(path, prefix)))
+            built.append((path.stem, assignment, build(path, prefix), data_files(path)))
     except SourceError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
@@ -277,23 +291,30 @@ def main(argv=None):
         return 2
 
     stale = []
-    for stem, assignment, text in built:
+    for stem, assignment, text, files in built:
         if out is not None:
             target = out / f"{stem}.ipynb"
             if args.check:
                 if not target.exists() or target.read_text(encoding="utf-8") != text:
                     stale.append(target.name)
+                stale += [f.name for f in files if not (out / f.name).is_file() or (out / f.name).read_bytes() != f.read_bytes()]
             else:
                 out.mkdir(parents=True, exist_ok=True)
                 target.write_text(text, encoding="utf-8")
+                for f in files:
+                    (out / f.name).write_bytes(f.read_bytes())
         if args.course:
+            # nbgrader copies every file of source/ASSIGNMENT into the release, and back over
+            # each submission before autograding: a student cannot lose or alter the file.
             course = pathlib.Path(args.course) / "source" / assignment
             course.mkdir(parents=True, exist_ok=True)
             (course / f"{stem}.ipynb").write_text(text, encoding="utf-8")
+            for f in files:
+                (course / f.name).write_bytes(f.read_bytes())
     if stale:
         print("out of date (run notebooks/src/build_notebooks.py): " + ", ".join(stale), file=sys.stderr)
         return 1
-    names = ", ".join(f"{stem} ({assignment})" for stem, assignment, _ in built)
+    names = ", ".join(f"{stem} ({assignment})" for stem, assignment, _, _ in built)
     if not args.check:
         print(f"built {len(built)} notebook(s): {names}")
     return 0
