@@ -53,8 +53,12 @@ test-swift: setup
 	swift build --build-tests
 	JUPYTER_PYTHON=$(PY) swift test --skip-build
 
+# Two at a time (pytest-xdist, a test file per worker: the machine's two cores; most tests
+# wait on a kernel or a Jupyter process half the time), then, alone, the files marked
+# `serial` (interrupt deadlines, time ratios against ipykernel, floods).
 test-jupyter: setup-test install-debug
-	$(PY) -m pytest integration -q
+	$(PY) -m pytest integration -q -n 2 --dist loadfile -m "not serial"
+	$(PY) -m pytest integration -q -m serial
 
 # Not part of `make test`: kernel start, round trips, memory, notebooks and multi_head
 # against ipykernel and numpy, and student loops against CPython (bench/run_bench.py);

@@ -103,9 +103,21 @@ def pytest_collection_modifyitems(config, items):
 # --- no skips allowed ---------------------------------------------------------------
 
 _skipped: list[str] = []
+# Lines a test asks to show in the run's summary (`record_property("summary", line)`): a
+# test's own printing is not shown when pytest-xdist runs it in a worker, its reports are.
+_summaries: list[str] = []
+
+
+def pytest_configure(config):
+    config.addinivalue_line(
+        "markers",
+        "serial: measures time or deadlines; `make test` runs these after the others, alone "
+        "(the rest run two at a time with pytest-xdist)")
 
 
 def pytest_runtest_logreport(report):
+    if report.when == "call":  # the teardown report carries the same properties again
+        _summaries.extend(value for name, value in report.user_properties if name == "summary")
     if report.skipped:
         reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
         context = getattr(report, "context", None)  # pytest subtests
@@ -119,6 +131,8 @@ def pytest_sessionfinish(session, exitstatus):
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    for line in _summaries:
+        terminalreporter.write_line(line)
     if _skipped:
         terminalreporter.section("skipped tests are failures here", sep="=", red=True, bold=True)
         for line in _skipped:

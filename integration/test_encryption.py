@@ -29,7 +29,8 @@ import test_kernel_integration as plain_tests
 from conftest import KERNEL_NAME, fresh_history_env
 from kernel_helpers import execute
 
-pytestmark = pytest.mark.usefixtures("attention_kernelspec")
+# serial: deadlines and timings, run alone after the rest (conftest.py)
+pytestmark = [pytest.mark.usefixtures("attention_kernelspec"), pytest.mark.serial]
 
 def start(**kwargs):
     return start_new_kernel(kernel_name=KERNEL_NAME, startup_timeout=60, **kwargs)

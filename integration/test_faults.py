@@ -24,7 +24,8 @@ from jupyter_client.session import Session
 
 from kernel_helpers import ATTENTION, SNIPPETS as S, execute, iopub_until_idle, shell_reply, wait_for_busy
 
-pytestmark = pytest.mark.usefixtures("attention_kernelspec")
+# serial: deadlines and timings, run alone after the rest (conftest.py)
+pytestmark = [pytest.mark.usefixtures("attention_kernelspec"), pytest.mark.serial]
 
 IS_ATTENTION = S is ATTENTION
 DELIM = b"<IDS|MSG>"

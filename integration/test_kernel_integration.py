@@ -23,7 +23,8 @@ IS_ATTENTION = S is ATTENTION
 INTERRUPT_DEADLINE = float(os.environ.get("ATTENTION_INTERRUPT_DEADLINE", "2.0"))  # seconds; spec says ~1 s
 ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 
-pytestmark = pytest.mark.usefixtures("attention_kernelspec")
+# serial: deadlines and timings, run alone after the rest (conftest.py)
+pytestmark = [pytest.mark.usefixtures("attention_kernelspec"), pytest.mark.serial]
 
 
 @pytest.fixture

@@ -71,11 +71,11 @@ def test_wrong_answers_fail_their_tests(source):
     assert not missed, f"wrong answers that pass their tests: {missed}"
 
 
-def test_print_count(capsys):
-    """Runs last in this file: the count over the lessons tested above."""
+def test_print_count(record_property):
+    """Runs last in this file (`make test` keeps a file in one worker): the count over the
+    lessons tested above, shown in the run's summary (conftest.py)."""
     tried = sum(t for t, _ in RESULTS.values())
     caught = sum(c for _, c in RESULTS.values())
-    with capsys.disabled():
-        print(f"\nmutation test: {caught} of {tried} wrong answers caught, over {len(RESULTS)} lessons "
-              f"({len(MUTANTS)} listed in notebooks/src/mutations.txt)")
+    record_property("summary", f"mutation test: {caught} of {tried} wrong answers caught, over {len(RESULTS)} lessons "
+                               f"({len(MUTANTS)} listed in notebooks/src/mutations.txt)")
     assert len(RESULTS) == len(SOURCES) and caught == tried == len(MUTANTS)

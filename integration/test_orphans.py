@@ -23,7 +23,8 @@ from jupyter_client import BlockingKernelClient
 
 from kernel_helpers import SNIPPETS, execute, wait_for_busy
 
-pytestmark = pytest.mark.usefixtures("attention_kernelspec")
+# serial: deadlines and timings, run alone after the rest (conftest.py)
+pytestmark = [pytest.mark.usefixtures("attention_kernelspec"), pytest.mark.serial]
 
 GONE_WITHIN = 5.0  # seconds; the kernel checks twice a second
 

@@ -29,7 +29,8 @@ from kernel_helpers import execute, iopub_until_idle, messages_until, shell_repl
 from notebook_helpers import ROOT
 from test_nbconvert import make_notebook, nbconvert
 
-pytestmark = pytest.mark.usefixtures("attention_kernelspec")
+# serial: deadlines and timings, run alone after the rest (conftest.py)
+pytestmark = [pytest.mark.usefixtures("attention_kernelspec"), pytest.mark.serial]
 
 BUDGET_NOTE = "[output truncated: this cell printed more than 1000000 bytes"
 DEFAULT_BUDGET = 1_000_000
