@@ -94,6 +94,56 @@ import Testing
         for cells in programs { expectSameOnBothTiers(cells) }
     }
 
+    /// What the register machine does its own way gives the general path's transcript too:
+    /// `&&`/`||` chains compiled to jumps, constants on either side (and both), `continue` and
+    /// `break` in nested loops, `return` from inside loops, frames that outgrow the machine's
+    /// first stack, and a recursion deeper than the machine holds.
+    @Test func machineProgramsGiveTheSameTranscriptOnBothTiers() {
+        let logic = ["a < b || c < d && e > f", "!(a < b) && c < d || e > f", "a < b && !(c < d || e > f) || a == f",
+                     "true && a < b", "false || !(c >= d)", "a != b && b != c && c != d || false", "!true || !(a <= 2)"]
+        var cells: [String] = []
+        for (k, test) in logic.enumerated() {
+            cells.append("func l\(k)(a, b, c, d, e, f) {\n if \(test) { return 1 }\n return 0\n}\n"
+                + "t = 0\nfor i in 0..<64 { t = t * 2 + l\(k)(i % 2, i % 3, i % 5, i % 7, i % 4, i % 6) }\nt")
+        }
+        let programs: [[String]] = [
+            cells,
+            ["func k(x) = 2 + 3 * 4 - x / 2 + (1 - 7) % 4\nk(3)", "func kk(x) {\n if 2 < x { return -2 }\n if 1 < 2 && 3 >= x { return 1 % 0 }\n return -x\n}\nkk(5) * 100 + kk(1) + kk(4)"],
+            ["""
+            func nest(n) {
+                t = 0
+                for i in 0..<n {
+                    if i == 3 { continue }
+                    j = 0
+                    while true {
+                        j = j + 1
+                        if j > i { break }
+                        if j % 2 == 0 { continue }
+                        for m in j..<i { if m > 5 { break }
+                         t = t + m }
+                    }
+                    if t > 200 { return t + i / 1000 }
+                }
+                return -t
+            }
+            nest(4) * 1000 + nest(40)
+            """],
+            // Many locals and temporaries at a depth of 150: more than the first numeric stack.
+            ["func wide(n) {\n a = n + 1\n b = a * 2\n c = b - a\n d = c * c\n e = d % 7\n if n == 0 { return e }\n return wide(n - 1) + a + b + c + d + e + (a + (b + (c + (d + e))))\n}\nwide(150)"],
+            // A recursion 3,000 deep (the general path's stack guard decides beyond the
+            // machine's own limit: `theDepthLimitIsTheSameOnBothTiers`).
+            ["func down(n) {\n if n == 0 { return 0 }\n return down(n - 1) + 1\n}\ndown(3000)"],
+        ]
+        for cells in programs { expectSameOnBothTiers(cells, limits: Limits(maxCallDepth: 5_000)) }
+        // Each of them ran on the machine (else the comparison above proves nothing).
+        let session = Session(limits: Limits(maxCallDepth: 5_000))
+        for cell in programs.joined() { _ = session.run(cell, host: RecordingHost()) }
+        for name in (0..<logic.count).map({ "l\($0)" }) + ["k", "kk", "nest", "wide", "down"] {
+            #expect(function(session, name)?.numericBody != nil, "\(name)")
+            #expect(function(session, name)?.isNumericEnabled == true, "\(name)")
+        }
+    }
+
     /// The call-depth limit ends a numeric recursion with the general path's LimitError, its
     /// function and every caller line.
     @Test func theDepthLimitIsTheSameOnBothTiers() {
@@ -194,5 +244,26 @@ import Testing
         #expect(result.diagnostic?.function == "spin")
         #expect(result.diagnostic?.location?.line == 2)
         if case .number(let d)? = session.run("spin(-5)", host: RecordingHost()).value { #expect(d == -5) } else { Issue.record("no number") }
+    }
+
+    /// An interrupt two numeric calls deep carries the same function, location and callers on
+    /// both tiers (the machine decorates the error with each call it leaves).
+    @Test func anInterruptInsideNestedNumericCallsHasTheGeneralCallers() throws {
+        func interrupted(tier: Bool) -> String {
+            var limits = Limits()
+            limits.numericTier = tier
+            let session = Session(limits: limits)
+            _ = session.run("func spin(n) {\n while n >= 0 { n = n + 1 }\n return n\n}\nfunc middle(x) = spin(x) + 1\nfunc outer(x) = 2 * middle(x)", host: RecordingHost())
+            Thread.detachNewThread {
+                Thread.sleep(forTimeInterval: 0.2)
+                session.interrupt()
+            }
+            let d = session.run("outer(0)", host: RecordingHost()).diagnostic
+            // The line: where in it the general path polls differs (it polls between statements too).
+            return d.map { "\($0.kind) line \($0.location?.line ?? 0) in \($0.function ?? "-") from \($0.callers)" } ?? "no error"
+        }
+        let numeric = interrupted(tier: true)
+        #expect(numeric.contains("interrupted"))
+        #expect(numeric == interrupted(tier: false))
     }
 }

@@ -26,12 +26,16 @@ import Testing
 
     /// When the big stack is refused the smaller one serves: cells run, and recursion deeper
     /// than the smaller stack allows ends in the stack guard's LimitError, not a crash.
+    /// (`abs` keeps `down` on the general path: a function of numbers alone runs on the
+    /// numeric machine, whose calls take no native stack, and goes as deep as the limit.)
     @Test func aRefusedStackFallsBackToTheSmallerOne() {
         let session = Session(limits: Limits(maxCallDepth: 5_000), evaluationStackSizes: [1 << 50, 4 << 20])
         #expect(session.run("x = 41\nx + 1", host: RecordingHost()).resultBundle?.plainText == "42")
-        let deep = session.run("func down(n) {\n  if n == 0 { return 0 }\n  return down(n - 1) + 1\n}\ndown(4000)", host: RecordingHost())
+        let deep = session.run("func down(n) {\n  if n == 0 { return 0 }\n  return down(n - 1) + abs(1)\n}\ndown(4000)", host: RecordingHost())
         #expect(deep.diagnostic?.kind == .limitError, "\(String(describing: deep.diagnostic?.rendered))")
         #expect(session.boundNames == ["down", "x"])
+        let numeric = session.run("func count(n) {\n  if n == 0 { return 0 }\n  return count(n - 1) + 1\n}\ncount(4000)", host: RecordingHost())
+        #expect(numeric.resultBundle?.plainText == "4000", "\(String(describing: numeric.diagnostic?.rendered))")
     }
 
     @Test func resultIsTheLastExpressionUnlessNil() {

@@ -80,12 +80,13 @@ final class Evaluator {
         var retired: [UserFunction] = []
         /// See `holdError`.
         var heldError: LangError?
-        /// The frames of the running numeric calls (see `NumericExit`).
-        var numbers = NumberStack()
 
         init() { slots = stack.push(0).frame }
     }
     private let frame = UncheckedBox(FrameState())
+    /// The numeric machine's stacks (see `runMachine`).
+    private let numericBox = UncheckedBox(NumericStacks())
+    var numericStacks: UnsafeMutablePointer<NumericStacks> { numericBox.pointer }
     /// `globals.values`, reached without an accessor call (the evaluator holds `globals`).
     private let globalBindings: UnsafeMutablePointer<Bindings>
     /// Bounds stack use whatever the configured call and nesting limits.
@@ -106,7 +107,7 @@ final class Evaluator {
 
     deinit {
         frame.pointer.pointee.stack.deallocate()
-        frame.pointer.pointee.numbers.deallocate()
+        numericBox.pointer.pointee.deallocate()
     }
 
     /// Runs `body` with its outputs going to `capture` instead of the cell's host.
@@ -188,6 +189,9 @@ final class Evaluator {
     /// The number the session binds to the name with this id, or nil (numeric code bails:
     /// anything else is the general lookup's to read).
     @inline(__always)
+    /// Changes whenever a name is bound to a function or stops being one (call-site caches).
+    var functionVersion: Int { globalBindings.pointee.functionVersion }
+
     func globalNumber(id: Int) -> Double? {
         if case .number(let d)? = globalBindings.pointee[id: id] { return d }
         return nil
@@ -522,8 +526,8 @@ final class Evaluator {
             if state.pointee.callDepth == 0, !state.pointee.retired.isEmpty { state.pointee.retired.removeAll() }
         }
         do {
-            if let body = function.numericBody, function.isNumericEnabled, limits.numericTier,
-                let value = try runNumeric(function, body, slots)
+            if let program = function.numericBody, function.isNumericEnabled, limits.numericTier,
+                let value = try runNumeric(function, program, slots)
             {
                 return .number(value)
             }
@@ -683,16 +687,16 @@ extension Evaluator {
     /// The numeric version of a call whose frame `slots` holds its arguments: its value, or nil
     /// when an argument is not a number or the run bailed (see `NumericExit`), and the general
     /// version runs instead. A function whose run bailed is not tried again.
-    fileprivate func runNumeric(_ function: UserFunction, _ body: NumberCode, _ slots: UnsafeMutablePointer<Value?>) throws(LangError) -> Double? {
-        let state = frame.pointer
-        let (numbers, mark) = state.pointee.numbers.push(function.numericFrameSize)
-        defer { state.pointee.numbers.pop(to: mark) }
-        for k in 0..<function.parameterCount {
+    fileprivate func runNumeric(_ function: UserFunction, _ program: NumericProgram, _ slots: UnsafeMutablePointer<Value?>) throws(LangError) -> Double? {
+        let stacks = numericStacks
+        stacks.pointee.reserveNumbers(program.frameSize)
+        let numbers = stacks.pointee.numbers
+        for k in 0..<program.parameterCount {
             guard case .number(let d)? = slots[k] else { return nil }
             numbers[k] = d
         }
         do {
-            return try body(self, numbers)
+            return try runMachine(program)
         } catch {
             switch error {
             case .raised: throw takeError()
@@ -703,32 +707,6 @@ extension Evaluator {
         }
     }
 
-    /// A call from numeric code: the callee's numeric version with a numeric frame, in the
-    /// general positional call's order (frame, arguments, interrupt, depth) and with its
-    /// errors (`callUser`, `run`); a bail when the callee has no numeric version.
-    @inline(__always)
-    func callNumeric<Arguments: NumberArguments>(
-        _ function: UserFunction, _ arguments: Arguments, from caller: UnsafeMutablePointer<Double>, at range: SourceRange, calleeRange: SourceRange
-    ) throws(NumericExit) -> Double {
-        guard let body = function.numericBody, function.isNumericEnabled else { throw .bail }
-        let state = frame.pointer
-        let (slots, mark) = state.pointee.numbers.push(function.numericFrameSize)
-        defer { state.pointee.numbers.pop(to: mark) }
-        try arguments.evaluate(into: slots, self, caller)
-        try checkNumericInterrupt(at: range)
-        guard state.pointee.callDepth < limits.maxCallDepth else {
-            throw raise(LangError(.callsTooDeep(limit: limits.maxCallDepth, function: function.name), at: calleeRange))
-        }
-        state.pointee.callDepth += 1
-        defer { state.pointee.callDepth -= 1 }
-        do {
-            return try body(self, slots)
-        } catch {
-            if case .raised = error { decorateHeldError(function, caller: calleeRange.start) }
-            throw error
-        }
-    }
-
     /// Sets an error aside for numeric code to throw (see `NumericExit.raised`).
     func raise(_ error: LangError) -> NumericExit {
         holdError(error)
@@ -736,12 +714,12 @@ extension Evaluator {
     }
 
     /// What `run` adds to an error leaving a call, added to the error set aside.
-    private func decorateHeldError(_ function: UserFunction, caller: SourceLocation) {
+    func decorateHeldError(name: String, source: SourceText, caller: SourceLocation) {
         guard var error = frame.pointer.pointee.heldError else { return }
         frame.pointer.pointee.heldError = nil
         if error.source == nil {
-            error.source = function.declaration.source
-            error.function = function.name
+            error.source = source
+            error.function = name
         }
         error.callers.append(caller)
         frame.pointer.pointee.heldError = error

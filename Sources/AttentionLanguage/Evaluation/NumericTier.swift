@@ -1,40 +1,41 @@
 /// The numeric tier: a second compiled version of a user function whose body computes only
-/// with numbers, running on unboxed `Double`s.
+/// with numbers, run by a small register machine over unboxed `Double`s.
 ///
 /// The general closures pass every value as a 32-byte `Value` and switch on its case at
-/// every operator, every condition and every call (a call of `fib` paid a frame of `Value?`
-/// slots, a boxed return and a dozen kind checks). When a function's body uses only number
+/// every operator, every condition and every call. When a function's body uses only number
 /// literals, its parameters and locals, globals that hold numbers, `+ - * / %`, unary `-`,
 /// comparisons, `&&`/`||`/`!`, `if`/`else`, `while`, `for` over `lo..<hi`, `break`,
 /// `continue`, `return` of a number and calls of global functions with positional arguments,
-/// `NumericCompiler` compiles a version whose closures take and return `Double` and `Bool`,
-/// with the call's locals in a frame of `Double`s (`NumberStack`). A call from it to a global
-/// function goes through the call site's cache (`Evaluator.cachedCallee`, the same version
-/// guard as the general path) straight to the callee's numeric version.
+/// `NumericCompiler` compiles it to a `NumericProgram`: instructions over the slots of a
+/// frame of `Double`s (the function's locals, then temporaries), run by
+/// `Evaluator.runMachine`. As in CPython, a call from numeric code to numeric code does not
+/// recurse on the native stack: the machine pushes the callee's frame and activation on its
+/// own stacks and jumps, so a call costs a few loads and stores, with no closure, no
+/// reference counting and no stack probe.
 ///
 /// Guards, in the spirit of CPython 3.11's specialising interpreter:
 /// - Entry (`Evaluator.run`): every argument is a number, else the general version runs
 ///   before anything was executed.
 /// - Everything the tier does not decide itself (a callee that has no numeric version or is
 ///   not a user function, a global that is not a number, a range bound that is not whole,
-///   falling off the end of the body, which returns nil) ends the numeric run with
-///   `NumericExit.bail`, back to the outermost numeric call, whose general version then runs
-///   from the start with the same arguments. Numeric code has no side effect (it binds only
-///   its own frame's locals, prints nothing, calls no builtin), so running it again is
-///   unobservable, and the general version raises whatever error or result the case gives,
-///   with its message and location. A function that bailed is not tried again
-///   (`NumericFunction.isEnabled`), so a bail costs one extra run at most.
-/// - Interrupts, the call-depth limit and the stack guard are checked where the general
-///   path checks them for calls and loops, and raise the same errors, decorated with the
-///   same function, source and "called from" lines.
+///   falling off the end of the body, which returns nil, a recursion deeper than the
+///   machine's own stacks hold) ends the machine's run with `NumericExit.bail`, and the
+///   general version of the function the run started in runs from the start with the same
+///   arguments. Numeric code has no side effect (it binds only its own frame's locals,
+///   prints nothing, calls no builtin), so running it again is unobservable, and the general
+///   version raises whatever error or result the case gives, with its message and location.
+///   A function that bailed is not tried again (`UserFunction.isNumericEnabled`), so a bail
+///   costs one extra run at most.
+/// - Interrupts and the call-depth limit are checked where the general path checks them for
+///   calls and loops, and raise the same errors, decorated with the same function, source
+///   and "called from" lines.
 ///
 /// Which reads are allowed is decided when compiling: a local is read only where every path
 /// has assigned it (a parameter always has), since the general path reads an unbound local
 /// from the session instead. The results are the general path's bit for bit: the same
 /// `Double` operations (`Evaluator.numbers`) in the same order.
 ///
-/// One byte: an error raised waits in the evaluator (`Evaluator.raise`), so the numeric
-/// closures' error slot costs nothing on the path that does not throw.
+/// One byte: an error raised waits in the evaluator (`Evaluator.raise`).
 enum NumericExit: Error {
     /// An error the general path raises at the same point (interrupt, limits), waiting in
     /// the evaluator (`Evaluator.raise`, `takeError`).
@@ -43,99 +44,133 @@ enum NumericExit: Error {
     case bail
 }
 
-/// A numeric expression: its value, given the running numeric call's frame.
-typealias NumberCode = @Sendable (Evaluator, UnsafeMutablePointer<Double>) throws(NumericExit) -> Double
-/// A condition of the numeric tier.
-typealias ConditionCode = @Sendable (Evaluator, UnsafeMutablePointer<Double>) throws(NumericExit) -> Bool
-/// A numeric statement or block; a `return` leaves its value in the frame's last slot.
-typealias NumberBlock = @Sendable (Evaluator, UnsafeMutablePointer<Double>) throws(NumericExit) -> Flow
-
-/// A function's numeric version (see `NumericExit`), as the compiler makes it; the user
-/// function keeps its parts (`UserFunction.numericBody`).
-struct NumericFunction: Sendable {
-    let body: NumberCode
-    /// The slots of a numeric frame: the function's locals, then the return value.
-    let frameSize: Int
+/// What a numeric instruction does. `a`, `b` and `c` name frame slots unless the case says
+/// otherwise; `k` is the instruction's constant. Binary operators come in three operand
+/// forms: two slots (`SS`), a slot and the constant (`SK`), the constant and a slot (`KS`),
+/// so an operand is read without a test of its kind.
+enum NumericOp: UInt8 {
+    /// c = a + b (and the forms with the constant); the other operators likewise.
+    case addSS, addSK, addKS, subtractSS, subtractSK, subtractKS, multiplySS, multiplySK, multiplyKS
+    case divideSS, divideSK, divideKS, moduloSS, moduloSK, moduloKS
+    /// c = -a
+    case negate
+    /// c = a
+    case move
+    /// c = k
+    case constant
+    /// c = the session's number bound to the name with interned id a; bails when it is not a number.
+    case global
+    /// Jumps to c when `test` holds for a and b (or a and k); `Unless`: when it does not.
+    case jumpIfSS, jumpIfSK, jumpUnlessSS, jumpUnlessSK
+    /// Jumps to c.
+    case jump
+    /// Calls through call site a with the arguments in slots b, b + 1, …; the value goes to c.
+    case call
+    /// Returns a's value (`returnK`: k) to the caller's destination slot.
+    case returnSlot, returnConstant
+    /// Polls for an interrupt, reporting the loop at `ranges[a]`.
+    case poll
+    /// Starts `for … in a..<b`: both bounds whole (else bail) go to slots c (the counter) and
+    /// c + 1 (the end).
+    case forStart
+    /// If counter c < end c + 1, the loop variable a takes it; else jumps to b.
+    case forNext
+    /// Counter c + 1, then jumps to b.
+    case forStep
+    /// The body ended without `return`: the call's value is nil, which numeric code has not.
+    case bail
 }
 
-/// An operand of a numeric operator read in place (see `Operand`).
-enum NumberOperand: Sendable {
-    case slot(Int)
-    case constant(Double)
-    case code(NumberCode)
+/// `< <= > >= == !=` of a numeric jump.
+enum NumberTest: UInt8 {
+    case less, lessEqual, greater, greaterEqual, equal, notEqual
 
     @inline(__always)
-    func value(_ ev: Evaluator, _ frame: UnsafeMutablePointer<Double>) throws(NumericExit) -> Double {
+    func holds(_ a: Double, _ b: Double) -> Bool {
         switch self {
-        case .slot(let k): frame[k]
-        case .constant(let d): d
-        case .code(let code): try code(ev, frame)
+        case .less: a < b
+        case .lessEqual: a <= b
+        case .greater: a > b
+        case .greaterEqual: a >= b
+        case .equal: a == b
+        case .notEqual: a != b
+        }
+    }
+
+    /// The test with its operands swapped (`k < x` is `x > k`, NaN included).
+    var swapped: NumberTest {
+        switch self {
+        case .less: .greater
+        case .lessEqual: .greaterEqual
+        case .greater: .less
+        case .greaterEqual: .lessEqual
+        case .equal, .notEqual: self
         }
     }
 }
 
-/// `+ - * / %` as types, so that each operator gets a closure of its own (see
-/// `Compiler.binary`). The operations are `Evaluator.numbers`'.
-protocol NumberOperator: SendableMetatype {
-    static func apply(_ a: Double, _ b: Double) -> Double
+/// One instruction of a `NumericProgram` (24 bytes).
+struct NumericInstruction {
+    var op: NumericOp
+    var test: NumberTest = .less
+    var a: Int32 = 0
+    var b: Int32 = 0
+    var c: Int32 = 0
+    var k: Double = 0
 }
 
-/// `< <= > >= == !=` as types.
-protocol NumberComparison: SendableMetatype {
-    static func test(_ a: Double, _ b: Double) -> Bool
+/// A call in numeric code of the global function `target`, and what it found there last.
+struct NumericCallSite {
+    let target: ResolvedName
+    let arity: Int
+    /// The call (an interrupt before it) and the callee's name (the depth limit, "called from").
+    let range: SourceRange
+    let calleeRange: SourceRange
+    /// The same version guard as the general path's calls (`Evaluator.cachedCallee`).
+    var cache = CalleeCache()
+    /// The cached callee's numeric program, unretained: the cache holds the function, and
+    /// the function holds its program.
+    var program: Unmanaged<NumericProgram>?
 }
 
-enum NumberOperators {
-    enum Add: NumberOperator { @inline(__always) static func apply(_ a: Double, _ b: Double) -> Double { a + b } }
-    enum Subtract: NumberOperator { @inline(__always) static func apply(_ a: Double, _ b: Double) -> Double { a - b } }
-    enum Multiply: NumberOperator { @inline(__always) static func apply(_ a: Double, _ b: Double) -> Double { a * b } }
-    enum Divide: NumberOperator { @inline(__always) static func apply(_ a: Double, _ b: Double) -> Double { a / b } }
-    enum Modulo: NumberOperator { @inline(__always) static func apply(_ a: Double, _ b: Double) -> Double { a.flooredModulo(b) } }
-    enum Less: NumberComparison { @inline(__always) static func test(_ a: Double, _ b: Double) -> Bool { a < b } }
-    enum LessEqual: NumberComparison { @inline(__always) static func test(_ a: Double, _ b: Double) -> Bool { a <= b } }
-    enum Greater: NumberComparison { @inline(__always) static func test(_ a: Double, _ b: Double) -> Bool { a > b } }
-    enum GreaterEqual: NumberComparison { @inline(__always) static func test(_ a: Double, _ b: Double) -> Bool { a >= b } }
-    enum Equal: NumberComparison { @inline(__always) static func test(_ a: Double, _ b: Double) -> Bool { a == b } }
-    enum NotEqual: NumberComparison { @inline(__always) static func test(_ a: Double, _ b: Double) -> Bool { a != b } }
-}
+/// A function's numeric version: its instructions, call sites and frame size. The buffers
+/// never move, so the machine reads them through pointers without reference counting.
+/// Unchecked Sendable: the call sites' caches change only on the evaluation thread of the
+/// session that defined the function, one cell at a time (as `CalleeCacheBox`).
+final class NumericProgram: @unchecked Sendable {
+    let code: UnsafeMutablePointer<NumericInstruction>
+    let codeCount: Int
+    let sites: UnsafeMutablePointer<NumericCallSite>
+    let siteCount: Int
+    /// The loops' ranges, for an interrupt's location (`NumericOp.poll`).
+    let ranges: [SourceRange]
+    /// Slots of a frame: the locals (`FunctionDecl.localIDs`, parameters first), then
+    /// temporaries and loop counters.
+    let frameSize: Int
+    let parameterCount: Int
+    /// For errors raised inside it (`Evaluator.decorateHeldError`).
+    let name: String
+    let source: SourceText
 
-/// The arguments of a numeric call, evaluated into the callee's first slots (one type per
-/// common count, as `PositionalArguments`).
-protocol NumberArguments: Sendable {
-    var count: Int { get }
-    func evaluate(into slots: UnsafeMutablePointer<Double>, _ ev: Evaluator, _ frame: UnsafeMutablePointer<Double>) throws(NumericExit)
-}
-
-struct NoNumberArguments: NumberArguments {
-    var count: Int { 0 }
-    @inline(__always)
-    func evaluate(into slots: UnsafeMutablePointer<Double>, _ ev: Evaluator, _ frame: UnsafeMutablePointer<Double>) throws(NumericExit) {}
-}
-
-struct OneNumberArgument: NumberArguments {
-    let first: NumberOperand
-    var count: Int { 1 }
-    @inline(__always)
-    func evaluate(into slots: UnsafeMutablePointer<Double>, _ ev: Evaluator, _ frame: UnsafeMutablePointer<Double>) throws(NumericExit) {
-        slots[0] = try first.value(ev, frame)
+    init(code: [NumericInstruction], sites: [NumericCallSite], ranges: [SourceRange], frameSize: Int, declaration: FunctionDecl) {
+        self.code = .allocate(capacity: max(code.count, 1))
+        self.code.initialize(from: code, count: code.count)
+        self.codeCount = code.count
+        self.sites = .allocate(capacity: max(sites.count, 1))
+        self.sites.initialize(from: sites, count: sites.count)
+        self.siteCount = sites.count
+        self.ranges = ranges
+        self.frameSize = frameSize
+        self.parameterCount = declaration.parameters.count
+        self.name = declaration.name
+        self.source = declaration.source
     }
-}
 
-struct TwoNumberArguments: NumberArguments {
-    let first: NumberOperand, second: NumberOperand
-    var count: Int { 2 }
-    @inline(__always)
-    func evaluate(into slots: UnsafeMutablePointer<Double>, _ ev: Evaluator, _ frame: UnsafeMutablePointer<Double>) throws(NumericExit) {
-        slots[0] = try first.value(ev, frame)
-        slots[1] = try second.value(ev, frame)
-    }
-}
-
-struct NumberArgumentList: NumberArguments {
-    let operands: [NumberOperand]
-    var count: Int { operands.count }
-    func evaluate(into slots: UnsafeMutablePointer<Double>, _ ev: Evaluator, _ frame: UnsafeMutablePointer<Double>) throws(NumericExit) {
-        for k in operands.indices { slots[k] = try operands[k].value(ev, frame) }
+    deinit {
+        code.deinitialize(count: codeCount)
+        code.deallocate()
+        sites.deinitialize(count: siteCount)
+        sites.deallocate()
     }
 }
 
@@ -145,31 +180,48 @@ struct NumericCompiler {
     /// Why a body is left to the general version alone (never shown: it only stops compiling).
     struct Unsupported: Error {}
 
+    /// An operand read in place: a slot, or a constant carried by the instruction.
+    enum Operand {
+        case slot(Int32)
+        case constant(Double)
+    }
+
     /// The slot of each local name, by interned id (the function's `localIDs`, in order).
     private let slots: [Int: Int]
-    private let returnSlot: Int
-
     /// The compiling thread's stack, as the general compiler's (`Compiler.stackGuard`).
     private let stackGuard: StackGuard
 
+    private var code: [NumericInstruction] = []
+    private var sites: [NumericCallSite] = []
+    private var ranges: [SourceRange] = []
+    /// The first free temporary slot, and the most slots any point of the body used.
+    private var nextTemporary: Int
+    private var frameSize: Int
+    /// Per enclosing loop: where `continue` goes, and the jumps `break` left to patch.
+    private var loops: [(continueTarget: Int, breaks: [Int])] = []
+
     /// How deep expressions and statements may nest in a numeric version (a chain counts each
-    /// link: each nests one closure in the next). Deeper bodies are the general version's alone: numeric code checks the stack guard only at calls and loops, so
-    /// the stack one call's body can take between two checks must stay small.
+    /// link). Deeper or longer bodies are rare in students' code and are the general
+    /// version's alone, which keeps this compiler's own recursion small.
     static let maxNesting = 48
 
-    init(_ decl: FunctionDecl, stackGuard: StackGuard) {
+    private init(_ decl: FunctionDecl, stackGuard: StackGuard) {
         var slots: [Int: Int] = [:]
         for (slot, id) in decl.localIDs.enumerated() { slots[id] = slot }
         self.slots = slots
-        self.returnSlot = decl.localIDs.count
         self.stackGuard = stackGuard
+        self.nextTemporary = decl.localIDs.count
+        self.frameSize = decl.localIDs.count
     }
 
-    static func compile(_ decl: FunctionDecl, stackGuard: StackGuard) -> NumericFunction? {
-        let compiler = NumericCompiler(decl, stackGuard: stackGuard)
+    static func compile(_ decl: FunctionDecl, stackGuard: StackGuard) -> NumericProgram? {
+        var compiler = NumericCompiler(decl, stackGuard: stackGuard)
         do {
-            let body = try compiler.function(decl)
-            return NumericFunction(body: body, frameSize: compiler.returnSlot + 1)
+            var assigned = Assigned(0..<decl.parameters.count)
+            try compiler.block(decl.body, &assigned, 0)
+            compiler.emit(NumericInstruction(op: .bail))
+            guard compiler.code.count < Int(Int32.max), compiler.frameSize < Int(Int32.max) else { return nil }
+            return NumericProgram(code: compiler.code, sites: compiler.sites, ranges: compiler.ranges, frameSize: compiler.frameSize, declaration: decl)
         } catch {
             return nil
         }
@@ -185,163 +237,102 @@ struct NumericCompiler {
         return depth + 1
     }
 
-    private func function(_ decl: FunctionDecl) throws(Unsupported) -> NumberCode {
-        let d = 0
-        var assigned = Assigned(0..<decl.parameters.count)
-        let ret = returnSlot
-        if let last = decl.body.last, case .return(let e?, _) = last {
-            let head = Array(decl.body.dropLast())
-            if head.count == 1, case .if(let branches, nil, _) = head[0], branches.count == 1,
-                branches[0].body.count == 1, case .return(let early?, _) = branches[0].body[0]
-            {
-                // `if c { return a }` then `return b` (a recursion's base case): one closure.
-                let test = try condition(branches[0].condition, assigned, d)
-                let first = try number(early, assigned, d), second = try number(e, assigned, d)
-                return { ev, frame throws(NumericExit) in
-                    if try test(ev, frame) { return try first(ev, frame) }
-                    return try second(ev, frame)
-                }
-            }
-            if head.isEmpty { return try number(e, assigned, d) }
-            let run = try block(head, &assigned, d)
-            let tail = try number(e, assigned, d)
-            return { ev, frame throws(NumericExit) in
-                if case .returned = try run(ev, frame) { return frame[ret] }
-                return try tail(ev, frame)
-            }
-        }
-        let run = try block(decl.body, &assigned, d)
-        return { ev, frame throws(NumericExit) in
-            if case .returned = try run(ev, frame) { return frame[ret] }
-            throw .bail  // the body ends without `return`: the call's value is nil
-        }
+    // MARK: - Emitting
+
+    @discardableResult
+    private mutating func emit(_ instruction: NumericInstruction) -> Int {
+        code.append(instruction)
+        return code.count - 1
+    }
+
+    /// Points the jump at `index` (its `c`) to the next instruction.
+    private mutating func patch(_ index: Int) {
+        code[index].c = Int32(code.count)
+    }
+
+    private mutating func temporary() -> Int32 {
+        let slot = nextTemporary
+        nextTemporary += 1
+        frameSize = max(frameSize, nextTemporary)
+        return Int32(slot)
     }
 
     // MARK: - Statements
 
-    private func block(_ statements: [Stmt], _ assigned: inout Assigned, _ depth: Int) throws(Unsupported) -> NumberBlock {
+    private mutating func block(_ statements: [Stmt], _ assigned: inout Assigned, _ depth: Int) throws(Unsupported) {
         let d = try descend(depth)
-        var codes: [NumberBlockBox] = []
-        for s in statements { codes.append(NumberBlockBox(run: try statement(s, &assigned, d))) }
-        switch codes.count {
-        case 0: return { _, _ throws(NumericExit) in .normal }
-        case 1: return codes[0].run
-        case 2:
-            let first = codes[0].run, second = codes[1].run
-            return { ev, frame throws(NumericExit) in
-                let flow = try first(ev, frame)
-                guard case .normal = flow else { return flow }
-                return try second(ev, frame)
-            }
-        default:
-            let all = codes
-            return { ev, frame throws(NumericExit) in
-                for code in all {
-                    let flow = try code.run(ev, frame)
-                    if case .normal = flow { continue }
-                    return flow
-                }
-                return .normal
-            }
-        }
+        for s in statements { try statement(s, &assigned, d) }
     }
 
-    private func statement(_ statement: Stmt, _ assigned: inout Assigned, _ depth: Int) throws(Unsupported) -> NumberBlock {
+    private mutating func statement(_ statement: Stmt, _ assigned: inout Assigned, _ depth: Int) throws(Unsupported) {
         let d = try descend(depth)
+        let mark = nextTemporary
+        defer { nextTemporary = mark }
         switch statement {
         case .assign(let name, let value, _):
             guard let slot = slots[name.id] else { throw Unsupported() }
-            let code = try number(value, assigned, d)
+            try number(value, into: Int32(slot), assigned, d)
             assigned.insert(slot)
-            return { ev, frame throws(NumericExit) in
-                frame[slot] = try code(ev, frame)
-                return .normal
-            }
         case .return(let e?, _):
-            let code = try number(e, assigned, d), ret = returnSlot
-            return { ev, frame throws(NumericExit) in
-                frame[ret] = try code(ev, frame)
-                return .returned
+            switch try operand(e, assigned, d) {
+            case .slot(let s): emit(NumericInstruction(op: .returnSlot, a: s))
+            case .constant(let k): emit(NumericInstruction(op: .returnConstant, k: k))
             }
         case .break:
-            return { _, _ throws(NumericExit) in .breakLoop }
+            guard !loops.isEmpty else { throw Unsupported() }
+            loops[loops.count - 1].breaks.append(emit(NumericInstruction(op: .jump)))
         case .continue:
-            return { _, _ throws(NumericExit) in .continueLoop }
+            guard let loop = loops.last else { throw Unsupported() }
+            emit(NumericInstruction(op: .jump, c: Int32(loop.continueTarget)))
         case .if(let branches, let elseBody, _):
-            struct Branch {
-                let test: ConditionCode
-                let body: NumberBlock
-            }
-            var compiled: [Branch] = []
             var after: Assigned?
+            var ends: [Int] = []
             for branch in branches {
-                let test = try condition(branch.condition, assigned, d)
+                var falses: [Int] = []
+                try condition(branch.condition, jumpIf: false, &falses, assigned, d)
                 var inside = assigned
-                compiled.append(Branch(test: test, body: try block(branch.body, &inside, d)))
+                try block(branch.body, &inside, d)
                 after = after.map { $0.intersection(inside) } ?? inside
+                ends.append(emit(NumericInstruction(op: .jump)))
+                for j in falses { patch(j) }
             }
-            var elseCode: NumberBlock?
             if let elseBody {
                 var inside = assigned
-                elseCode = try block(elseBody, &inside, d)
+                try block(elseBody, &inside, d)
                 assigned = (after ?? inside).intersection(inside)
             }
-            let all = compiled, otherwise = elseCode
-            if all.count == 1 {
-                let test = all[0].test, body = all[0].body
-                if let otherwise {
-                    return { ev, frame throws(NumericExit) in
-                        if try test(ev, frame) { return try body(ev, frame) }
-                        return try otherwise(ev, frame)
-                    }
-                }
-                return { ev, frame throws(NumericExit) in
-                    if try test(ev, frame) { return try body(ev, frame) }
-                    return .normal
-                }
-            }
-            return { ev, frame throws(NumericExit) in
-                for branch in all where try branch.test(ev, frame) { return try branch.body(ev, frame) }
-                if let otherwise { return try otherwise(ev, frame) }
-                return .normal
-            }
-        case .while(let condition, let body, let range):
-            let test = try self.condition(condition, assigned, d)
+            for j in ends { patch(j) }
+        case .while(let test, let body, let range):
+            let top = code.count
+            ranges.append(range)
+            emit(NumericInstruction(op: .poll, a: Int32(ranges.count - 1)))
+            var exits: [Int] = []
+            try condition(test, jumpIf: false, &exits, assigned, d)
             var inside = assigned
-            let code = try block(body, &inside, d)
-            return { ev, frame throws(NumericExit) in
-                while true {
-                    try ev.checkNumericInterrupt(at: range)
-                    guard try test(ev, frame) else { return .normal }
-                    switch try code(ev, frame) {
-                    case .normal, .continueLoop: continue
-                    case .breakLoop: return .normal
-                    case .returned: return .returned
-                    }
-                }
-            }
+            loops.append((top, []))
+            try block(body, &inside, d)
+            emit(NumericInstruction(op: .jump, c: Int32(top)))
+            for j in exits + loops.removeLast().breaks { patch(j) }
         case .for(let name, .chain(let lo, let links), let body, let range) where links.count == 1 && links[0].op == .range:
             guard let variable = slots[name.id] else { throw Unsupported() }
-            let low = try number(lo, assigned, d), high = try number(links[0].operand, assigned, d)
+            let low = try operandInSlot(lo, assigned, d), high = try operandInSlot(links[0].operand, assigned, d)
+            // The counter and the end stay reserved while the loop runs.
+            let counter = temporary()
+            _ = temporary()
+            emit(NumericInstruction(op: .forStart, a: low, b: high, c: counter))
+            let top = emit(NumericInstruction(op: .forNext, a: Int32(variable), c: counter))
+            ranges.append(range)
+            emit(NumericInstruction(op: .poll, a: Int32(ranges.count - 1)))
             var inside = assigned
             inside.insert(variable)
-            let code = try block(body, &inside, d)
-            return { ev, frame throws(NumericExit) in
-                // `Evaluator.rangeBound`'s rule; a bound it refuses is the general path's error.
-                guard let a = Convert.exactInt(try low(ev, frame)), let b = Convert.exactInt(try high(ev, frame)) else { throw .bail }
-                var i = a
-                while i < b {
-                    try ev.checkNumericInterrupt(at: range)
-                    frame[variable] = Double(i)
-                    switch try code(ev, frame) {
-                    case .normal, .continueLoop: break
-                    case .breakLoop: return .normal
-                    case .returned: return .returned
-                    }
-                    i += 1
-                }
-                return .normal
-            }
+            // `continue` goes to the step, which is emitted after the body: patched like a break.
+            loops.append((-1, []))
+            let continuesBefore = code.count
+            try block(body, &inside, d)
+            let step = emit(NumericInstruction(op: .forStep, b: Int32(top), c: counter))
+            for k in continuesBefore..<step where code[k].op == .jump && code[k].c == -1 { code[k].c = Int32(step) }
+            code[top].b = Int32(code.count)
+            for j in loops.removeLast().breaks { patch(j) }
         default:
             throw Unsupported()
         }
@@ -349,226 +340,162 @@ struct NumericCompiler {
 
     // MARK: - Expressions
 
-    private func operand(_ expr: Expr, _ assigned: Assigned, _ depth: Int) throws(Unsupported) -> NumberOperand {
-        let d = depth
+    /// The expression's value as an operand: a local's own slot, a constant, or a temporary
+    /// the instructions just emitted fill.
+    private mutating func operand(_ expr: Expr, _ assigned: Assigned, _ depth: Int) throws(Unsupported) -> Operand {
         switch expr {
-        case .number(let d, _): return .constant(d)
-        case .name(let name, _):
-            guard let slot = slots[name.id] else { return .code(try number(expr, assigned, d)) }
+        case .number(let k, _): return .constant(k)
+        case .name(let name, _) where slots[name.id] != nil:
+            let slot = slots[name.id]!
             // A local read before every path assigned it reads the session's binding.
             guard assigned.contains(slot) else { throw Unsupported() }
+            return .slot(Int32(slot))
+        default:
+            let slot = temporary()
+            try number(expr, into: slot, assigned, depth)
             return .slot(slot)
-        default: return .code(try number(expr, assigned, d))
         }
     }
 
-    private func number(_ expr: Expr, _ assigned: Assigned, _ depth: Int) throws(Unsupported) -> NumberCode {
+    /// The expression's value in a slot (a constant is loaded into a temporary).
+    private mutating func operandInSlot(_ expr: Expr, _ assigned: Assigned, _ depth: Int) throws(Unsupported) -> Int32 {
+        switch try operand(expr, assigned, depth) {
+        case .slot(let s): return s
+        case .constant(let k):
+            let slot = temporary()
+            emit(NumericInstruction(op: .constant, c: slot, k: k))
+            return slot
+        }
+    }
+
+    /// Emits instructions that leave the expression's value in `target`.
+    private mutating func number(_ expr: Expr, into target: Int32, _ assigned: Assigned, _ depth: Int) throws(Unsupported) {
         let d = try descend(depth)
+        let mark = nextTemporary
+        defer { nextTemporary = mark }
         switch expr {
-        case .number(let d, _):
-            return { _, _ throws(NumericExit) in d }
+        case .number(let k, _):
+            emit(NumericInstruction(op: .constant, c: target, k: k))
         case .name(let name, _):
             if let slot = slots[name.id] {
                 guard assigned.contains(slot) else { throw Unsupported() }
-                return { _, frame throws(NumericExit) in frame[slot] }
-            }
-            let id = name.id
-            return { ev, _ throws(NumericExit) in
-                guard let d = ev.globalNumber(id: id) else { throw .bail }
-                return d
+                emit(NumericInstruction(op: .move, a: Int32(slot), c: target))
+            } else {
+                guard let id = Int32(exactly: name.id) else { throw Unsupported() }
+                emit(NumericInstruction(op: .global, a: id, c: target))
             }
         case .unary(.negate, let operand, _):
-            let code = try number(operand, assigned, d)
-            return { ev, frame throws(NumericExit) in -(try code(ev, frame)) }
+            let slot = try operandInSlot(operand, assigned, d)
+            emit(NumericInstruction(op: .negate, a: slot, c: target))
         case .chain(let first, let links) where links.allSatisfy({ [.add, .subtract, .multiply, .divide, .modulo].contains($0.op) }):
-            // Each link nests one closure in the next: a long chain is deep nesting too.
             guard d + links.count < Self.maxNesting else { throw Unsupported() }
             var value = try operand(first, assigned, d)
-            for link in links {
+            for (k, link) in links.enumerated() {
                 let right = try operand(link.operand, assigned, d)
-                let code: NumberCode
+                // Intermediate results go to a temporary: `target` may be an operand still to read.
+                let destination = k == links.count - 1 ? target : temporary()
+                let base: NumericOp
                 switch link.op {
-                case .add: code = Self.binary(NumberOperators.Add.self, value, right)
-                case .subtract: code = Self.binary(NumberOperators.Subtract.self, value, right)
-                case .multiply: code = Self.binary(NumberOperators.Multiply.self, value, right)
-                case .divide: code = Self.binary(NumberOperators.Divide.self, value, right)
-                default: code = Self.binary(NumberOperators.Modulo.self, value, right)
+                case .add: base = .addSS
+                case .subtract: base = .subtractSS
+                case .multiply: base = .multiplySS
+                case .divide: base = .divideSS
+                default: base = .moduloSS
                 }
-                value = .code(code)
+                switch (value, right) {
+                case (.slot(let a), .slot(let b)):
+                    emit(NumericInstruction(op: base, a: a, b: b, c: destination))
+                case (.slot(let a), .constant(let k)):
+                    emit(NumericInstruction(op: NumericOp(rawValue: base.rawValue + 1)!, a: a, c: destination, k: k))
+                case (.constant(let k), .slot(let b)):
+                    emit(NumericInstruction(op: NumericOp(rawValue: base.rawValue + 2)!, b: b, c: destination, k: k))
+                case (.constant(let k), .constant(let l)):
+                    let a = temporary()
+                    emit(NumericInstruction(op: .constant, c: a, k: k))
+                    emit(NumericInstruction(op: NumericOp(rawValue: base.rawValue + 1)!, a: a, c: destination, k: l))
+                }
+                value = .slot(destination)
             }
-            guard case .code(let code) = value else { throw Unsupported() }
-            return code
         case .call(.name(let name, let calleeRange), let arguments, let range) where slots[name.id] == nil && arguments.allSatisfy({ $0.label == nil }):
-            var operands: [NumberOperand] = []
-            for argument in arguments { operands.append(try operand(argument.value, assigned, d)) }
-            switch operands.count {
-            case 0: return Self.call(name, NoNumberArguments(), range: range, calleeRange: calleeRange)
-            case 1: return Self.call(name, OneNumberArgument(first: operands[0]), range: range, calleeRange: calleeRange)
-            case 2: return Self.call(name, TwoNumberArguments(first: operands[0], second: operands[1]), range: range, calleeRange: calleeRange)
-            default: return Self.call(name, NumberArgumentList(operands: operands), range: range, calleeRange: calleeRange)
-            }
+            // The arguments go to consecutive temporaries, the callee's first slots.
+            let first = nextTemporary
+            for _ in arguments { _ = temporary() }
+            for (k, argument) in arguments.enumerated() { try number(argument.value, into: Int32(first + k), assigned, d) }
+            sites.append(NumericCallSite(target: ResolvedName(name, slot: nil), arity: arguments.count, range: range, calleeRange: calleeRange))
+            emit(NumericInstruction(op: .call, a: Int32(sites.count - 1), b: Int32(first), c: target))
         default:
             throw Unsupported()
         }
     }
 
-    private func condition(_ expr: Expr, _ assigned: Assigned, _ depth: Int) throws(Unsupported) -> ConditionCode {
+    /// Emits a test of `expr` that jumps (to a target patched later, collected in `jumps`)
+    /// when the condition's truth is `jumpIf`, and falls through otherwise.
+    private mutating func condition(_ expr: Expr, jumpIf: Bool, _ jumps: inout [Int], _ assigned: Assigned, _ depth: Int) throws(Unsupported) {
         let d = try descend(depth)
+        let mark = nextTemporary
+        defer { nextTemporary = mark }
         switch expr {
         case .bool(let b, _):
-            return { _, _ throws(NumericExit) in b }
+            if b == jumpIf { jumps.append(emit(NumericInstruction(op: .jump))) }
         case .unary(.not, let operand, _):
-            let code = try condition(operand, assigned, d)
-            return { ev, frame throws(NumericExit) in !(try code(ev, frame)) }
+            try condition(operand, jumpIf: !jumpIf, &jumps, assigned, d)
         case .chain(let first, let links) where links.allSatisfy({ $0.op == .and || $0.op == .or }):
             guard d + links.count < Self.maxNesting else { throw Unsupported() }
-            var value = try condition(first, assigned, d)
-            for link in links {
-                let left = value, right = try condition(link.operand, assigned, d)
-                if link.op == .and {
-                    value = { ev, frame throws(NumericExit) in try left(ev, frame) ? try right(ev, frame) : false }
-                } else {
-                    value = { ev, frame throws(NumericExit) in try left(ev, frame) ? true : try right(ev, frame) }
-                }
-            }
-            return value
+            // Left to right as `((a op b) op c)`: each link decides by its operator whether the
+            // value so far settles the whole.
+            let parts = [first] + links.map(\.operand)
+            try logical(parts, ops: links.map(\.op), jumpIf: jumpIf, &jumps, assigned, d)
         case .chain(let first, let links) where links.count == 1:
-            let left = try operand(first, assigned, d), right = try operand(links[0].operand, assigned, d)
+            let test: NumberTest
             switch links[0].op {
-            case .less: return Self.compare(NumberOperators.Less.self, left, right)
-            case .lessEqual: return Self.compare(NumberOperators.LessEqual.self, left, right)
-            case .greater: return Self.compare(NumberOperators.Greater.self, left, right)
-            case .greaterEqual: return Self.compare(NumberOperators.GreaterEqual.self, left, right)
-            case .equal: return Self.compare(NumberOperators.Equal.self, left, right)
-            case .notEqual: return Self.compare(NumberOperators.NotEqual.self, left, right)
+            case .less: test = .less
+            case .lessEqual: test = .lessEqual
+            case .greater: test = .greater
+            case .greaterEqual: test = .greaterEqual
+            case .equal: test = .equal
+            case .notEqual: test = .notEqual
             default: throw Unsupported()
+            }
+            let left = try operand(first, assigned, d), right = try operand(links[0].operand, assigned, d)
+            let (ss, sk): (NumericOp, NumericOp) = jumpIf ? (.jumpIfSS, .jumpIfSK) : (.jumpUnlessSS, .jumpUnlessSK)
+            switch (left, right) {
+            case (.slot(let a), .slot(let b)):
+                jumps.append(emit(NumericInstruction(op: ss, test: test, a: a, b: b)))
+            case (.slot(let a), .constant(let k)):
+                jumps.append(emit(NumericInstruction(op: sk, test: test, a: a, k: k)))
+            case (.constant(let k), .slot(let b)):
+                jumps.append(emit(NumericInstruction(op: sk, test: test.swapped, a: b, k: k)))
+            case (.constant(let k), .constant(let l)):
+                let a = temporary()
+                emit(NumericInstruction(op: .constant, c: a, k: k))
+                jumps.append(emit(NumericInstruction(op: sk, test: test, a: a, k: l)))
             }
         default:
             throw Unsupported()
         }
     }
 
-    /// An operator's closure. An operand that is code is captured as a closure of its own, not
-    /// inside a `NumberOperand`: taking it out of the enum at every run retained and released
-    /// its context (a tenth of `fib`'s time, in `fib(n - 1) + fib(n - 2)`).
-    private static func binary<Op: NumberOperator>(_: Op.Type, _ left: NumberOperand, _ right: NumberOperand) -> NumberCode {
-        switch (left, right) {
-        case (.code(let l), .code(let r)):
-            return { ev, frame throws(NumericExit) in
-                let a = try l(ev, frame)
-                return Op.apply(a, try r(ev, frame))
-            }
-        case (.code(let l), _):
-            return { ev, frame throws(NumericExit) in
-                let a = try l(ev, frame)
-                return Op.apply(a, try right.value(ev, frame))
-            }
-        case (_, .code(let r)):
-            return { ev, frame throws(NumericExit) in
-                let a = try left.value(ev, frame)
-                return Op.apply(a, try r(ev, frame))
-            }
-        default:
-            return { ev, frame throws(NumericExit) in
-                let a = try left.value(ev, frame)
-                return Op.apply(a, try right.value(ev, frame))
-            }
+    /// `parts[0] ops[0] parts[1] …`, grouped from the left, with short-circuiting: the last
+    /// part decides what is left; an `&&` whose left side is false (an `||` whose left side is
+    /// true) settles the whole value as false (true) without evaluating its right side.
+    private mutating func logical(_ parts: [Expr], ops: [BinaryOp], jumpIf: Bool, _ jumps: inout [Int], _ assigned: Assigned, _ depth: Int) throws(Unsupported) {
+        guard let op = ops.last else {
+            try condition(parts[0], jumpIf: jumpIf, &jumps, assigned, depth)
+            return
         }
-    }
-
-    /// A comparison's closure; operands that are code are captured as in `binary`. (The same
-    /// shape as `binary`, for `Bool`: one generic function over both was not specialised and
-    /// made `fib` half as fast again.)
-    private static func compare<Op: NumberComparison>(_: Op.Type, _ left: NumberOperand, _ right: NumberOperand) -> ConditionCode {
-        switch (left, right) {
-        case (.code(let l), .code(let r)):
-            return { ev, frame throws(NumericExit) in
-                let a = try l(ev, frame)
-                return Op.test(a, try r(ev, frame))
-            }
-        case (.code(let l), _):
-            return { ev, frame throws(NumericExit) in
-                let a = try l(ev, frame)
-                return Op.test(a, try right.value(ev, frame))
-            }
-        case (_, .code(let r)):
-            return { ev, frame throws(NumericExit) in
-                let a = try left.value(ev, frame)
-                return Op.test(a, try r(ev, frame))
-            }
-        default:
-            return { ev, frame throws(NumericExit) in
-                let a = try left.value(ev, frame)
-                return Op.test(a, try right.value(ev, frame))
-            }
+        let left = Array(parts.dropLast()), leftOps = Array(ops.dropLast())
+        // `L && R`: false when L is false. `L || R`: true when L is true.
+        let settles = op == .or
+        if settles == jumpIf {
+            // L settling the value is a jump; otherwise R decides.
+            try logical(left, ops: leftOps, jumpIf: settles, &jumps, assigned, depth)
+            try condition(parts[parts.count - 1], jumpIf: jumpIf, &jumps, assigned, depth)
+        } else {
+            // L settling the value means falling through past R.
+            var skip: [Int] = []
+            try logical(left, ops: leftOps, jumpIf: settles, &skip, assigned, depth)
+            try condition(parts[parts.count - 1], jumpIf: jumpIf, &jumps, assigned, depth)
+            for j in skip { patch(j) }
         }
-    }
-
-    /// A call of the global `name`: its numeric version through the call site's cache, or a
-    /// bail when it has none (see `Evaluator.callNumeric`).
-    private static func call<Arguments: NumberArguments>(_ name: Name, _ arguments: Arguments, range: SourceRange, calleeRange: SourceRange) -> NumberCode {
-        let target = ResolvedName(name, slot: nil), arity = arguments.count
-        let cache = CalleeCacheBox()
-        return { ev, frame throws(NumericExit) in
-            if ev.stackGuard.isExhausted { throw ev.raise(LangError(.computationTooDeep, at: range)) }
-            guard let f = ev.cachedCallee(target, arity: arity, cache.pointer) else { throw .bail }
-            var exit: NumericExit?
-            let value = f._withUnsafeGuaranteedRef { (f: UserFunction) -> Double in
-                do throws(NumericExit) {
-                    return try ev.callNumeric(f, arguments, from: frame, at: range, calleeRange: calleeRange)
-                } catch {
-                    exit = error
-                    return 0
-                }
-            }
-            if let exit { throw exit }
-            return value
-        }
-    }
-}
-
-/// A `NumberBlock` to keep in an array (see `CompiledCode`).
-struct NumberBlockBox: Sendable {
-    let run: NumberBlock
-}
-
-/// The numeric frames of the running numeric calls, as `FrameStack` keeps the general ones:
-/// segments that never move, a call takes its frame by moving a mark. No slot needs setting
-/// up: the compiler lets numeric code read only slots it has written.
-struct NumberStack {
-    private var segments: [(start: UnsafeMutablePointer<Double>, capacity: Int)] = []
-    private var segment = -1
-    private var top = 0
-
-    mutating func push(_ count: Int) -> (frame: UnsafeMutablePointer<Double>, mark: FrameStack.Mark) {
-        let mark = FrameStack.Mark(segment: segment, top: top)
-        if segment < 0 || top + count > segments[segment].capacity {
-            segment += 1
-            if segment == segments.count {
-                let capacity = Swift.max(count, 4096)
-                let start = UnsafeMutablePointer<Double>.allocate(capacity: capacity)
-                start.initialize(repeating: 0, count: capacity)
-                segments.append((start, capacity))
-            } else if segments[segment].capacity < count {
-                segments[segment].start.deallocate()
-                let start = UnsafeMutablePointer<Double>.allocate(capacity: count)
-                start.initialize(repeating: 0, count: count)
-                segments[segment] = (start, count)
-            }
-            top = 0
-        }
-        let frame = segments[segment].start + top
-        top += count
-        return (frame, mark)
-    }
-
-    @inline(__always)
-    mutating func pop(to mark: FrameStack.Mark) {
-        segment = mark.segment
-        top = mark.top
-    }
-
-    func deallocate() {
-        for s in segments { s.start.deallocate() }
     }
 }

@@ -11,11 +11,8 @@ public final class UserFunction: Sendable {
     let declaration: FunctionDecl
     /// The body, compiled once when the definition runs (see `Compiler`).
     let code: Code
-    /// The body's numeric version, when it has one (see `NumericExit`), and its frame size.
-    /// Plain fields, not a reference to an object holding them: a call reads them from the
-    /// borrowed function without a retain and release.
-    let numericBody: NumberCode?
-    let numericFrameSize: Int
+    /// The body's numeric version, when it has one (see `NumericExit`).
+    let numericBody: NumericProgram?
     /// False once a run of the numeric version bailed: it is not tried again. Only the
     /// evaluation thread of the session that defined the function changes it.
     private let numericEnabled = Atomic<Bool>(true)
@@ -28,13 +25,12 @@ public final class UserFunction: Sendable {
     let parameterCount: Int
     let frameSize: Int
 
-    init(_ declaration: FunctionDecl, code: @escaping Code, numeric: NumericFunction? = nil) {
+    init(_ declaration: FunctionDecl, code: @escaping Code, numeric: NumericProgram? = nil) {
         self.name = declaration.name
         self.parameters = declaration.parameters
         self.declaration = declaration
         self.code = code
-        self.numericBody = numeric?.body
-        self.numericFrameSize = numeric?.frameSize ?? 0
+        self.numericBody = numeric
         self.parameterCount = declaration.parameters.count
         self.frameSize = declaration.localIDs.count
     }
