@@ -54,4 +54,14 @@ import Testing
         #expect(!host.outputs.contains { if case .stderr = $0 { true } else { false } })
         #expect(host.outputs.last == .stdout("7 9\n"))
     }
+
+    /// The quick pass that spares most cells a second reading: comments on lines of their own
+    /// (the notebooks' usual kind) need none; anything with `//` after code gets one.
+    @Test func onlyCellsWithCodeBeforeSlashesAreReadAgain() {
+        #expect(!FloorDivisionComments.mayHaveTrailingComment("// a note\n  // another // with slashes\r\nx = 1 / 2\n\t// indented"))
+        #expect(!FloorDivisionComments.mayHaveTrailingComment("x = a / b / c"))
+        for cell in ["x = 7 // 2", "x=7//2", "if true {\n    x = 9 // 4\n}", "y = a / b // c", "s = \"a//b\""] {
+            #expect(FloorDivisionComments.mayHaveTrailingComment(cell), "\(cell)")
+        }
+    }
 }

@@ -81,9 +81,10 @@ enum NumericOp: UInt8 {
     case bail
 }
 
-/// `< <= > >= == !=` of a numeric jump.
-enum NumberTest: UInt8 {
-    case less, lessEqual, greater, greaterEqual, equal, notEqual
+/// `< <= > >= == !=` of a numeric jump, named by the operator's text (`BinaryOp`'s raw
+/// value); stored as one byte all the same.
+enum NumberTest: String {
+    case less = "<", lessEqual = "<=", greater = ">", greaterEqual = ">=", equal = "==", notEqual = "!="
 
     @inline(__always)
     func holds(_ a: Double, _ b: Double) -> Bool {
@@ -446,16 +447,7 @@ struct NumericCompiler {
             let parts = [first] + links.map(\.operand)
             try logical(parts, ops: links.map(\.op), jumpIf: jumpIf, &jumps, assigned, d)
         case .chain(let first, let links) where links.count == 1:
-            let test: NumberTest
-            switch links[0].op {
-            case .less: test = .less
-            case .lessEqual: test = .lessEqual
-            case .greater: test = .greater
-            case .greaterEqual: test = .greaterEqual
-            case .equal: test = .equal
-            case .notEqual: test = .notEqual
-            default: throw Unsupported()
-            }
+            guard let test = NumberTest(rawValue: links[0].op.rawValue) else { throw Unsupported() }
             let left = try operand(first, assigned, d), right = try operand(links[0].operand, assigned, d)
             let (ss, sk): (NumericOp, NumericOp) = jumpIf ? (.jumpIfSS, .jumpIfSK) : (.jumpUnlessSS, .jumpUnlessSK)
             switch (left, right) {

@@ -19,6 +19,7 @@ enum FloorDivisionComments {
     /// The first comment of `source` that reads as floor division, or nil. `isKnown` says
     /// whether a name is bound outside the cell (a builtin or a notebook binding).
     static func first(in source: SourceText, isKnown: (String) -> Bool) -> LineComment? {
+        guard mayHaveTrailingComment(source.text) else { return nil }
         guard let (tokens, comments) = try? Lexer.tokenizeWithComments(source) else { return nil }
         guard !comments.isEmpty else { return nil }
         var cellNames: Set<String> = []
@@ -27,6 +28,30 @@ enum FloorDivisionComments {
             guard let names = operandNames(comment.text) else { return false }
             return names.allSatisfy { cellNames.contains($0) || isKnown($0) }
         }
+    }
+
+    /// Whether some line has `//` after something other than blanks: without one there is no
+    /// comment after an operand, and the cell need not be read again (every cell is checked).
+    static func mayHaveTrailingComment(_ text: String) -> Bool {
+        var lineHasCode = false, previousSlash = false, inComment = false
+        for byte in text.utf8 {
+            if byte == UInt8(ascii: "\n") || byte == UInt8(ascii: "\r") {
+                (lineHasCode, previousSlash, inComment) = (false, false, false)
+            } else if inComment {
+                continue
+            } else if byte == UInt8(ascii: "/") {
+                if previousSlash {
+                    if lineHasCode { return true }
+                    inComment = true  // a comment on a line of its own: the rest of the line is its text
+                }
+                previousSlash = true
+            } else {
+                // A lone slash is division: code, as is anything but a blank.
+                if previousSlash || (byte != UInt8(ascii: " ") && byte != UInt8(ascii: "\t")) { lineHasCode = true }
+                previousSlash = false
+            }
+        }
+        return false
     }
 
     /// The names in `text` when it is one expression that starts with an operand (a number,

@@ -36,28 +36,29 @@ struct SourceRange: Equatable, Sendable {
 final class SourceText: Sendable {
     let text: String
     let characters: [Character]
-    let lines: [String]
 
     init(_ text: String) {
         self.text = text
         self.characters = Array(text)
+    }
+
+    /// The lines (split at every `Character.isNewline`), worked out when asked: only
+    /// diagnostics and completion quote lines, and most cells never fail.
+    var lines: [String] {
         var lines: [String] = []
-        var current = ""
-        for ch in characters {
-            if ch.isNewline {
-                lines.append(current)
-                current = ""
-            } else {
-                current.append(ch)
-            }
+        var start = 0
+        for (k, ch) in characters.enumerated() where ch.isNewline {
+            lines.append(String(characters[start..<k]))
+            start = k + 1
         }
-        lines.append(current)
-        self.lines = lines
+        lines.append(String(characters[start...]))
+        return lines
     }
 
     /// Line `n` (1-based), or nil when out of range.
     func line(_ n: Int) -> String? {
-        n >= 1 && n <= lines.count ? lines[n - 1] : nil
+        let lines = self.lines
+        return n >= 1 && n <= lines.count ? lines[n - 1] : nil
     }
 
     /// The source text of `range`, trimmed of surrounding whitespace.
