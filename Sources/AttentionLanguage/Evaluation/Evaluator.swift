@@ -186,12 +186,12 @@ final class Evaluator {
         return globalBindings.pointee[id: name.id]
     }
 
-    /// The number the session binds to the name with this id, or nil (numeric code bails:
-    /// anything else is the general lookup's to read).
-    @inline(__always)
     /// Changes whenever a name is bound to a function or stops being one (call-site caches).
     var functionVersion: Int { globalBindings.pointee.functionVersion }
 
+    /// The number the session binds to the name with this id, or nil (numeric code bails:
+    /// anything else is the general lookup's to read).
+    @inline(__always)
     func globalNumber(id: Int) -> Double? {
         if case .number(let d)? = globalBindings.pointee[id: id] { return d }
         return nil
