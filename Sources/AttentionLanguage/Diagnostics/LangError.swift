@@ -16,6 +16,16 @@ struct LangError: Error, Sendable {
         self.range = range
     }
 
+    /// What an error gains as it leaves a call of `function` made at `caller`: the source
+    /// and name of the function it happened in (the innermost one), and a "called from" line.
+    mutating func leave(_ function: FunctionDecl, calledFrom caller: SourceLocation) {
+        if source == nil {
+            source = function.source
+            self.function = function.name
+        }
+        callers.append(caller)
+    }
+
     var kind: DiagnosticKind { reason.kind }
     var message: String { reason.message }
 

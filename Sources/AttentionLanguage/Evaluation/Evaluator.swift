@@ -533,11 +533,7 @@ final class Evaluator {
             }
             return try function.code(self)
         } catch var error {
-            if error.source == nil {
-                error.source = decl.source
-                error.function = decl.name
-            }
-            error.callers.append(caller())
+            error.leave(decl, calledFrom: caller())
             throw error
         }
     }
@@ -691,7 +687,7 @@ extension Evaluator {
         let stacks = numericStacks
         stacks.pointee.reserveNumbers(program.frameSize)
         let numbers = stacks.pointee.numbers
-        for k in 0..<program.parameterCount {
+        for k in 0..<function.parameterCount {
             guard case .number(let d)? = slots[k] else { return nil }
             numbers[k] = d
         }
@@ -714,20 +710,10 @@ extension Evaluator {
     }
 
     /// What `run` adds to an error leaving a call, added to the error set aside.
-    func decorateHeldError(name: String, source: SourceText, caller: SourceLocation) {
+    func decorateHeldError(_ function: FunctionDecl, caller: SourceLocation) {
         guard var error = frame.pointer.pointee.heldError else { return }
         frame.pointer.pointee.heldError = nil
-        if error.source == nil {
-            error.source = source
-            error.function = name
-        }
-        error.callers.append(caller)
+        error.leave(function, calledFrom: caller)
         frame.pointer.pointee.heldError = error
-    }
-
-    /// `checkInterrupt` for numeric code.
-    @inline(__always)
-    func checkNumericInterrupt(at range: SourceRange) throws(NumericExit) {
-        do { try checkInterrupt(at: range) } catch { throw raise(error) }
     }
 }

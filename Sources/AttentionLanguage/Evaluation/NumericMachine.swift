@@ -75,7 +75,7 @@ extension Evaluator {
                 var callee = program
                 for d in stride(from: depth - 1, through: 0, by: -1) {
                     let activation = stacks.pointee.activations[d]
-                    callee._withUnsafeGuaranteedRef { decorateHeldError(name: $0.name, source: $0.source, caller: activation.sites[activation.site].calleeRange.start) }
+                    callee._withUnsafeGuaranteedRef { decorateHeldError($0.declaration, caller: activation.sites[activation.site].calleeRange.start) }
                     callee = activation.program
                 }
             }
@@ -124,12 +124,9 @@ extension Evaluator {
                 }
                 let arguments = f + Int(i.b), frame = f + frameSize
                 for k in 0..<site.pointee.arity { frame[k] = arguments[k] }
-                do { try checkInterrupt(at: site.pointee.range) } catch {
-                    holdError(error)
-                    throw exit(.raised)
-                }
+                do { try checkInterrupt(at: site.pointee.range) } catch { throw exit(raise(error)) }
                 guard entryDepth + depth < maxDepth else {
-                    let name = callee._withUnsafeGuaranteedRef { $0.name }
+                    let name = callee._withUnsafeGuaranteedRef { $0.declaration.name }
                     throw exit(raise(LangError(.callsTooDeep(limit: maxDepth, function: name), at: site.pointee.calleeRange)))
                 }
                 guard depth < Self.maxNumericActivations else { throw exit(.bail) }
@@ -158,10 +155,7 @@ extension Evaluator {
                 f = stacks.pointee.numbers + base
                 f[caller.destination] = value
             case .poll:
-                do { try checkInterrupt(at: program._withUnsafeGuaranteedRef { $0.ranges[Int(i.a)] }) } catch {
-                    holdError(error)
-                    throw exit(.raised)
-                }
+                do { try checkInterrupt(at: program._withUnsafeGuaranteedRef { $0.ranges[Int(i.a)] }) } catch { throw exit(raise(error)) }
             case .forStart:
                 // `Evaluator.rangeBound`'s rule; a bound it refuses is the general path's error.
                 guard let low = Convert.exactInt(f[Int(i.a)]), let high = Convert.exactInt(f[Int(i.b)]) else { throw exit(.bail) }

@@ -148,10 +148,8 @@ final class NumericProgram: @unchecked Sendable {
     /// Slots of a frame: the locals (`FunctionDecl.localIDs`, parameters first), then
     /// temporaries and loop counters.
     let frameSize: Int
-    let parameterCount: Int
-    /// For errors raised inside it (`Evaluator.decorateHeldError`).
-    let name: String
-    let source: SourceText
+    /// For errors raised inside it (`LangError.leave`).
+    let declaration: FunctionDecl
 
     init(code: [NumericInstruction], sites: [NumericCallSite], ranges: [SourceRange], frameSize: Int, declaration: FunctionDecl) {
         self.code = .allocate(capacity: max(code.count, 1))
@@ -162,9 +160,7 @@ final class NumericProgram: @unchecked Sendable {
         self.siteCount = sites.count
         self.ranges = ranges
         self.frameSize = frameSize
-        self.parameterCount = declaration.parameters.count
-        self.name = declaration.name
-        self.source = declaration.source
+        self.declaration = declaration
     }
 
     deinit {
@@ -198,8 +194,9 @@ struct NumericCompiler {
     /// The first free temporary slot, and the most slots any point of the body used.
     private var nextTemporary: Int
     private var frameSize: Int
-    /// Per enclosing loop: where `continue` goes, and the jumps `break` left to patch.
-    private var loops: [(continueTarget: Int, breaks: [Int])] = []
+    /// Per enclosing loop: the jumps `continue` and `break` left, patched when the loop's
+    /// step and end are known.
+    private var loops: [(continues: [Int], breaks: [Int])] = []
 
     /// How deep expressions and statements may nest in a numeric version (a chain counts each
     /// link). Deeper or longer bodies are rare in students' code and are the general
@@ -283,8 +280,8 @@ struct NumericCompiler {
             guard !loops.isEmpty else { throw Unsupported() }
             loops[loops.count - 1].breaks.append(emit(NumericInstruction(op: .jump)))
         case .continue:
-            guard let loop = loops.last else { throw Unsupported() }
-            emit(NumericInstruction(op: .jump, c: Int32(loop.continueTarget)))
+            guard !loops.isEmpty else { throw Unsupported() }
+            loops[loops.count - 1].continues.append(emit(NumericInstruction(op: .jump)))
         case .if(let branches, let elseBody, _):
             var after: Assigned?
             var ends: [Int] = []
@@ -310,10 +307,12 @@ struct NumericCompiler {
             var exits: [Int] = []
             try condition(test, jumpIf: false, &exits, assigned, d)
             var inside = assigned
-            loops.append((top, []))
+            loops.append(([], []))
             try block(body, &inside, d)
             emit(NumericInstruction(op: .jump, c: Int32(top)))
-            for j in exits + loops.removeLast().breaks { patch(j) }
+            let loop = loops.removeLast()
+            for j in loop.continues { code[j].c = Int32(top) }
+            for j in exits + loop.breaks { patch(j) }
         case .for(let name, .chain(let lo, let links), let body, let range) where links.count == 1 && links[0].op == .range:
             guard let variable = slots[name.id] else { throw Unsupported() }
             let low = try operandInSlot(lo, assigned, d), high = try operandInSlot(links[0].operand, assigned, d)
@@ -326,14 +325,13 @@ struct NumericCompiler {
             emit(NumericInstruction(op: .poll, a: Int32(ranges.count - 1)))
             var inside = assigned
             inside.insert(variable)
-            // `continue` goes to the step, which is emitted after the body: patched like a break.
-            loops.append((-1, []))
-            let continuesBefore = code.count
+            loops.append(([], []))
             try block(body, &inside, d)
-            let step = emit(NumericInstruction(op: .forStep, b: Int32(top), c: counter))
-            for k in continuesBefore..<step where code[k].op == .jump && code[k].c == -1 { code[k].c = Int32(step) }
+            let loop = loops.removeLast()
+            for j in loop.continues { patch(j) }  // to the step
+            emit(NumericInstruction(op: .forStep, b: Int32(top), c: counter))
             code[top].b = Int32(code.count)
-            for j in loops.removeLast().breaks { patch(j) }
+            for j in loop.breaks { patch(j) }
         default:
             throw Unsupported()
         }
